@@ -1,0 +1,211 @@
+"""Load ``rules.yaml`` into the typed :class:`~.model.Rules`, with one-line errors.
+
+Policy-pack config (``--policy-pack-config``) is layered on the same raw document and goes
+through the same validation, so an override can never smuggle in a value the file could not
+hold.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import fields, is_dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any, TypeVar, get_type_hints
+
+from ..yamldoc import ConfigError, Path_, YamlDoc, load_yaml, require_mapping
+from .model import BudgetAlertRules, EnvironmentRules, Rules, TagRule
+from .quantity import QuantityError, parse_quantity
+
+DEFAULT_RULES_FILE = Path(__file__).with_name("rules.yaml")
+
+_LABEL_NAME = re.compile(
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+)
+_TOP_LEVEL = ("project", "tags", "labels", "environments", "budgetAlerts")
+
+T = TypeVar("T")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _build(cls: type[T], raw: object, path: Path_, doc: YamlDoc, **extra: Any) -> T:
+    """Build a cap dataclass from its YAML mapping, field by field, using the declared keys."""
+    mapping = require_mapping(doc, raw, path)
+    declared = [f for f in fields(cls) if "key" in f.metadata]  # type: ignore[arg-type]
+    known = {f.metadata["key"] for f in declared}
+    for name in mapping:
+        if name not in known:
+            raise doc.error((*path, name), name, "one of the keys " + ", ".join(sorted(known)))
+    hints = get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for f in declared:
+        yaml_key = f.metadata["key"]
+        where = (*path, yaml_key)
+        if yaml_key not in mapping:
+            if "default" in f.metadata:
+                kwargs[f.name] = f.metadata["default"]
+                continue
+            raise doc.error(where, "<missing>", f"the key {yaml_key}")
+        value = mapping[yaml_key]
+        hint = hints[f.name]
+        if is_dataclass(hint):
+            kwargs[f.name] = _build(hint, value, where, doc)  # type: ignore[arg-type]
+        elif hint is bool:
+            if not isinstance(value, bool):
+                raise doc.error(where, value, "true or false")
+            kwargs[f.name] = value
+        elif hint is int:
+            # JSON config arrives through protobuf Structs, where every number is a float.
+            if not _is_number(value) or value < 0 or not float(value).is_integer():
+                raise doc.error(where, value, "a whole number >= 0")
+            kwargs[f.name] = int(value)
+        elif hint is float:
+            if not _is_number(value) or value < 0:
+                raise doc.error(where, value, "a number >= 0")
+            kwargs[f.name] = float(value)
+        else:  # str
+            if f.metadata.get("quantity"):
+                value = str(value) if _is_number(value) else value
+                try:
+                    parse_quantity(value)
+                except QuantityError:
+                    raise doc.error(where, value, "a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi") from None
+            elif not isinstance(value, str):
+                raise doc.error(where, value, "a string")
+            kwargs[f.name] = value
+    return cls(**extra, **kwargs)
+
+
+def _tag_rules(doc: YamlDoc, raw: object) -> tuple[TagRule, ...]:
+    rules = []
+    for tag_key, spec in require_mapping(doc, raw, ("tags",)).items():
+        where: Path_ = ("tags", tag_key)
+        spec = require_mapping(doc, spec, where)
+        unknown = set(spec) - {"allowed", "pattern", "hint"}
+        if unknown:
+            bad = sorted(unknown)[0]
+            raise doc.error((*where, bad), bad, "allowed, pattern or hint")
+        if ("allowed" in spec) == ("pattern" in spec):
+            raise doc.error(where, dict(spec), "exactly one of 'allowed' (a list) or 'pattern' (a regex)")
+        allowed = spec.get("allowed")
+        if allowed is not None and (
+            not isinstance(allowed, list) or not allowed or not all(isinstance(v, str) and v for v in allowed)
+        ):
+            raise doc.error((*where, "allowed"), allowed, "a non-empty list of strings")
+        pattern = None
+        if "pattern" in spec:
+            try:
+                pattern = re.compile(str(spec["pattern"]))
+            except re.error as exc:
+                raise doc.error((*where, "pattern"), spec["pattern"], f"a valid regular expression ({exc})") from None
+        hint = spec.get("hint")
+        rules.append(TagRule(str(tag_key), tuple(allowed) if allowed else None, pattern,
+                             hint if isinstance(hint, str) else None))
+    if not rules:
+        raise doc.error(("tags",), {}, "at least one required tag")
+    return tuple(rules)
+
+
+def _labels(doc: YamlDoc, raw: object, tag_keys: tuple[str, ...]) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for tag_key, label in require_mapping(doc, raw, ("labels",)).items():
+        where: Path_ = ("labels", tag_key)
+        if tag_key not in tag_keys:
+            raise doc.error(where, tag_key, "a tag key declared under 'tags': " + ", ".join(tag_keys))
+        if not isinstance(label, str) or not _LABEL_NAME.match(label):
+            raise doc.error(where, label, "a valid Kubernetes label name such as cost-center")
+        labels[str(tag_key)] = label
+    return labels
+
+
+def _budget_alerts(doc: YamlDoc, raw: object) -> BudgetAlertRules:
+    mapping = require_mapping(doc, raw, ("budgetAlerts",))
+    thresholds = mapping.get("thresholds")
+    if not isinstance(thresholds, list) or not thresholds or not all(
+        _is_number(t) and 0 < t <= 1000 for t in thresholds
+    ):
+        raise doc.error(("budgetAlerts", "thresholds"), thresholds,
+                        "a non-empty list of percentages between 0 and 1000, e.g. [50, 75, 90]")
+    forecast = mapping.get("forecastThreshold", 100)
+    if not _is_number(forecast) or not 0 < forecast <= 1000:
+        raise doc.error(("budgetAlerts", "forecastThreshold"), forecast, "a percentage between 0 and 1000")
+    return BudgetAlertRules(tuple(float(t) for t in thresholds), float(forecast))
+
+
+def parse_rules(doc: YamlDoc) -> Rules:
+    top = require_mapping(doc, doc.data, ())
+    for name in top:
+        if name not in _TOP_LEVEL:
+            raise doc.error((name,), name, "one of the keys " + ", ".join(_TOP_LEVEL))
+    for name in _TOP_LEVEL:
+        if name not in top:
+            raise doc.error((name,), "<missing>", f"the key {name}")
+    project = top["project"]
+    if not isinstance(project, str) or not project:
+        raise doc.error(("project",), project, "the project name as a non-empty string")
+    tags = _tag_rules(doc, top["tags"])
+    labels = _labels(doc, top["labels"], tuple(t.key for t in tags))
+    environments: dict[str, EnvironmentRules] = {}
+    for env_name, env_raw in require_mapping(doc, top["environments"], ("environments",)).items():
+        if not isinstance(env_name, str) or not re.fullmatch(r"[a-z][a-z0-9-]*", env_name):
+            raise doc.error(("environments", env_name), env_name, "a lowercase environment name such as dev")
+        environments[env_name] = _build(EnvironmentRules, env_raw, ("environments", env_name), doc, name=env_name)
+    if not environments:
+        raise doc.error(("environments",), {}, "at least one environment")
+    return Rules(
+        source=doc.source,
+        project=project,
+        tags=tags,
+        labels=labels,
+        environments=environments,
+        budget_alerts=_budget_alerts(doc, top["budgetAlerts"]),
+        raw=top,
+    )
+
+
+@cache
+def _load_file(path: str) -> Rules:
+    return parse_rules(load_yaml(path))
+
+
+def load_rules(path: str | Path | None = None) -> Rules:
+    """The rules from ``path`` (default: the packaged ``rules.yaml``), parsed once per file."""
+    return _load_file(str(Path(path) if path else DEFAULT_RULES_FILE))
+
+
+def _merge(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for name, value in patch.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(name), Mapping):
+            merged[name] = _merge(merged[name], value)
+        else:
+            merged[name] = value
+    return merged
+
+
+@lru_cache(maxsize=64)
+def _overridden(base: Rules, patch_json: str, source: str) -> Rules:
+    patch = json.loads(patch_json)
+    return parse_rules(YamlDoc(source, _merge(base.raw, patch)))
+
+
+def with_overrides(base: Rules, patch: Mapping[str, Any] | None, source: str) -> Rules:
+    """``base`` with ``patch`` (same shape as rules.yaml) merged on top and re-validated.
+
+    Results are cached by the patch's content, so a policy can call this per request.
+    """
+    if not patch:
+        return base
+    try:
+        patch_json = json.dumps(patch, sort_keys=True)
+    except (TypeError, ValueError):
+        raise ConfigError(source, None, patch, "JSON-compatible configuration") from None
+    return _overridden(base, patch_json, source)
+
+
+__all__ = ["DEFAULT_RULES_FILE", "ConfigError", "load_rules", "parse_rules", "with_overrides"]

@@ -1,0 +1,172 @@
+"""The typed guardrail rules. Values come from ``rules.yaml`` through :mod:`.loader`.
+
+Each cap is a frozen dataclass whose fields carry the YAML key in their metadata, so adding
+a cap is one field here plus one entry in the YAML file; the loader needs no change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from decimal import Decimal
+from typing import Any
+
+from .quantity import parse_quantity
+
+
+def key(name: str, **extra: Any) -> Any:
+    """Declare the YAML/config key of a dataclass field."""
+    return field(metadata={"key": name, **extra})
+
+
+@dataclass(frozen=True)
+class TagRule:
+    key: str
+    allowed: tuple[str, ...] | None = None
+    pattern: re.Pattern[str] | None = None
+    hint: str | None = None
+
+    def accepts(self, value: object) -> bool:
+        if not isinstance(value, str):
+            return False
+        if self.allowed is not None:
+            return value in self.allowed
+        return self.pattern is None or self.pattern.fullmatch(value) is not None
+
+    def describe(self) -> str:
+        if self.allowed is not None:
+            return "one of " + ", ".join(self.allowed)
+        described = f"a value matching {self.pattern.pattern}" if self.pattern else "any non-empty value"
+        return f"{described} ({self.hint})" if self.hint else described
+
+
+@dataclass(frozen=True)
+class InstanceCap:
+    max_vcpus: float = key("maxVcpus")
+    max_memory_gib: float = key("maxMemoryGib")
+    max_gpus: int = key("maxGpus")
+
+
+@dataclass(frozen=True)
+class DatabaseCap:
+    max_vcpus: float = key("maxVcpus")
+    max_memory_gib: float = key("maxMemoryGib")
+    max_storage_gib: float = key("maxStorageGib")
+    multi_az: bool = key("multiAz")
+
+
+@dataclass(frozen=True)
+class CacheCap:
+    max_vcpus: float = key("maxVcpus")
+    max_memory_gib: float = key("maxMemoryGib")
+
+
+@dataclass(frozen=True)
+class EbsVolumeCap:
+    max_size_gib: float = key("maxSizeGib")
+
+
+@dataclass(frozen=True)
+class LambdaCap:
+    max_memory_mb: int = key("maxMemoryMb")
+
+
+@dataclass(frozen=True)
+class NodeGroupCap:
+    max_size: int = key("maxSize")
+
+
+@dataclass(frozen=True)
+class ContainerCap:
+    # Quantities as written by the user ("1", "2Gi"), kept for messages; parsed once here.
+    max_cpu: str = key("maxCpu", quantity=True)
+    max_memory: str = key("maxMemory", quantity=True)
+    # Unbounded containers defeat every cap; a LimitRange default counts only if the
+    # policy can see it, which it cannot at preview time.
+    require_limits: bool = key("requireLimits", default=True)
+    cpu_cores: Decimal = field(init=False, repr=False)
+    memory_bytes: Decimal = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cpu_cores", parse_quantity(self.max_cpu))
+        object.__setattr__(self, "memory_bytes", parse_quantity(self.max_memory))
+
+
+@dataclass(frozen=True)
+class LogRetentionCap:
+    max_days: int = key("maxDays")
+
+
+@dataclass(frozen=True)
+class AutoShutdown:
+    enabled: bool = key("enabled")
+    timezone: str = key("timezone", default="UTC")
+    stop: str = key("stop", default="")
+    start: str = key("start", default="")
+
+
+@dataclass(frozen=True)
+class EnvironmentRules:
+    name: str
+    instance: InstanceCap = key("instance")
+    database: DatabaseCap = key("database")
+    cache: CacheCap = key("cache")
+    ebs_volume: EbsVolumeCap = key("ebsVolume")
+    lambda_: LambdaCap = key("lambda")
+    node_group: NodeGroupCap = key("nodeGroup")
+    container: ContainerCap = key("container")
+    log_retention: LogRetentionCap = key("logRetention")
+    auto_shutdown: AutoShutdown = key("autoShutdown")
+
+
+@dataclass(frozen=True)
+class BudgetAlertRules:
+    thresholds: tuple[float, ...]
+    forecast_threshold: float
+
+
+# eq=False: rules compare and hash by identity, which is what the override cache needs.
+@dataclass(frozen=True, eq=False)
+class Rules:
+    source: str
+    project: str
+    tags: tuple[TagRule, ...]
+    labels: Mapping[str, str]
+    environments: Mapping[str, EnvironmentRules]
+    budget_alerts: BudgetAlertRules
+    # The merged raw document, kept so that policy-pack config can be layered on top of it
+    # and validated by the same loader.
+    raw: Mapping[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def tag_keys(self) -> tuple[str, ...]:
+        return tuple(rule.key for rule in self.tags)
+
+    def tag_rule(self, tag_key: str) -> TagRule:
+        for rule in self.tags:
+            if rule.key == tag_key:
+                return rule
+        raise KeyError(tag_key)
+
+    @cached_property
+    def label_rules(self) -> tuple[TagRule, ...]:
+        """The tag rules keyed by Kubernetes label name: one set of allowed values for both."""
+        return tuple(TagRule(self.labels[r.key], r.allowed, r.pattern, r.hint)
+                     for r in self.tags if r.key in self.labels)
+
+    def environment_of(self, declared: object, stack: str | None) -> EnvironmentRules | None:
+        """The environment a resource belongs to: its declared tag/label, else the stack name.
+
+        A stack named ``dev`` or ``dev-alice`` belongs to ``dev``; an unknown name to none.
+        """
+        if isinstance(declared, str) and declared in self.environments:
+            return self.environments[declared]
+        if stack:
+            if stack in self.environments:
+                return self.environments[stack]
+            for name, env in self.environments.items():
+                if stack.startswith((f"{name}-", f"{name}.", f"{name}_")):
+                    return env
+        return None

@@ -1,0 +1,14 @@
+"""The FinOps guardrails policy pack, as the Pulumi CLI runs it.
+
+    pulumi preview --policy-pack policy_pack [--policy-pack-config policy-config.json]
+"""
+
+from finops_policies import PACK_NAME, all_policies
+from pulumi_policy import EnforcementLevel, PolicyPack
+
+PolicyPack(
+    name=PACK_NAME,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    policies=all_policies(),
+    description="FinOps guardrails: cost-allocation tags and labels, per-environment sizing caps, budget alerts.",
+)

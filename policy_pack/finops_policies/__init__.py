@@ -1,0 +1,20 @@
+"""The FinOps CrossGuard policies. Build a pack with :func:`all_policies`.
+
+Importing this package starts nothing: only the pack's ``__main__.py`` constructs the
+``PolicyPack``, whose constructor serves gRPC and never returns.
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import Policy
+
+PACK_NAME = "finops-guardrails"
+
+
+def all_policies() -> list[Policy]:
+    from . import budgets, containers, labels, sizing, tags
+
+    return [tags.POLICY, labels.POLICY, *sizing.build_policies(), containers.POLICY, budgets.POLICY]
+
+
+__all__ = ["PACK_NAME", "all_policies"]

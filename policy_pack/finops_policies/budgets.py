@@ -1,0 +1,99 @@
+"""Stack policy: the stack holds an AWS cost budget that alerts at 50, 75 and 90 % of actual spend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from finops_components.guardrails import Rules
+from pulumi_policy import PolicyConfigSchema, StackValidationArgs
+
+from .messages import Unknown, violation
+from .policy import Finding, stack_policy
+from .values import MISSING, UNKNOWN, get, is_list, number
+
+NAME = "finops-budget-alerts"
+BUDGET_TYPE = "aws:budgets/budget:Budget"
+
+
+def _has_subscriber(notification: Any) -> bool:
+    for key in ("subscriberEmailAddresses", "subscriberSnsTopicArns"):
+        subscribers = get(notification, key)
+        # An SNS topic created in the same update has an unknown ARN during preview; it is
+        # still a subscriber.
+        if subscribers is UNKNOWN or (is_list(subscribers) and len(subscribers) > 0):
+            return True
+    return False
+
+
+def alert_thresholds(budget_props: Any) -> tuple[set[float], list[str]]:
+    """The ACTUAL/PERCENTAGE thresholds that reach a subscriber, and unknown paths met."""
+    found: set[float] = set()
+    unknown: list[str] = []
+    notifications = get(budget_props, "notifications")
+    if notifications is UNKNOWN:
+        return found, ["notifications"]
+    if not is_list(notifications):
+        return found, unknown
+    for index in range(len(notifications)):
+        notification = get(notifications, index)
+        kind, unit = get(notification, "notificationType"), get(notification, "thresholdType")
+        threshold = get(notification, "threshold")
+        if UNKNOWN in (kind, unit, threshold):
+            unknown.append(f"notifications[{index}]")
+            continue
+        amount = number(threshold)
+        if kind == "ACTUAL" and unit == "PERCENTAGE" and amount is not None and _has_subscriber(notification):
+            found.add(amount)
+    return found, unknown
+
+
+def check(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]:
+    required = set(rules.budget_alerts.thresholds)
+    wanted = ", ".join(f"{t:g}" for t in sorted(required))
+    allowed = (f"a COST budget with ACTUAL, PERCENTAGE notifications at {wanted} %, each with at least one "
+               "e-mail or SNS subscriber")
+    best: tuple[int, str, set[float]] | None = None
+    for resource in args.resources:
+        if resource.resource_type != BUDGET_TYPE:
+            continue
+        budget_type = get(resource.props, "budgetType")
+        if budget_type not in ("COST", MISSING, UNKNOWN):
+            continue
+        found, unknown = alert_thresholds(resource.props)
+        missing = required - found
+        if not missing:
+            return
+        if unknown:
+            yield Unknown(f"{resource.name}.{unknown[0]}")
+            return
+        if best is None or len(missing) < best[0]:
+            best = (len(missing), resource.name, missing)
+    if best is None:
+        yield violation("stack", "budget alerts", f"no {BUDGET_TYPE} in the stack", allowed,
+                        "add finops_components.BudgetAlerts (or an aws.budgets.Budget) to the stack.")
+    else:
+        _, name, missing = best
+        yield violation(f"{BUDGET_TYPE} '{name}'", "budget alerts",
+                        "no alert at " + ", ".join(f"{t:g} %" for t in sorted(missing)), allowed,
+                        "add the missing notifications (budgets/<environment>.yaml with BudgetAlerts does it).")
+
+
+def _patch(config: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    if "thresholds" not in config:
+        return None
+    return {"budgetAlerts": {"thresholds": config["thresholds"]}}
+
+
+POLICY = stack_policy(
+    name=NAME,
+    description="The stack holds an AWS budget alerting subscribers at 50, 75 and 90 % of actual spend.",
+    check=check,
+    config_schema=PolicyConfigSchema(properties={
+        "thresholds": {
+            "type": "array", "items": {"type": "number", "exclusiveMinimum": 0}, "minItems": 1,
+            "description": "Percentages of actual spend that must each have an alert (default from rules.yaml).",
+        },
+    }),
+    patch=_patch,
+)

@@ -1,0 +1,97 @@
+"""CPU and memory limits of Kubernetes containers within the environment's caps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from finops_components.guardrails import Rules
+from finops_components.guardrails.model import ContainerCap
+from finops_components.guardrails.quantity import QuantityError, format_bytes, format_cpu, parse_quantity
+from pulumi_policy import PolicyConfigSchema
+
+from .config_schema import per_environment
+from .kubernetes import is_kubernetes_object, pod_spec_path
+from .messages import Unknown, violation
+from .policy import Finding, environment_section_patch, resource_policy
+from .subject import Subject, short
+from .values import MISSING, UNKNOWN, get, get_path, is_list
+
+NAME = "finops-container-limits"
+_RESOURCES = (("cpu", "cpu_cores", "max_cpu", format_cpu), ("memory", "memory_bytes", "max_memory", format_bytes))
+
+
+def _applies(resource_type: str) -> bool:
+    return is_kubernetes_object(resource_type) and pod_spec_path(resource_type) is not None
+
+
+def _container(subject: Subject, where: str, container: Any, cap: ContainerCap, env: str) -> Iterator[Finding]:
+    limits = get_path(container, ("resources", "limits"))
+    if limits is UNKNOWN:
+        yield Unknown(f"{where}.resources.limits")
+        return
+    name = get(container, "name")
+    label = f"{subject.describe()} container {name if isinstance(name, str) else where}"
+    for resource, cap_attr, cap_raw, fmt in _RESOURCES:
+        limit: Decimal = getattr(cap, cap_attr)
+        allowed = f"at most {getattr(cap, cap_raw)} ({fmt(limit)}) in {env}"
+        value = get(limits, resource)
+        if value is UNKNOWN:
+            yield Unknown(f"{where}.resources.limits.{resource}")
+            continue
+        if value is MISSING:
+            if cap.require_limits:
+                yield violation(label, f"{env} container {resource} limit", "no limit (unbounded)", allowed,
+                                f"set resources.limits.{resource}.")
+            continue
+        try:
+            amount = parse_quantity(value)
+        except QuantityError:
+            yield violation(label, f"{env} container {resource} limit", f"limits.{resource}={short(value)}",
+                            allowed, "write a Kubernetes quantity such as 500m or 512Mi.")
+            continue
+        if amount > limit:
+            yield violation(label, f"{env} container {resource} limit", f"limits.{resource}={value} ({fmt(amount)})",
+                            allowed, f"lower resources.limits.{resource}.")
+
+
+def check(subject: Subject, rules: Rules) -> Iterator[Finding]:
+    env_label = rules.labels.get("Environment", "environment")
+    declared = get_path(subject.props, ("metadata", "labels", env_label))
+    if declared is UNKNOWN:
+        yield Unknown(f"metadata.labels.{env_label}")
+        return
+    env = subject.environment(rules, declared)
+    if env is None:
+        yield violation(subject.describe(), "environment", f"no {env_label} label and stack {subject.stack!r} "
+                        "names no environment", ", ".join(rules.environments),
+                        f"label the object with {env_label}, or name the stack after its environment.")
+        return
+    spec_path = pod_spec_path(subject.type) or ()
+    spec = get_path(subject.props, spec_path)
+    if spec is UNKNOWN:
+        yield Unknown(".".join(spec_path))
+        return
+    for list_name in ("initContainers", "containers"):
+        containers = get(spec, list_name)
+        if containers is UNKNOWN:
+            yield Unknown(".".join((*spec_path, list_name)))
+            continue
+        if not is_list(containers):
+            continue
+        for index in range(len(containers)):
+            where = ".".join((*spec_path, list_name)) + f"[{index}]"
+            yield from _container(subject, where, get(containers, index), env.container, env.name)
+
+
+POLICY = resource_policy(
+    name=NAME,
+    description="Kubernetes containers set CPU and memory limits within the environment's caps.",
+    applies_to=_applies,
+    check=check,
+    config_schema=PolicyConfigSchema(properties={
+        "environments": per_environment(ContainerCap, "container"),
+    }),
+    patch=environment_section_patch("container"),
+)

@@ -1,0 +1,61 @@
+"""Required cost-allocation labels on Kubernetes objects and on their pod templates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from finops_components.guardrails import Rules
+from pulumi_policy import PolicyConfigSchema
+
+from .kubernetes import POD_TEMPLATES, is_kubernetes_object, kind_of
+from .messages import Unknown, violation
+from .policy import Finding, resource_policy
+from .subject import Subject
+from .tags import tag_value_problems
+from .values import MISSING, UNKNOWN, get_path, string_items
+
+NAME = "finops-required-labels"
+
+
+def _labels_at(subject: Subject, rules: Rules, path: tuple[str, ...], where: str) -> Iterator[Finding]:
+    labels = get_path(subject.props, path)
+    if labels is UNKNOWN:
+        yield Unknown(".".join(path))
+        return
+    if labels is not MISSING and not isinstance(labels, Mapping):
+        yield violation(f"{subject.describe()} {where}", "labels must be a map", repr(labels),
+                        "a map of label names to values", "pass labels as a map.")
+        return
+    values = dict(string_items(labels)) if labels is not MISSING else {}
+    yield from tag_value_problems(values, rules.label_rules, f"{subject.describe()} {where}", "label")
+
+
+def check(subject: Subject, rules: Rules) -> Iterator[Finding]:
+    yield from _labels_at(subject, rules, ("metadata", "labels"), "metadata.labels")
+    template = POD_TEMPLATES.get(kind_of(subject.type))
+    if template:
+        yield from _labels_at(subject, rules, (*template, "metadata", "labels"),
+                              ".".join((*template, "metadata", "labels")))
+
+
+def _patch(config: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    patch = {key: config[key] for key in ("tags", "labels") if key in config}
+    return patch or None
+
+
+POLICY = resource_policy(
+    name=NAME,
+    description="Every Kubernetes object and pod template carries the mandatory cost-allocation labels.",
+    applies_to=is_kubernetes_object,
+    check=check,
+    config_schema=PolicyConfigSchema(properties={
+        "labels": {
+            "type": "object",
+            "description": "Tag name -> Kubernetes label name, e.g. {\"CostCenter\": \"cost-center\"}.",
+            "additionalProperties": {"type": "string"},
+        },
+        "tags": {"type": "object", "description": "Replace the allowed values of some tags (see finops-required-tags)."},
+    }),
+    patch=_patch,
+)

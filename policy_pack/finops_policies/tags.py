@@ -1,0 +1,98 @@
+"""Required cost-allocation tags on every taggable AWS resource."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from finops_components.guardrails import Rules, TagRule
+from finops_components.guardrails.resource_types import aws_tag_shape
+from pulumi_policy import PolicyConfigSchema
+
+from .messages import Unknown, violation
+from .policy import Finding, resource_policy
+from .subject import Subject, short
+from .values import UNKNOWN
+
+NAME = "finops-required-tags"
+FIX_MISSING = ("add the tags on the resource, or once for the whole stack in the AWS provider's "
+               "defaultTags (finops_components.enforce() does both).")
+
+
+def tag_value_problems(values: Mapping[str, Any], rules_: tuple[TagRule, ...],
+                       describe: str, kind: str) -> Iterator[Finding]:
+    """Findings for tags/labels that are missing or hold a value outside the allowed set.
+
+    ``kind`` says what the user calls them ("tag" or "label"); values are keyed by the name
+    the user writes (tag key or label name), rules by that same name.
+    """
+    missing = [rule for rule in rules_ if rule.key not in values]
+    if missing:
+        present = ", ".join(sorted(values)) or "none"
+        allowed = "; ".join(f"{rule.key} = {rule.describe()}" for rule in missing)
+        yield violation(describe, f"required {kind}s",
+                        f"no {', '.join(r.key for r in missing)} (present: {present})", allowed,
+                        FIX_MISSING if kind == "tag" else "add the labels under metadata.labels.")
+    for rule in rules_:
+        value = values.get(rule.key)
+        if rule.key not in values:
+            continue
+        if value is UNKNOWN:
+            yield Unknown(f"{kind}s.{rule.key}")
+        elif not rule.accepts(value):
+            yield violation(describe, f"{kind} {rule.key}", f"{rule.key}={short(value)}", rule.describe(),
+                            f"set {rule.key} to an allowed value.")
+
+
+def check(subject: Subject, rules: Rules) -> Iterator[Finding]:
+    effective = subject.effective_tags()
+    for problem in effective.problems:
+        yield violation(subject.describe(), "tags must be a map", problem,
+                        "a map of tag names to string values, e.g. {Team: backend}", "pass tags as a map.")
+    whole_layer_unknown = [u for u in effective.unknown if "." not in u]
+    if whole_layer_unknown:
+        # Which tags are missing cannot be told yet; judge only the values we can see.
+        yield Unknown(whole_layer_unknown[0])
+        present = {k: v for k, v in effective.values.items()}
+        rules_present = tuple(r for r in rules.tags if r.key in present)
+        yield from tag_value_problems(present, rules_present, subject.describe(), "tag")
+        return
+    yield from tag_value_problems(effective.values, rules.tags, subject.describe(), "tag")
+    declared = effective.values.get("Environment")
+    stack_env = rules.environment_of(None, subject.stack)
+    if isinstance(declared, str) and declared in rules.environments and stack_env and stack_env.name != declared:
+        # Caps are judged by the Environment tag, so a mismatch would let a dev stack escape
+        # its caps by claiming to be prod.
+        yield violation(subject.describe(), "Environment tag matches the stack", f"Environment={declared} "
+                        f"in stack {subject.stack}", f"Environment={stack_env.name}",
+                        "tag the resource with its stack's environment.")
+
+
+def _patch(config: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    return {"tags": config["tags"]} if "tags" in config else None
+
+
+_TAG_SPEC = {
+    "type": "object",
+    "properties": {
+        "allowed": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "pattern": {"type": "string"},
+        "hint": {"type": "string"},
+    },
+    "additionalProperties": False,
+}
+
+POLICY = resource_policy(
+    name=NAME,
+    description="Every taggable AWS resource carries the mandatory cost-allocation tags with allowed values.",
+    applies_to=lambda resource_type: aws_tag_shape(resource_type) is not None,
+    check=check,
+    config_schema=PolicyConfigSchema(properties={
+        "tags": {
+            "type": "object",
+            "description": "Replace the rules of some tags (tag name -> {allowed: [...]} or {pattern: regex}).",
+            "additionalProperties": _TAG_SPEC,
+        },
+    }),
+    patch=_patch,
+)

@@ -1,0 +1,1 @@
+"""Offline preview: run a Pulumi program under mocks and a policy pack over the Analyzer protocol."""

@@ -1,0 +1,283 @@
+"""Drive a CrossGuard policy pack exactly as the Pulumi engine does, over gRPC.
+
+The real CLI (v3.259) starts ``python -u -m pulumi.policy <engine> <pack-dir>`` in the pack
+directory with PULUMI_PROJECT/STACK/ORGANIZATION/DRY_RUN/CONFIG set, reads the port the pack
+prints, then calls GetPluginInfo, GetAnalyzerInfo, Configure and ConfigureStack, then
+Analyze per resource and AnalyzeStack once. :class:`PolicyPackProcess` does the same, so
+tests and ``finops preview`` exercise the pack through its public protocol.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2, json_format, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, plugin_pb2
+
+LEVELS = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY,
+          "remediate": analyzer_pb2.REMEDIATE, "disabled": analyzer_pb2.DISABLED}
+LEVEL_NAMES = {value: name for name, value in LEVELS.items()}
+_START_TIMEOUT_S = 60.0
+
+
+class PolicyPackError(Exception):
+    """The pack could not be started or configured (bad directory, bad config, crash)."""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    policy: str
+    pack: str
+    message: str
+    enforcement_level: str
+    urn: str = ""
+
+    @property
+    def mandatory(self) -> bool:
+        return self.enforcement_level == "mandatory"
+
+
+@dataclass
+class ProviderRef:
+    type: str
+    name: str
+    urn: str
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StackResource:
+    type: str
+    name: str
+    urn: str
+    properties: Mapping[str, Any]
+    parent: str = ""
+    dependencies: list[str] = field(default_factory=list)
+    provider: ProviderRef | None = None
+
+
+def to_struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    struct.update(_jsonable(values))
+    return struct
+
+
+def _jsonable(value: Any) -> Any:
+    # Structs hold JSON only; tuples and other sequences become lists, keys strings.
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _diagnostics(response: analyzer_pb2.AnalyzeResponse) -> list[Diagnostic]:
+    return [Diagnostic(d.policyName, d.policyPackName, d.message, LEVEL_NAMES.get(d.enforcementLevel, "advisory"),
+                       d.urn) for d in response.diagnostics]
+
+
+def _provider_message(provider: ProviderRef | None) -> analyzer_pb2.AnalyzerProviderResource | None:
+    if provider is None:
+        return None
+    return analyzer_pb2.AnalyzerProviderResource(type=provider.type, name=provider.name, urn=provider.urn,
+                                                 properties=to_struct(provider.inputs))
+
+
+def read_policy_config(path: str | Path) -> dict[str, Any]:
+    """A ``--policy-pack-config`` file: policy name -> level string or {enforcementLevel, ...}."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PolicyPackError(f"{path}: no such policy pack config file") from None
+    except ValueError as exc:
+        raise PolicyPackError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise PolicyPackError(f"{path}: found {type(data).__name__}; expected a JSON object of policy names")
+    return data
+
+
+class PolicyPackProcess:
+    """A running policy pack and a gRPC client for it. Use as a context manager."""
+
+    def __init__(self, pack_dir: str | Path, *, stack: str, project: str, organization: str = "organization",
+                 dry_run: bool = True, config: Mapping[str, str] | None = None,
+                 python: str | None = None) -> None:
+        self.pack_dir = Path(pack_dir).resolve()
+        self.stack, self.project, self.organization, self.dry_run = stack, project, organization, dry_run
+        self.config = dict(config or {})
+        self.python = python or sys.executable
+        self._process: subprocess.Popen[bytes] | None = None
+        self._channel: grpc.Channel | None = None
+        self.stub: analyzer_pb2_grpc.AnalyzerStub
+        self.info: analyzer_pb2.AnalyzerInfo
+        self._stderr: list[bytes] = []
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> PolicyPackProcess:
+        if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
+            raise PolicyPackError(f"{self.pack_dir}: not a policy pack (no PulumiPolicy.yaml)")
+        env = dict(os.environ)
+        env.update({
+            "PULUMI_PROJECT": self.project, "PULUMI_STACK": self.stack,
+            "PULUMI_ORGANIZATION": self.organization, "PULUMI_DRY_RUN": "true" if self.dry_run else "false",
+            "PULUMI_CONFIG": json.dumps(self.config),
+        })
+        self._process = subprocess.Popen(
+            [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
+            cwd=self.pack_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        port = self._read_port()
+        self._channel = grpc.insecure_channel(f"127.0.0.1:{port}",
+                                              options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)])
+        self.stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        try:
+            grpc.channel_ready_future(self._channel).result(timeout=_START_TIMEOUT_S)
+        except grpc.FutureTimeoutError:
+            self.close()
+            raise PolicyPackError(f"{self.pack_dir}: policy pack did not accept connections") from None
+        return self
+
+    def _read_port(self) -> int:
+        assert self._process is not None and self._process.stdout is not None
+        result: list[bytes] = []
+        reader = threading.Thread(target=lambda: result.append(self._process.stdout.readline()),  # type: ignore[union-attr]
+                                  daemon=True)
+        reader.start()
+        reader.join(_START_TIMEOUT_S)
+        line = result[0].strip() if result else b""
+        if not line.isdigit():
+            self._process.kill()
+            _, stderr = self._process.communicate(timeout=10)
+            detail = stderr.decode(errors="replace").strip().splitlines()
+            tail = detail[-1] if detail else "no output"
+            raise PolicyPackError(f"{self.pack_dir}: policy pack failed to start: {tail}")
+        threading.Thread(target=self._drain_stderr, daemon=True).start()
+        return int(line)
+
+    def _drain_stderr(self) -> None:
+        assert self._process is not None and self._process.stderr is not None
+        for chunk in self._process.stderr:
+            self._stderr.append(chunk)
+
+    @property
+    def stderr(self) -> str:
+        return b"".join(self._stderr).decode(errors="replace")
+
+    def close(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait(timeout=10)
+            for stream in (self._process.stdout, self._process.stderr):
+                if stream is not None:
+                    stream.close()
+            self._process = None
+
+    def __enter__(self) -> PolicyPackProcess:
+        return self.start() if self._process is None else self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- the engine's handshake ----------------------------------------------------------------
+    def handshake(self, policy_config: Mapping[str, Any] | None = None,
+                  stack_tags: Mapping[str, str] | None = None) -> analyzer_pb2.AnalyzerInfo:
+        """GetPluginInfo, GetAnalyzerInfo, Configure (merged config) and ConfigureStack."""
+        self.stub.GetPluginInfo(empty_pb2.Empty())
+        self.info = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
+        self.configure(policy_config)
+        self.stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
+            stack=self.stack, project=self.project, organization=self.organization, dry_run=self.dry_run,
+            config=self.config, tags=dict(stack_tags or {}),
+        ))
+        return self.info
+
+    def configure(self, policy_config: Mapping[str, Any] | None = None) -> None:
+        """Send Configure with, per policy: schema defaults < pack initialConfig < the user's file."""
+        merged = merge_policy_config(self.info, policy_config or {})
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        for name, (level, properties) in merged.items():
+            request.policyConfig[name].CopyFrom(
+                analyzer_pb2.PolicyConfig(enforcementLevel=LEVELS[level], properties=to_struct(properties)))
+        self.stub.Configure(request)
+
+    # -- analysis -------------------------------------------------------------------------------
+    def analyze(self, resource_type: str, name: str, properties: Mapping[str, Any], *, urn: str | None = None,
+                provider: ProviderRef | None = None, parent: str = "") -> list[Diagnostic]:
+        urn = urn or f"urn:pulumi:{self.stack}::{self.project}::{resource_type}::{name}"
+        request = analyzer_pb2.AnalyzeRequest(
+            type=resource_type, name=name, urn=urn, properties=to_struct(properties),
+            options=analyzer_pb2.AnalyzerResourceOptions(parent=parent),
+        )
+        provider_message = _provider_message(provider)
+        if provider_message is not None:
+            request.provider.CopyFrom(provider_message)
+        return _diagnostics(self.stub.Analyze(request))
+
+    def analyze_stack(self, resources: Iterable[StackResource]) -> list[Diagnostic]:
+        request = analyzer_pb2.AnalyzeStackRequest()
+        for resource in resources:
+            message = analyzer_pb2.AnalyzerResource(
+                type=resource.type, name=resource.name, urn=resource.urn, properties=to_struct(resource.properties),
+                parent=resource.parent, dependencies=resource.dependencies,
+                options=analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent),
+            )
+            provider_message = _provider_message(resource.provider)
+            if provider_message is not None:
+                message.provider.CopyFrom(provider_message)
+            request.resources.append(message)
+        return _diagnostics(self.stub.AnalyzeStack(request))
+
+
+def merge_policy_config(info: analyzer_pb2.AnalyzerInfo,
+                        user: Mapping[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Each policy's (enforcement level, properties) as the engine computes them."""
+    initial = {name: json_format.MessageToDict(cfg.properties) for name, cfg in info.initialConfig.items()}
+    known = {policy.name for policy in info.policies}
+    unknown = sorted(set(user) - known - {"all"})
+    if unknown:
+        raise PolicyPackError(f"policy pack config names unknown policy {unknown[0]!r}; "
+                              f"expected one of: all, {', '.join(sorted(known))}")
+    merged: dict[str, tuple[str, dict[str, Any]]] = {}
+    for policy in info.policies:
+        # initialConfig's level has no presence on the wire (0 is also "advisory"), so only its
+        # properties are layered here; the policy's own level stands unless the user's file says.
+        level = LEVEL_NAMES[policy.enforcementLevel]
+        schema = json_format.MessageToDict(policy.configSchema.properties)
+        properties = {k: v["default"] for k, v in schema.items() if isinstance(v, dict) and "default" in v}
+        properties.update(initial.get(policy.name, {}))
+        for entry in (user.get("all"), user.get(policy.name)):
+            if isinstance(entry, str):
+                level = _level(entry, policy.name)
+            elif isinstance(entry, Mapping):
+                entry = dict(entry)
+                if "enforcementLevel" in entry:
+                    level = _level(entry.pop("enforcementLevel"), policy.name)
+                properties.update(entry)
+            elif entry is not None:
+                raise PolicyPackError(f"policy pack config for {policy.name}: found {entry!r}; expected an "
+                                      "enforcement level or an object")
+        unknown_props = sorted(set(properties) - set(schema))
+        if unknown_props:
+            raise PolicyPackError(f"policy pack config for {policy.name}: unknown property {unknown_props[0]!r}; "
+                                  f"expected one of: {', '.join(sorted(schema)) or 'none'}")
+        merged[policy.name] = (level, properties)
+    return merged
+
+
+def _level(value: object, policy: str) -> str:
+    if value not in LEVELS:
+        raise PolicyPackError(f"policy pack config for {policy}: enforcementLevel {value!r}; "
+                              f"expected one of {', '.join(LEVELS)}")
+    return str(value)
