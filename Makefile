@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint typecheck check clean
+.PHONY: setup test lint typecheck clean
 
 setup: $(STAMP)
 
@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml policy_pack/requirements.txt
 	touch $(STAMP)
 
 test: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest -q
 
 lint: setup
@@ -22,8 +24,6 @@ lint: setup
 
 typecheck: setup
 	$(BIN)/mypy
-
-check: lint typecheck test
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -21,14 +21,18 @@ OUTPUT = Path(__file__).resolve().parents[1] / "components/finops_components/gua
 COLUMNS = ("type", "vcpus", "memory_mib", "accelerators", "arch", "current_generation")
 
 
+def _count(info: dict[str, Any], section: str, items: str) -> int:
+    return sum(int(item.get("Count", 0)) for item in (info.get(section) or {}).get(items, []))
+
+
 def _accelerators(info: dict[str, Any]) -> int:
-    """GPUs plus Inferentia/Trainium devices: all count against a 'no GPU' cap."""
-    total = 0
-    for section, items in (("GpuInfo", "Gpus"), ("InferenceAcceleratorInfo", "Accelerators"),
-                           ("NeuronInfo", "NeuronDevices")):
-        for item in (info.get(section) or {}).get(items, []):
-            total += int(item.get("Count", 0))
-    return total
+    """GPUs plus Inferentia/Trainium devices: all count against a 'no GPU' cap.
+
+    Newer Inferentia types list the same devices under both InferenceAcceleratorInfo and
+    NeuronInfo, so those two are not added up.
+    """
+    neuron = max(_count(info, "InferenceAcceleratorInfo", "Accelerators"), _count(info, "NeuronInfo", "NeuronDevices"))
+    return _count(info, "GpuInfo", "Gpus") + neuron
 
 
 def _arch(info: dict[str, Any]) -> str:
@@ -39,7 +43,7 @@ def _arch(info: dict[str, Any]) -> str:
 
 
 def rows(source: dict[str, Any]) -> list[tuple[str, ...]]:
-    out = []
+    out: list[tuple[str, ...]] = []
     for name in sorted(source):
         info = source[name]
         out.append((

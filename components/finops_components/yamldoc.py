@@ -59,11 +59,12 @@ class YamlDoc:
 
     def line(self, path: Path_) -> int | None:
         # Fall back to the closest enclosing key that has a line.
-        while path:
+        while True:
             if path in self.lines:
                 return self.lines[path]
+            if not path:
+                return None
             path = path[:-1]
-        return None
 
     def error(self, path: Path_, found: object, expected: str) -> ConfigError:
         return ConfigError(self.source, dotted(path) or None, found, expected, self.line(path))

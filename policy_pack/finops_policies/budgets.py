@@ -8,7 +8,7 @@ from typing import Any
 from finops_components.guardrails import Rules
 from pulumi_policy import PolicyConfigSchema, StackValidationArgs
 
-from .messages import Unknown, violation
+from .messages import AtResource, Unknown, violation
 from .policy import Finding, stack_policy
 from .values import MISSING, UNKNOWN, get, is_list, number
 
@@ -53,7 +53,8 @@ def check(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]:
     wanted = ", ".join(f"{t:g}" for t in sorted(required))
     allowed = (f"a COST budget with ACTUAL, PERCENTAGE notifications at {wanted} %, each with at least one "
                "e-mail or SNS subscriber")
-    best: tuple[int, str, set[float]] | None = None
+    best: tuple[int, Any, set[float]] | None = None
+    unknown_at = ""
     for resource in args.resources:
         if resource.resource_type != BUDGET_TYPE:
             continue
@@ -65,18 +66,22 @@ def check(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]:
         if not missing:
             return
         if unknown:
-            yield Unknown(f"{resource.name}.{unknown[0]}")
-            return
+            unknown_at = unknown_at or f"{resource.name}.{unknown[0]}"
+            continue
         if best is None or len(missing) < best[0]:
-            best = (len(missing), resource.name, missing)
-    if best is None:
+            best = (len(missing), resource, missing)
+    if unknown_at:
+        # A budget whose alerts are not known yet may be the complete one.
+        yield Unknown(unknown_at)
+    elif best is None:
         yield violation("stack", "budget alerts", f"no {BUDGET_TYPE} in the stack", allowed,
                         "add finops_components.BudgetAlerts (or an aws.budgets.Budget) to the stack.")
     else:
-        _, name, missing = best
-        yield violation(f"{BUDGET_TYPE} '{name}'", "budget alerts",
-                        "no alert at " + ", ".join(f"{t:g} %" for t in sorted(missing)), allowed,
-                        "add the missing notifications (budgets/<environment>.yaml with BudgetAlerts does it).")
+        _, resource, missing = best
+        yield AtResource(violation(
+            f"{BUDGET_TYPE} '{resource.name}'", "budget alerts",
+            "no alert at " + ", ".join(f"{t:g} %" for t in sorted(missing)), allowed,
+            "add the missing notifications (budgets/<environment>.yaml with BudgetAlerts does it)."), resource.urn)
 
 
 def _patch(config: Mapping[str, Any]) -> Mapping[str, Any] | None:

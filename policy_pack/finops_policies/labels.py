@@ -55,7 +55,8 @@ POLICY = resource_policy(
             "description": "Tag name -> Kubernetes label name, e.g. {\"CostCenter\": \"cost-center\"}.",
             "additionalProperties": {"type": "string"},
         },
-        "tags": {"type": "object", "description": "Replace the allowed values of some tags (see finops-required-tags)."},
+        "tags": {"type": "object",
+                 "description": "Replace the allowed values of some tags (as in finops-required-tags)."},
     }),
     patch=_patch,
 )

@@ -14,5 +14,13 @@ class Unknown:
     path: str
 
 
+@dataclass(frozen=True)
+class AtResource:
+    """A stack policy's finding about one resource of the stack (reported with its URN)."""
+
+    message: str
+    urn: str
+
+
 def violation(subject: str, rule: str, found: str, allowed: str, fix: str) -> str:
     return f"{subject}: {rule}: found {found}; allowed: {allowed}. Fix: {fix} {EXCEPTION_HINT}"

@@ -22,11 +22,11 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from .messages import Unknown
+from .messages import AtResource, Unknown
 from .subject import Subject, current_stack
 from .values import UNKNOWN_STRING
 
-Finding = str | Unknown
+Finding = str | Unknown | AtResource
 ResourceCheck = Callable[[Subject, Rules], Iterable[Finding]]
 StackCheck = Callable[[StackValidationArgs, Rules], Iterable[Finding]]
 # Turns this policy's config into a patch of rules.yaml (same keys), or None for no change.
@@ -45,6 +45,8 @@ def _report(findings: Iterable[Finding], report: ReportViolation) -> None:
     for finding in findings:
         if isinstance(finding, Unknown):
             unknown.append(finding.path)
+        elif isinstance(finding, AtResource):
+            report(finding.message, finding.urn)
         else:
             report(finding, None)
     if unknown:

@@ -8,8 +8,15 @@ from functools import cache
 from typing import Any
 
 from finops_components.guardrails import EnvironmentRules, Rules, catalogue
-from finops_components.guardrails.model import CacheCap, DatabaseCap, EbsVolumeCap, InstanceCap, LambdaCap
-from finops_components.guardrails.model import LogRetentionCap, NodeGroupCap
+from finops_components.guardrails.model import (
+    CacheCap,
+    DatabaseCap,
+    EbsVolumeCap,
+    InstanceCap,
+    LambdaCap,
+    LogRetentionCap,
+    NodeGroupCap,
+)
 from pulumi_policy import PolicyConfigSchema, ResourceValidationPolicy
 
 from .config_schema import per_environment
@@ -54,7 +61,7 @@ def _cap(env: EnvironmentRules, section: str) -> Any:
 
 
 def _cap_key(cap: Any, attr: str) -> str:
-    return next(f.metadata["key"] for f in fields(cap) if f.name == attr)
+    return str(next(f.metadata["key"] for f in fields(cap) if f.name == attr))
 
 
 @cache
@@ -142,7 +149,7 @@ _CHECKS = {"instance-class": _instance_class, "at-most": _number, "required-at-m
            "allowed-flag": _flag}
 
 
-def _environment(subject: Subject, rules: Rules) -> EnvironmentRules | None | Unknown:
+def _environment(subject: Subject, rules: Rules) -> EnvironmentRules | Unknown | None:
     if subject.type.startswith("aws:"):
         declared = subject.effective_tags().values.get("Environment")
         if declared is UNKNOWN:

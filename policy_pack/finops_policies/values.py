@@ -93,7 +93,7 @@ def values_at(obj: object, path: Sequence[str], prefix: str = "") -> Iterator[tu
         if obj is UNKNOWN:
             yield prefix, UNKNOWN
             return
-        if not is_list(obj):
+        if not isinstance(obj, Sequence) or isinstance(obj, (str, bytes)):
             return
         for index in range(len(obj)):
             yield from values_at(get(obj, index), rest, f"{prefix}[{index}]")

@@ -1,0 +1,137 @@
+"""The pack as the engine sees it: handshake, metadata, config, and robustness."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import grpc
+import pytest
+from conftest import PACK_DIR, UNKNOWN, Analyze, mandatory, tags
+from finops_preview.analyzer import PolicyPackError, PolicyPackProcess, ProviderRef, merge_policy_config
+from google.protobuf import empty_pb2, json_format
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+EXPECTED_POLICIES = {
+    "finops-required-tags", "finops-required-labels", "finops-instance-size", "finops-node-group-size",
+    "finops-database-size", "finops-cache-size", "finops-ebs-volume-size", "finops-lambda-memory",
+    "finops-log-retention", "finops-container-limits", "finops-budget-alerts",
+}
+
+
+def test_analyzer_info_describes_every_policy(pack: PolicyPackProcess) -> None:
+    info = pack.stub.GetAnalyzerInfo(empty_pb2.Empty())
+    assert info.name == "finops-guardrails" and info.supportsConfig
+    assert {p.name for p in info.policies} == EXPECTED_POLICIES
+    for policy in info.policies:
+        assert policy.description and policy.enforcementLevel == analyzer_pb2.MANDATORY
+        assert json_format.MessageToDict(policy.configSchema.properties), policy.name
+    stack = next(p for p in info.policies if p.name == "finops-budget-alerts")
+    assert stack.policy_type == analyzer_pb2.POLICY_TYPE_STACK
+    instance = next(p for p in info.policies if p.name == "finops-instance-size")
+    schema = json_format.MessageToDict(instance.configSchema.properties)
+    # The schema is derived from the rule dataclasses: the same keys as rules.yaml.
+    assert set(schema["environments"]["additionalProperties"]["properties"]) == {"maxVcpus", "maxMemoryGib", "maxGpus"}
+
+
+def test_pack_also_starts_from_its_main_module() -> None:
+    process = subprocess.Popen([sys.executable, "-u", "__main__.py"], cwd=PACK_DIR, stdout=subprocess.PIPE)
+    try:
+        assert process.stdout is not None
+        port = int(process.stdout.readline())
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            info = analyzer_pb2_grpc.AnalyzerStub(channel).GetAnalyzerInfo(empty_pb2.Empty(), timeout=30)
+        assert len(info.policies) == len(EXPECTED_POLICIES)
+    finally:
+        process.kill()
+        process.wait()
+        if process.stdout:
+            process.stdout.close()
+
+
+def test_caps_are_overridable_through_policy_pack_config(pack: PolicyPackProcess, analyze: Analyze) -> None:
+    props = {"instanceType": "m5.4xlarge", "tags": tags()}
+    assert mandatory(analyze("aws:ec2/instance:Instance", props), "finops-instance-size")
+    pack.configure({"finops-instance-size": {"environments": {"dev": {"maxVcpus": 16, "maxMemoryGib": 64}}}})
+    assert analyze("aws:ec2/instance:Instance", props) == []
+
+
+def test_enforcement_levels_are_overridable(pack: PolicyPackProcess, analyze: Analyze) -> None:
+    pack.configure({"finops-required-tags": "advisory"})
+    found = analyze("aws:s3/bucket:Bucket", {})
+    assert [d.enforcement_level for d in found] == ["advisory"]
+    pack.configure({"all": "disabled"})
+    assert analyze("aws:s3/bucket:Bucket", {}) == []
+
+
+def test_allowed_tag_values_are_overridable(pack: PolicyPackProcess, analyze: Analyze) -> None:
+    pack.configure({"finops-required-tags": {"tags": {"Team": {"allowed": ["marketing"]}}}})
+    assert analyze("aws:s3/bucket:Bucket", {"tags": tags(Team="marketing")}) == []
+
+
+def test_semantically_bad_config_is_one_violation_not_an_rpc_error(pack: PolicyPackProcess,
+                                                                    analyze: Analyze) -> None:
+    pack.configure({"finops-lambda-memory": {"environments": {"dev": {"maxMemoryMb": 1.5}}}})
+    found = analyze("aws:lambda/function:Function", {"tags": tags()})
+    assert len(found) == 1
+    assert "invalid policy pack config: policy pack config for finops-lambda-memory: " \
+           "environments.dev.lambda.maxMemoryMb: found 1.5; expected a whole number" in found[0].message
+
+
+def test_config_naming_an_unknown_policy_or_property_is_refused(pack: PolicyPackProcess) -> None:
+    with pytest.raises(PolicyPackError, match="unknown policy 'finops-typo'"):
+        merge_policy_config(pack.info, {"finops-typo": "advisory"})
+    with pytest.raises(PolicyPackError, match="unknown property 'caps'"):
+        merge_policy_config(pack.info, {"finops-instance-size": {"caps": {}}})
+    with pytest.raises(PolicyPackError, match="enforcementLevel 'strict'"):
+        merge_policy_config(pack.info, {"finops-instance-size": {"enforcementLevel": "strict"}})
+
+
+GARBAGE: list[Any] = [None, UNKNOWN, 0, -1, 1e308, True, "", "x" * 10_000, [], {}, [None, {}], {"a": {"b": [1]}},
+                      [[[[[[]]]]]], {"tags": {"tags": UNKNOWN}}]
+POLICED = [
+    "aws:ec2/instance:Instance", "aws:ec2/launchTemplate:LaunchTemplate", "aws:eks/nodeGroup:NodeGroup",
+    "aws:rds/instance:Instance", "aws:rds/cluster:Cluster", "aws:elasticache/replicationGroup:ReplicationGroup",
+    "aws:ebs/volume:Volume", "aws:lambda/function:Function", "aws:cloudwatch/logGroup:LogGroup",
+    "aws:autoscaling/group:Group", "aws:ec2/spotFleetRequest:SpotFleetRequest", "kubernetes:apps/v1:Deployment",
+    "kubernetes:batch/v1:CronJob", "kubernetes:core/v1:Pod",
+]
+PROPERTIES = ["tags", "tagsAll", "instanceType", "instanceTypes", "scalingConfig", "instanceClass", "allocatedStorage",
+              "multiAz", "nodeType", "size", "memorySize", "retentionInDays", "metadata", "spec", "rootBlockDevice",
+              "blockDeviceMappings", "launchSpecifications", "mixedInstancesPolicy", "maxSize"]
+
+
+@pytest.mark.parametrize("resource_type", POLICED)
+def test_malformed_properties_never_cause_an_rpc_error(analyze: Analyze, resource_type: str) -> None:
+    provider = ProviderRef("pulumi:providers:aws", "p", "urn:p", {"defaultTags": "{not json"})
+    for index, value in enumerate(GARBAGE):
+        props = {name: value for name in PROPERTIES}
+        props["metadata"] = {"labels": value} if index % 2 else value
+        analyze(resource_type, props, provider=provider)  # raises grpc.RpcError on failure
+    for value in GARBAGE:
+        analyze(resource_type, {"spec": {"template": {"spec": {"containers": [{"resources": {"limits": value}}]}}}})
+        analyze(resource_type, {"scalingConfig": {"maxSize": value}, "rootBlockDevice": value})
+
+
+def test_stack_analysis_survives_malformed_budgets(pack: PolicyPackProcess) -> None:
+    from finops_preview.analyzer import StackResource
+
+    resources = [StackResource("aws:budgets/budget:Budget", f"b{i}", f"urn:b{i}", {"notifications": value})
+                 for i, value in enumerate(GARBAGE) if value != UNKNOWN]
+    resources.append(StackResource("aws:budgets/budget:Budget", "x", "urn:x", {"notifications": [
+        {"notificationType": "ACTUAL", "threshold": "fifty", "thresholdType": "PERCENTAGE"}]}))
+    assert len(mandatory(pack.analyze_stack(resources))) == 1
+    # With one budget not known yet, the verdict waits for the update: advisory only.
+    unknown = StackResource("aws:budgets/budget:Budget", "later", "urn:later", {"notifications": UNKNOWN})
+    found = pack.analyze_stack([*resources, unknown])
+    assert mandatory(found) == [] and len(found) == 1
+
+
+def test_bad_pack_directory_is_a_clear_error(tmp_path) -> None:
+    with pytest.raises(PolicyPackError, match="not a policy pack"):
+        PolicyPackProcess(tmp_path, stack="dev", project="p").start()
+    (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (tmp_path / "__main__.py").write_text("raise SystemExit('broken pack')\n")
+    with pytest.raises(PolicyPackError, match="failed to start"):
+        PolicyPackProcess(tmp_path, stack="dev", project="p").start()

@@ -1,0 +1,60 @@
+"""finops-budget-alerts: the stack policy, over AnalyzeStack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conftest import UNKNOWN, mandatory, tags
+from finops_preview.analyzer import PolicyPackProcess, StackResource
+
+BUDGET = "aws:budgets/budget:Budget"
+
+
+def notification(threshold: float, kind: str = "ACTUAL", **subscribers: Any) -> dict[str, Any]:
+    return {"comparisonOperator": "GREATER_THAN", "notificationType": kind, "threshold": threshold,
+            "thresholdType": "PERCENTAGE",
+            **(subscribers or {"subscriberEmailAddresses": ["finops@example.com"]})}
+
+
+def budget(name: str, *notifications: dict[str, Any], budget_type: str = "COST") -> StackResource:
+    return StackResource(BUDGET, name, f"urn:pulumi:dev::p::{BUDGET}::{name}", {
+        "budgetType": budget_type, "limitAmount": "1000", "limitUnit": "USD", "timeUnit": "MONTHLY",
+        "notifications": list(notifications), "tags": tags()})
+
+
+def test_stack_without_a_budget_is_a_mandatory_violation(pack: PolicyPackProcess) -> None:
+    bucket = StackResource("aws:s3/bucket:Bucket", "logs", "urn:pulumi:dev::p::aws:s3/bucket:Bucket::logs",
+                           {"tags": tags()})
+    found = mandatory(pack.analyze_stack([bucket]), "finops-budget-alerts")
+    assert len(found) == 1
+    assert "found no aws:budgets/budget:Budget in the stack" in found[0].message
+    assert "ACTUAL, PERCENTAGE notifications at 50, 75, 90 %" in found[0].message
+
+
+def test_budget_with_50_75_90_and_a_subscriber_passes(pack: PolicyPackProcess) -> None:
+    full = budget("monthly", notification(50), notification(75), notification(90), notification(100, "FORECASTED"))
+    assert pack.analyze_stack([full]) == []
+
+
+def test_sns_subscriber_unknown_during_preview_counts(pack: PolicyPackProcess) -> None:
+    full = budget("monthly", *(notification(t, subscriberSnsTopicArns=[UNKNOWN]) for t in (50, 75, 90)))
+    assert pack.analyze_stack([full]) == []
+
+
+def test_missing_threshold_is_named(pack: PolicyPackProcess) -> None:
+    found = mandatory(pack.analyze_stack([budget("monthly", notification(50), notification(75))]))
+    assert len(found) == 1 and "Budget 'monthly': budget alerts: found no alert at 90 %" in found[0].message
+    assert found[0].urn.endswith("::monthly")  # reported against the budget itself
+
+
+def test_forecast_or_unsubscribed_alerts_do_not_count(pack: PolicyPackProcess) -> None:
+    forecast_only = budget("f", *(notification(t, "FORECASTED") for t in (50, 75, 90)))
+    silent = budget("s", *(notification(t, subscriberEmailAddresses=[]) for t in (50, 75, 90)))
+    usage = budget("u", *(notification(t) for t in (50, 75, 90)), budget_type="USAGE")
+    assert len(mandatory(pack.analyze_stack([forecast_only, silent, usage]))) == 1
+
+
+def test_one_complete_budget_among_team_budgets_is_enough(pack: PolicyPackProcess) -> None:
+    team = budget("team-backend", notification(90))
+    full = budget("monthly", notification(50), notification(75), notification(90))
+    assert pack.analyze_stack([team, full]) == []

@@ -1,0 +1,44 @@
+"""The files the real Pulumi CLI reads, checked against what Pulumi documents."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from packaging.requirements import Requirement
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT.parent / "shared" / "reference" / "pulumi-project.schema.json"
+
+
+def test_pulumi_yaml_validates_against_pulumis_project_schema() -> None:
+    if not SCHEMA.exists():
+        pytest.fail(f"{SCHEMA} is missing: the reference schema ships in ../shared/reference")
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    jsonschema.validate(project, json.loads(SCHEMA.read_text()))
+    assert project["runtime"]["name"] == "python"
+    assert project["runtime"]["options"]["virtualenv"] == ".venv"
+    assert project["stackConfigDir"] == "stacks"
+
+
+def test_policy_pack_project_file() -> None:
+    policy = yaml.safe_load((ROOT / "policy_pack" / "PulumiPolicy.yaml").read_text())
+    assert policy["runtime"]["name"] == "python"
+    venv = ROOT / "policy_pack" / policy["runtime"]["options"]["virtualenv"]
+    assert venv.resolve() == (ROOT / ".venv").resolve()  # the venv `make setup` builds
+    assert isinstance(policy["version"], str) and policy["description"]
+
+
+def test_policy_pack_requirements_are_pip_requirements() -> None:
+    lines = [line.strip() for line in (ROOT / "policy_pack" / "requirements.txt").read_text().splitlines()]
+    names = {Requirement(line).name for line in lines if line and not line.startswith("#")}
+    assert {"pulumi", "pulumi-policy"} <= names
+
+
+def test_no_package_is_called_components() -> None:
+    # Teams' stack repos often have a components/ folder; ours must not shadow it.
+    assert not (ROOT / "components" / "__init__.py").exists()
+    assert (ROOT / "components" / "finops_components" / "__init__.py").exists()
