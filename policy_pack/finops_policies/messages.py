@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-EXCEPTION_HINT = "For an exception, ask the platform team to approve a waiver."
+from finops_components.guardrails.judge import EXCEPTION_HINT, violation
 
 
 @dataclass(frozen=True)
@@ -22,5 +22,4 @@ class AtResource:
     urn: str
 
 
-def violation(subject: str, rule: str, found: str, allowed: str, fix: str) -> str:
-    return f"{subject}: {rule}: found {found}; allowed: {allowed}. Fix: {fix} {EXCEPTION_HINT}"
+__all__ = ["EXCEPTION_HINT", "AtResource", "Unknown", "violation"]

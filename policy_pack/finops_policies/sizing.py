@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
-from functools import cache
 from typing import Any
 
-from finops_components.guardrails import EnvironmentRules, Rules, catalogue
+from finops_components.guardrails import EnvironmentRules, Rules
+from finops_components.guardrails.judge import describe_cap, judge_instance
 from finops_components.guardrails.model import (
     CacheCap,
     DatabaseCap,
@@ -23,7 +23,7 @@ from .config_schema import per_environment
 from .messages import Unknown, violation
 from .policy import Finding, environment_section_patch, resource_policy
 from .subject import Subject, short
-from .targets import CACHE, DB, EBS, INSTANCE, LAMBDA, LOGS, NODES, NOT_INSTANCE_CLASSES, TARGETS, Target
+from .targets import CACHE, DB, EBS, INSTANCE, LAMBDA, LOGS, NODES, TARGETS, Target
 from .values import MISSING, UNKNOWN, number, values_at
 
 
@@ -64,57 +64,22 @@ def _cap_key(cap: Any, attr: str) -> str:
     return str(next(f.metadata["key"] for f in fields(cap) if f.name == attr))
 
 
-@cache
-def _largest_fitting(family: str, max_vcpus: float, max_memory_gib: float, max_gpus: int | None) -> str | None:
-    best = None
-    for candidate in catalogue.all_types():
-        if candidate.name.split(".", 1)[0] != family:
-            continue
-        if candidate.vcpus > max_vcpus or candidate.memory_gib > max_memory_gib:
-            continue
-        if max_gpus is not None and candidate.accelerators > max_gpus:
-            continue
-        if best is None or (candidate.vcpus, candidate.memory_mib) > (best.vcpus, best.memory_mib):
-            best = candidate
-    return best.name if best else None
-
-
-def _describe_cap(cap: Any) -> str:
-    parts = [f"at most {cap.max_vcpus:g} vCPU", f"{cap.max_memory_gib:g} GiB memory"]
-    gpus = getattr(cap, "max_gpus", None)
-    if gpus is not None:
-        parts.append("no GPU" if gpus == 0 else f"{gpus} GPU/accelerator")
-    return ", ".join(parts)
-
-
 def _instance_class(subject: Subject, where: str, value: Any, env: EnvironmentRules, target: Target,
                     fix: str) -> Iterator[Finding]:
     cap = _cap(env, target.section)
+    rule = f"{env.name} {target.section} size"
     if not isinstance(value, str) or not value:
-        yield violation(subject.describe(), f"{env.name} {target.section} size", f"{where}={short(value)}",
-                        "an instance type name such as t3.micro", "set a valid instance type.")
+        yield violation(subject.describe(), rule, f"{where}={short(value)}", "an instance type name such as t3.micro",
+                        "set a valid instance type.")
         return
-    if value in NOT_INSTANCE_CLASSES:
+    verdict = judge_instance(value, cap)
+    if verdict.fits:
         return
-    known = catalogue.lookup(value)
-    if known is None:
-        near = ", ".join(catalogue.nearest(value)) or "none"
-        yield violation(subject.describe(), f"{env.name} {target.section} size",
-                        f"{where}={value}, which is not in the instance catalogue (nearest known: {near})",
-                        _describe_cap(cap), "use a known type; unknown types are rejected because their size "
-                        "cannot be judged.")
-        return
-    gpus = getattr(cap, "max_gpus", None)
-    too_big = (known.vcpus > cap.max_vcpus or known.memory_gib > cap.max_memory_gib
-               or (gpus is not None and known.accelerators > gpus))
-    if too_big:
-        prefix = value[: len(value) - len(catalogue.ec2_name(value))]
-        family = known.name.split(".", 1)[0]
-        fitting = _largest_fitting(family, cap.max_vcpus, cap.max_memory_gib, gpus)
-        hint = f" such as {prefix}{fitting}" if fitting else ""
-        yield violation(subject.describe(), f"{env.name} {target.section} size",
-                        f"{where}={value} ({known.describe()})", f"{_describe_cap(cap)} in {env.name}",
-                        f"{fix[:-1]}{hint}.")
+    if verdict.instance is None:
+        fix = "use a known type; unknown types are rejected because their size cannot be judged."
+    elif verdict.suggestion:
+        fix = f"{fix[:-1]} such as {verdict.suggestion}."
+    yield violation(subject.describe(), rule, f"{where}={verdict.found}", f"{describe_cap(cap)} in {env.name}", fix)
 
 
 def _number(subject: Subject, where: str, value: Any, env: EnvironmentRules, target: Target,

@@ -70,6 +70,3 @@ TARGETS: tuple[Target, ...] = (
     _t(LOGS, "aws:cloudwatch/logGroup:LogGroup", "retentionInDays", "required-at-most", "logRetention",
        "max_days", "days"),
 )
-
-# Classes that name no instance (Aurora Serverless v2 scales in ACUs, not instance sizes).
-NOT_INSTANCE_CLASSES = frozenset({"db.serverless"})

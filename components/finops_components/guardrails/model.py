@@ -108,6 +108,22 @@ class AutoShutdown:
 
 
 @dataclass(frozen=True)
+class EnvironmentDefaults:
+    """What the components build when a team does not say: sizes that fit the caps."""
+
+    node_instance_type: str = key("nodeInstanceType")
+    node_group_max_size: int = key("nodeGroupMaxSize")
+    gpu_instance_type: str = key("gpuInstanceType", default="")  # "" = no GPU nodes here
+    database_class: str = key("databaseClass")
+    database_storage_gib: int = key("databaseStorageGib")
+    backup_retention_days: int = key("backupRetentionDays")
+    deletion_protection: bool = key("deletionProtection")
+    cache_node_type: str = key("cacheNodeType")
+    cache_nodes: int = key("cacheNodes")
+    log_bucket_expire_days: int = key("logBucketExpireDays")  # 0 = keep forever
+
+
+@dataclass(frozen=True)
 class EnvironmentRules:
     name: str
     instance: InstanceCap = key("instance")
@@ -119,6 +135,7 @@ class EnvironmentRules:
     container: ContainerCap = key("container")
     log_retention: LogRetentionCap = key("logRetention")
     auto_shutdown: AutoShutdown = key("autoShutdown")
+    defaults: EnvironmentDefaults = key("defaults")
 
 
 @dataclass(frozen=True)
