@@ -116,6 +116,7 @@ class EnvironmentDefaults:
     gpu_instance_type: str = key("gpuInstanceType", default="")  # "" = no GPU nodes here
     database_class: str = key("databaseClass")
     database_storage_gib: int = key("databaseStorageGib")
+    database_multi_az: bool = key("databaseMultiAz")
     backup_retention_days: int = key("backupRetentionDays")
     deletion_protection: bool = key("deletionProtection")
     cache_node_type: str = key("cacheNodeType")

@@ -60,3 +60,14 @@ def format_bytes(size: Decimal) -> str:
             shown = (size / unit).quantize(Decimal("0.01")).normalize()
             return f"{shown:f}{suffix}"
     return f"{size.normalize():f} bytes"
+
+
+def cpu_quantity(cores: Decimal) -> str:
+    """Cores as a Kubernetes quantity: ``Decimal("0.25")`` -> ``250m``."""
+    millis = (cores * 1000).to_integral_value()
+    return f"{int(millis) // 1000}" if millis % 1000 == 0 else f"{int(millis)}m"
+
+
+def memory_quantity(size: Decimal) -> str:
+    """Bytes as a Kubernetes quantity in Mi: ``Decimal(2**31)`` -> ``2048Mi``."""
+    return f"{int(size // 2**20)}Mi"

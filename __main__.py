@@ -1,0 +1,75 @@
+"""The AI-agent security platform: one environment per stack, built from the FinOps components.
+
+    pulumi up -s dev        # or staging, prod
+
+Everything created here carries the mandatory cost-allocation tags and labels (enforce()),
+stays inside its environment's caps, and is watched by budgets with 50/75/90 % alerts.
+"""
+
+import pulumi
+import pulumi_aws as aws
+
+import finops_components as finops
+from finops_components.auto_shutdown import NodeGroupSchedule
+
+SERVICES = ("ssa", "policy-engine", "audit", "ui")
+TEAMS = {"backend": "policy-engine", "frontend": "ui", "devops": "ssa", "security": "audit"}
+
+env = finops.enforce()
+config = pulumi.Config()
+defaults = env.rules.defaults
+
+# The network: subnets from stack config, else the account's default VPC.
+subnet_ids = config.get_object("subnetIds")
+if not subnet_ids:
+    vpc = aws.ec2.get_vpc(default=True)
+    subnet_ids = aws.ec2.get_subnets(filters=[{"name": "vpc-id", "values": [vpc.id]}]).ids
+
+node_size = config.get_object("nodeGroups") or {}
+cluster = finops.KubernetesCluster("platform", finops.KubernetesClusterArgs(
+    subnet_ids=subnet_ids,
+    node_groups=[
+        finops.NodeGroupSpec(
+            service=service,
+            instance_types=node_size.get("instanceTypes"),
+            desired_size=node_size.get("desiredSize", 1),
+            max_size=node_size.get("maxSize"),
+        )
+        for service in SERVICES
+    ],
+    # SLM classification for the ssa service runs on GPU nodes where the environment allows them.
+    gpu_node_group=(finops.NodeGroupSpec(service="ssa", min_size=0, desired_size=1, max_size=2,
+                                         labels={"workload": "slm-classification"})
+                    if env.rules.instance.max_gpus > 0 and config.get_bool("gpuNodes") is not False else None),
+))
+
+namespaces = [
+    finops.TeamNamespace(f"ns-{team}", finops.TeamNamespaceArgs(team=team, service=service),
+                         opts=pulumi.ResourceOptions(provider=cluster.provider))
+    for team, service in TEAMS.items()
+]
+
+database = finops.Database("policy-store", finops.DatabaseArgs(
+    subnet_ids=subnet_ids, service="policy-engine",
+    instance_class=config.get("databaseClass"), allocated_storage_gib=config.get_int("databaseStorageGib")))
+cache = finops.Cache("sessions", finops.CacheArgs(
+    subnet_ids=subnet_ids, service="ssa", node_type=config.get("cacheNodeType")))
+audit_logs = finops.AuditLogBucket("audit-logs", finops.AuditLogBucketArgs(service="audit"))
+log_groups = [finops.LogGroup(f"logs-{service}", finops.LogGroupArgs(
+    service=service, name=f"/ai-agent-security-platform/{env.name}/{service}")) for service in SERVICES]
+budgets = finops.BudgetAlerts("budget", finops.BudgetAlertsArgs(
+    activate_cost_allocation_tags=config.get_bool("activateCostAllocationTags") is not False))
+
+if env.rules.auto_shutdown.enabled:
+    finops.AutoShutdown("night-shutdown", finops.AutoShutdownArgs(
+        db_instance_identifiers=[database.instance.identifier],
+        node_groups=[NodeGroupSchedule(cluster_name=cluster.cluster.name, node_group_name=group.node_group_name,
+                                       desired_size=1, max_size=defaults.node_group_max_size, min_size=1)
+                     for group in cluster.node_groups.values()],
+    ))
+
+pulumi.export("environment", env.name)
+pulumi.export("cluster_name", cluster.cluster.name)
+pulumi.export("database_endpoint", database.instance.endpoint)
+pulumi.export("audit_log_bucket", audit_logs.bucket.bucket)
+pulumi.export("monthly_budget_usd", budgets.plan.monthly_limit)

@@ -1,0 +1,92 @@
+"""Dev resources that switch themselves off at night, with EventBridge Scheduler alone.
+
+Schedules call the AWS APIs directly through Scheduler's universal targets
+(``arn:aws:scheduler:::aws-sdk:<service>:<action>``): no Lambda to build, patch or pay for.
+Where the environment's ``autoShutdown`` is disabled (staging, prod), nothing is created.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from .tagging import current_environment
+
+
+@dataclass
+class NodeGroupSchedule:
+    """A managed node group to scale to zero at night and back up in the morning."""
+
+    cluster_name: pulumi.Input[str]
+    node_group_name: pulumi.Input[str]
+    desired_size: int
+    max_size: int
+    min_size: int = 0
+
+
+@dataclass
+class AutoShutdownArgs:
+    instance_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    db_instance_identifiers: Sequence[pulumi.Input[str]] = field(default_factory=list)
+    node_groups: Sequence[NodeGroupSchedule] = field(default_factory=list)
+    service: str = "ssa"
+
+
+def _target(action: str) -> str:
+    return f"arn:aws:scheduler:::aws-sdk:{action}"
+
+
+class AutoShutdown(pulumi.ComponentResource):
+    enabled: bool
+    schedules: list[aws.scheduler.Schedule]
+
+    def __init__(self, name: str, args: AutoShutdownArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        env = current_environment()
+        window = env.rules.auto_shutdown
+        super().__init__("finops:index:AutoShutdown", name, None, opts)
+        self.enabled = window.enabled
+        self.schedules = []
+        if not window.enabled:
+            self.register_outputs({"enabled": False})
+            return
+        child = pulumi.ResourceOptions(parent=self)
+        tags = env.tags_for(service=args.service)
+        role = aws.iam.Role(f"{name}-role", assume_role_policy=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"Service": "scheduler.amazonaws.com"}}]}),
+            tags=tags, opts=child)
+        aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
+                "ec2:StopInstances", "ec2:StartInstances", "rds:StopDBInstance", "rds:StartDBInstance",
+                "eks:UpdateNodegroupConfig"]}]}), opts=child)
+        group = aws.scheduler.ScheduleGroup(f"{name}-group", tags=tags, opts=child)
+
+        def schedule(suffix: str, when: str, action: str, payload: Any) -> None:
+            self.schedules.append(aws.scheduler.Schedule(
+                f"{name}-{suffix}", group_name=group.name, schedule_expression=when,
+                schedule_expression_timezone=window.timezone, flexible_time_window={"mode": "OFF"},
+                target={"arn": _target(action), "role_arn": role.arn,
+                        "input": pulumi.Output.json_dumps(payload)},
+                opts=child))
+
+        if args.instance_ids is not None:
+            schedule("ec2-stop", window.stop, "ec2:stopInstances", {"InstanceIds": args.instance_ids})
+            schedule("ec2-start", window.start, "ec2:startInstances", {"InstanceIds": args.instance_ids})
+        for index, identifier in enumerate(args.db_instance_identifiers):
+            schedule(f"rds-{index}-stop", window.stop, "rds:stopDBInstance", {"DbInstanceIdentifier": identifier})
+            schedule(f"rds-{index}-start", window.start, "rds:startDBInstance", {"DbInstanceIdentifier": identifier})
+        for index, nodes in enumerate(args.node_groups):
+            base = {"ClusterName": nodes.cluster_name, "NodegroupName": nodes.node_group_name}
+            # EKS requires maxSize >= 1 even when scaled to zero.
+            schedule(f"nodes-{index}-stop", window.stop, "eks:updateNodegroupConfig",
+                     {**base, "ScalingConfig": {"MinSize": 0, "DesiredSize": 0, "MaxSize": nodes.max_size}})
+            schedule(f"nodes-{index}-start", window.start, "eks:updateNodegroupConfig",
+                     {**base, "ScalingConfig": {"MinSize": nodes.min_size, "DesiredSize": nodes.desired_size,
+                                                "MaxSize": nodes.max_size}})
+        self.register_outputs({"enabled": True, "stop": window.stop, "start": window.start,
+                               "timezone": window.timezone})

@@ -1,0 +1,197 @@
+"""Budgets as data: AWS Budgets, alerts, anomaly detection and an emergency action per environment.
+
+Reads ``budgets/<environment>.yaml`` (:mod:`.budget_plans`) and creates a monthly COST budget
+with ACTUAL alerts at the rules' thresholds (50/75/90 %) and a FORECASTED alert, one budget
+per team filtered by the Team cost-allocation tag, the SNS topic the alerts go to, the
+activation of the cost-allocation tags, a Cost Anomaly Detection monitor and subscription,
+and an emergency budget action. AWS's limits are checked before anything is created.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from .budget_plans import MAX_EMAIL_SUBSCRIBERS, BudgetPlan, load_budget_plan
+from .environment import Environment
+from .tagging import current_environment
+
+# AWS Budgets: notifications per budget (CloudFormation/SDK documentation; newer pages say 10).
+MAX_NOTIFICATIONS_PER_BUDGET = 5
+MAX_SNS_TOPICS_PER_NOTIFICATION = 1
+# Cost Explorer UpdateCostAllocationTagsStatus takes at most 20 tags per call.
+COST_ALLOCATION_TAG_BATCH = 20
+
+
+class BudgetLimitError(ValueError):
+    """The plan would break one of AWS Budgets' limits."""
+
+
+@dataclass
+class BudgetAlertsArgs:
+    budgets_dir: str = "budgets"
+    service: str = "audit"
+    activate_cost_allocation_tags: bool = True
+    # Roles the DENY_NEW_COMPUTE emergency action attaches its deny policy to (e.g. CI's deploy role).
+    emergency_roles: Sequence[pulumi.Input[str]] = ()
+
+
+def notifications(plan: BudgetPlan, env: Environment, topic_arn: pulumi.Input[str]) -> list[Any]:
+    """ACTUAL alerts at each threshold plus one FORECASTED alert, each to the topic and the e-mails."""
+    alerts = env.all_rules.budget_alerts
+    wanted = [("ACTUAL", t) for t in alerts.thresholds] + [("FORECASTED", alerts.forecast_threshold)]
+    result = [{
+        "comparison_operator": "GREATER_THAN",
+        "notification_type": kind,
+        "threshold": threshold,
+        "threshold_type": "PERCENTAGE",
+        "subscriber_email_addresses": list(plan.subscribers),
+        "subscriber_sns_topic_arns": [topic_arn],
+    } for kind, threshold in wanted]
+    check_limits(plan, result)
+    return result
+
+
+def check_limits(plan: BudgetPlan, budget_notifications: list[dict[str, Any]]) -> None:
+    if len(budget_notifications) > MAX_NOTIFICATIONS_PER_BUDGET:
+        raise BudgetLimitError(
+            f"{plan.source}: {len(budget_notifications)} notifications per budget (alert thresholds plus the "
+            f"forecast alert); AWS Budgets allows at most {MAX_NOTIFICATIONS_PER_BUDGET}. Fix: use fewer "
+            "budgetAlerts.thresholds in rules.yaml.")
+    for notification in budget_notifications:
+        if len(notification["subscriber_sns_topic_arns"]) > MAX_SNS_TOPICS_PER_NOTIFICATION:
+            raise BudgetLimitError(f"{plan.source}: a notification may have at most "
+                                   f"{MAX_SNS_TOPICS_PER_NOTIFICATION} SNS topic")
+        if len(notification["subscriber_email_addresses"]) > MAX_EMAIL_SUBSCRIBERS:
+            raise BudgetLimitError(f"{plan.source}: subscribers: at most {MAX_EMAIL_SUBSCRIBERS} e-mail "
+                                   "addresses per notification")
+
+
+def batches(items: Sequence[str], size: int = COST_ALLOCATION_TAG_BATCH) -> list[list[str]]:
+    if not 0 < size <= COST_ALLOCATION_TAG_BATCH:
+        raise BudgetLimitError(f"cost-allocation tag batch size {size}: AWS allows 1 to {COST_ALLOCATION_TAG_BATCH}")
+    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+
+
+class BudgetAlerts(pulumi.ComponentResource):
+    plan: BudgetPlan
+    budget: aws.budgets.Budget
+    team_budgets: dict[str, aws.budgets.Budget]
+    topic: aws.sns.Topic
+
+    def __init__(self, name: str, args: BudgetAlertsArgs | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        args = args or BudgetAlertsArgs()
+        env = current_environment()
+        self.plan = plan = load_budget_plan(env.name, Path(args.budgets_dir), env.all_rules)
+        check_limits(plan, [{"subscriber_email_addresses": plan.subscribers, "subscriber_sns_topic_arns": [0]}])
+        super().__init__("finops:index:BudgetAlerts", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = env.tags_for(service=args.service)
+        account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
+
+        self.topic = aws.sns.Topic(f"{name}-alerts", tags=tags, opts=child)
+        aws.sns.TopicPolicy(f"{name}-alerts-policy", arn=self.topic.arn, policy=pulumi.Output.json_dumps({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Sid": "AwsBudgetsOnly",
+                "Effect": "Allow",
+                "Principal": {"Service": "budgets.amazonaws.com"},
+                "Action": "SNS:Publish",
+                "Resource": self.topic.arn,
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }],
+        }), opts=child)
+        for index, address in enumerate(plan.subscribers):
+            aws.sns.TopicSubscription(f"{name}-email-{index}", topic=self.topic.arn, protocol="email",
+                                      endpoint=address, opts=child)
+
+        alerts = notifications(plan, env, self.topic.arn)
+        self.budget = aws.budgets.Budget(
+            name, name=f"{env.all_rules.project}-{env.name}", budget_type="COST", time_unit="MONTHLY",
+            limit_amount=f"{plan.monthly_limit:.2f}", limit_unit=plan.currency, notifications=alerts,
+            cost_filters=[{"name": "TagKeyValue", "values": [f"user:Environment${env.name}"]}],
+            tags=tags, opts=child)
+        self.team_budgets = {}
+        for team, limit in plan.team_limits.items():
+            self.team_budgets[team] = aws.budgets.Budget(
+                f"{name}-{team}", name=f"{env.all_rules.project}-{env.name}-{team}", budget_type="COST",
+                time_unit="MONTHLY", limit_amount=f"{limit:.2f}", limit_unit=plan.currency,
+                notifications=alerts,
+                cost_filters=[{"name": "TagKeyValue", "values": [f"user:Team${team}"]}],
+                tags=env.tags_for(service=args.service, team=team), opts=child)
+
+        if args.activate_cost_allocation_tags:
+            previous: list[pulumi.Resource] = []
+            for batch in batches(env.all_rules.tag_keys):
+                # Each batch waits for the one before, so at most 20 activations are in flight.
+                current = [aws.costexplorer.CostAllocationTag(
+                    f"{name}-tag-{key.lower()}", tag_key=key, status="Active",
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=previous)) for key in batch]
+                previous = list(current)
+
+        monitor = aws.costexplorer.AnomalyMonitor(
+            f"{name}-anomalies", name=f"{env.all_rules.project}-{env.name}", monitor_type="CUSTOM",
+            monitor_specification=json.dumps({"Tags": {"Key": "Environment", "Values": [env.name],
+                                                       "MatchOptions": ["EQUALS"]}}),
+            tags=tags, opts=child)
+        aws.costexplorer.AnomalySubscription(
+            f"{name}-anomaly-alerts", name=f"{env.all_rules.project}-{env.name}-anomalies",
+            frequency=plan.anomaly_frequency, monitor_arn_lists=[monitor.arn],
+            subscribers=[{"type": "EMAIL", "address": address} for address in plan.subscribers],
+            threshold_expression={"dimension": {"key": "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
+                                                "values": [f"{plan.anomaly_threshold:g}"],
+                                                "match_options": ["GREATER_THAN_OR_EQUAL"]}},
+            tags=tags, opts=child)
+
+        self._emergency_action(name, env, args, tags)
+        self.register_outputs({"budget": self.budget.name, "monthly_limit": plan.monthly_limit,
+                               "topic": self.topic.arn, "team_budgets": list(self.team_budgets)})
+
+    def _emergency_action(self, name: str, env: Environment, args: BudgetAlertsArgs, tags: dict[str, str]) -> None:
+        plan, child = self.plan, pulumi.ResourceOptions(parent=self)
+        action = plan.emergency_action
+        role = aws.iam.Role(f"{name}-action-role", assume_role_policy=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"Service": "budgets.amazonaws.com"}}]}),
+            tags=tags, opts=child)
+        if action.kind == "STOP_TAGGED_INSTANCES":
+            aws.iam.RolePolicy(f"{name}-action-policy", role=role.id, policy=json.dumps({
+                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
+                    "ec2:DescribeInstanceStatus", "ec2:StopInstances", "ssm:StartAutomationExecution"]}]}),
+                opts=child)
+            # The instances tagged with this environment when `pulumi up` runs.
+            running = aws.ec2.get_instances_output(
+                instance_tags={"Project": env.all_rules.project, "Environment": env.name},
+                instance_state_names=["running", "stopped"], opts=pulumi.InvokeOutputOptions(parent=self))
+            definition: Any = {"ssm_action_definition": {
+                "action_sub_type": "STOP_EC2_INSTANCES", "instance_ids": running.ids,
+                "region": aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region}}
+            action_type = "RUN_SSM_DOCUMENTS"
+        else:
+            deny = aws.iam.Policy(f"{name}-deny-new-compute", description=(
+                f"FinOps emergency brake for {env.name}: no new compute once the budget is spent"),
+                policy=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Resource": "*",
+                                   "Action": ["ec2:RunInstances", "rds:CreateDBInstance", "eks:CreateNodegroup",
+                                              "elasticache:CreateReplicationGroup"]}]}),
+                tags=tags, opts=child)
+            aws.iam.RolePolicy(f"{name}-action-policy", role=role.id, policy=json.dumps({
+                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
+                    "iam:AttachRolePolicy", "iam:DetachRolePolicy"]}]}), opts=child)
+            definition = {"iam_action_definition": {"policy_arn": deny.arn, "roles": list(args.emergency_roles)
+                                                    or [role.name]}}
+            action_type = "APPLY_IAM_POLICY"
+        aws.budgets.BudgetAction(
+            f"{name}-emergency", budget_name=self.budget.name, action_type=action_type,
+            approval_model=action.approval, notification_type="ACTUAL", execution_role_arn=role.arn,
+            action_threshold={"action_threshold_type": "PERCENTAGE",
+                              "action_threshold_value": action.threshold_percent},
+            definition=definition,
+            subscribers=[{"address": a, "subscription_type": "EMAIL"} for a in plan.subscribers],
+            tags=tags, opts=child)

@@ -1,0 +1,111 @@
+"""``budgets/<environment>.yaml``: each environment's monthly budget, as typed data.
+
+Pulumi-free, so the policy pack and ``finops preview`` read the same plans as the
+BudgetAlerts component.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .guardrails import Rules, load_rules
+from .yamldoc import ConfigError, Path_, YamlDoc, load_yaml, require_mapping
+
+# AWS Budgets: e-mail subscribers per notification (CreateNotification / Subscriber docs).
+MAX_EMAIL_SUBSCRIBERS = 10
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_KEYS = ("monthlyLimit", "currency", "teams", "subscribers", "anomaly", "emergencyAction")
+# Anomaly alerts go to e-mail (the SNS topic is for AWS Budgets only); IMMEDIATE would need SNS.
+ANOMALY_FREQUENCIES = ("DAILY", "WEEKLY")
+EMERGENCY_KINDS = ("STOP_TAGGED_INSTANCES", "DENY_NEW_COMPUTE")
+APPROVALS = ("AUTOMATIC", "MANUAL")
+
+
+@dataclass(frozen=True)
+class EmergencyAction:
+    kind: str          # STOP_TAGGED_INSTANCES or DENY_NEW_COMPUTE
+    approval: str      # AUTOMATIC or MANUAL
+    threshold_percent: float
+
+
+@dataclass(frozen=True)
+class BudgetPlan:
+    source: str
+    environment: str
+    monthly_limit: float
+    currency: str
+    team_limits: Mapping[str, float]
+    subscribers: tuple[str, ...]
+    anomaly_threshold: float
+    anomaly_frequency: str
+    emergency_action: EmergencyAction
+
+
+def _amount(doc: YamlDoc, value: object, path: Path_) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise doc.error(path, "<missing>" if value is None else value, "an amount in USD greater than 0")
+    return float(value)
+
+
+def _choice(doc: YamlDoc, value: object, path: Path_, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise doc.error(path, "<missing>" if value is None else value, "one of " + ", ".join(choices))
+    return str(value)
+
+
+def parse_budget_plan(doc: YamlDoc, environment: str, rules: Rules) -> BudgetPlan:
+    top = require_mapping(doc, doc.data, ())
+    for name in top:
+        if name not in _KEYS:
+            raise doc.error((name,), name, "one of the keys " + ", ".join(_KEYS))
+    limit = _amount(doc, top.get("monthlyLimit"), ("monthlyLimit",))
+    currency = _choice(doc, top.get("currency", "USD"), ("currency",), ("USD",))
+
+    teams_allowed = rules.tag_rule("Team").allowed or ()
+    team_limits: dict[str, float] = {}
+    for team, amount in require_mapping(doc, top.get("teams", {}), ("teams",)).items():
+        if team not in teams_allowed:
+            raise doc.error(("teams", team), team, "a team of the Team tag: " + ", ".join(teams_allowed))
+        team_limits[str(team)] = _amount(doc, amount, ("teams", team))
+    if sum(team_limits.values()) > limit:
+        raise doc.error(("teams",), f"<team limits adding up to {sum(team_limits.values()):g} USD>",
+                        f"at most the monthlyLimit of {limit:g} USD")
+
+    subscribers = top.get("subscribers")
+    if not isinstance(subscribers, list) or not subscribers:
+        raise doc.error(("subscribers",), "<missing>" if subscribers is None else subscribers,
+                        "a list of 1 to 10 e-mail addresses")
+    for index, address in enumerate(subscribers):
+        if not isinstance(address, str) or not _EMAIL.match(address):
+            raise doc.error(("subscribers", index), address, "an e-mail address")
+    if len(subscribers) > MAX_EMAIL_SUBSCRIBERS:
+        raise doc.error(("subscribers",), f"<{len(subscribers)} addresses>",
+                        f"at most {MAX_EMAIL_SUBSCRIBERS} (AWS Budgets' limit per notification); "
+                        "use a mailing list")
+
+    anomaly = require_mapping(doc, top.get("anomaly", {}), ("anomaly",))
+    threshold = _amount(doc, anomaly.get("thresholdUsd"), ("anomaly", "thresholdUsd"))
+    frequency = _choice(doc, anomaly.get("frequency", "DAILY"), ("anomaly", "frequency"), ANOMALY_FREQUENCIES)
+
+    action_raw: Mapping[str, Any] = require_mapping(doc, top.get("emergencyAction", {}), ("emergencyAction",))
+    action = EmergencyAction(
+        kind=_choice(doc, action_raw.get("kind"), ("emergencyAction", "kind"), EMERGENCY_KINDS),
+        approval=_choice(doc, action_raw.get("approval"), ("emergencyAction", "approval"), APPROVALS),
+        threshold_percent=_amount(doc, action_raw.get("thresholdPercent", 100),
+                                  ("emergencyAction", "thresholdPercent")),
+    )
+    return BudgetPlan(doc.source, environment, limit, currency, team_limits, tuple(subscribers), threshold,
+                      frequency, action)
+
+
+def load_budget_plan(environment: str, budgets_dir: str | Path = "budgets", rules: Rules | None = None) -> BudgetPlan:
+    """The plan in ``<budgets_dir>/<environment>.yaml``; ConfigError names file, key and line."""
+    rules = rules or load_rules()
+    if environment not in rules.environments:
+        raise ConfigError(Path(budgets_dir) / f"{environment}.yaml", None, environment,
+                          "an environment of the rules: " + ", ".join(rules.environments))
+    return parse_budget_plan(load_yaml(Path(budgets_dir) / f"{environment}.yaml"), environment, rules)

@@ -1,0 +1,154 @@
+"""EKS cluster with managed node groups sized within the environment's caps."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+
+from .caps import CapError, require_at_most, require_instance
+from .environment import Environment
+from .guardrails import catalogue
+from .tagging import current_environment
+
+_NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
+
+
+@dataclass
+class NodeGroupSpec:
+    """One managed node group. Sizes left as None take the environment's defaults."""
+
+    service: str
+    instance_types: Sequence[str] | None = None
+    min_size: int = 1
+    desired_size: int = 1
+    max_size: int | None = None
+    disk_size_gib: int = 20
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class KubernetesClusterArgs:
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    node_groups: Sequence[NodeGroupSpec]
+    # Opt-in GPU nodes (e.g. SLM classification); refused where the environment allows no GPU.
+    gpu_node_group: NodeGroupSpec | None = None
+    version: str = "1.31"
+    service: str = "ssa"
+
+
+@dataclass
+class _PlannedGroup:
+    spec: NodeGroupSpec
+    instance_types: list[str]
+    max_size: int
+    gpu: bool
+
+
+def _plan(name: str, args: KubernetesClusterArgs, env: Environment) -> list[_PlannedGroup]:
+    """Every node group with defaults filled in, checked against the caps."""
+    caps, defaults = env.rules, env.rules.defaults
+    planned = []
+    groups = [(spec, False) for spec in args.node_groups]
+    if args.gpu_node_group is not None:
+        if caps.instance.max_gpus < 1 or (not defaults.gpu_instance_type and not args.gpu_node_group.instance_types):
+            raise CapError(f"KubernetesCluster '{name}': {env.name} GPU nodes: found gpu_node_group; allowed: "
+                           f"no GPU in {env.name}. Fix: leave gpu_node_group out in {env.name}.")
+        groups.append((args.gpu_node_group, True))
+    for spec, gpu in groups:
+        where = f"KubernetesCluster '{name}' node group {spec.service}"
+        types = list(spec.instance_types or [defaults.gpu_instance_type if gpu else defaults.node_instance_type])
+        for instance_type in types:
+            require_instance(where, "instance_types", instance_type, caps.instance, env, "instance")
+            known = catalogue.lookup(instance_type)
+            if gpu and known is not None and known.accelerators == 0:
+                raise CapError(f"{where}: GPU node group: found instance_types={instance_type} (no GPU); allowed: "
+                               "a GPU instance type. Fix: choose a GPU type such as g4dn.xlarge.")
+        max_size = spec.max_size if spec.max_size is not None else min(defaults.node_group_max_size,
+                                                                       caps.node_group.max_size)
+        require_at_most(where, "max_size", max_size, caps.node_group.max_size, "nodes", env, "maxSize")
+        require_at_most(where, "disk_size_gib", spec.disk_size_gib, caps.ebs_volume.max_size_gib, "GiB", env,
+                        "maxSizeGib")
+        if not 0 <= spec.min_size <= spec.desired_size <= max_size:
+            raise CapError(f"{where}: scaling: found min_size={spec.min_size}, desired_size={spec.desired_size}, "
+                           f"max_size={max_size}; allowed: 0 <= min <= desired <= max.")
+        planned.append(_PlannedGroup(spec, types, max_size, gpu))
+    return planned
+
+
+def _assume_role_policy(service: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]})
+
+
+class KubernetesCluster(pulumi.ComponentResource):
+    cluster: aws.eks.Cluster
+    node_groups: dict[str, aws.eks.NodeGroup]
+    kubeconfig: pulumi.Output[str]
+    provider: k8s.Provider
+
+    def __init__(self, name: str, args: KubernetesClusterArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        env = current_environment()
+        planned = _plan(name, args, env)  # before anything is registered
+        super().__init__("finops:index:KubernetesCluster", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = env.tags_for(service=args.service)
+
+        cluster_role = aws.iam.Role(f"{name}-cluster-role", assume_role_policy=_assume_role_policy(
+            "eks.amazonaws.com"), tags=tags, opts=child)
+        cluster_policy = aws.iam.RolePolicyAttachment(
+            f"{name}-cluster-policy", role=cluster_role.name,
+            policy_arn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy", opts=child)
+        self.cluster = aws.eks.Cluster(
+            name, role_arn=cluster_role.arn, version=args.version,
+            vpc_config={"subnet_ids": args.subnet_ids},
+            tags=tags, opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster_policy]))
+
+        node_role = aws.iam.Role(f"{name}-node-role", assume_role_policy=_assume_role_policy("ec2.amazonaws.com"),
+                                 tags=tags, opts=child)
+        attachments = [aws.iam.RolePolicyAttachment(f"{name}-node-{policy}", role=node_role.name,
+                                                    policy_arn=f"arn:aws:iam::aws:policy/{policy}", opts=child)
+                       for policy in _NODE_POLICIES]
+        self.node_role = node_role
+        self.node_groups = {}
+        for group in planned:
+            spec = group.spec
+            group_name = f"{name}-{spec.service}" + ("-gpu" if group.gpu else "")
+            labels = {"service": spec.service, **spec.labels}
+            extra: dict[str, Any] = {}
+            if group.gpu:
+                labels["nvidia.com/gpu.present"] = "true"
+                extra = {"ami_type": "AL2023_x86_64_NVIDIA",
+                         "taints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}]}
+            self.node_groups[group_name] = aws.eks.NodeGroup(
+                group_name, cluster_name=self.cluster.name, node_role_arn=node_role.arn,
+                subnet_ids=args.subnet_ids, instance_types=group.instance_types,
+                scaling_config={"min_size": spec.min_size, "desired_size": spec.desired_size,
+                                "max_size": group.max_size},
+                disk_size=spec.disk_size_gib, labels=labels, tags=env.tags_for(service=spec.service),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=attachments), **extra)
+
+        self.kubeconfig = pulumi.Output.all(self.cluster.name, self.cluster.endpoint,
+                                            self.cluster.certificate_authority).apply(_kubeconfig)
+        self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=self.kubeconfig, opts=child)
+        self.register_outputs({"cluster_name": self.cluster.name, "kubeconfig": self.kubeconfig,
+                               "node_groups": list(self.node_groups)})
+
+
+def _kubeconfig(values: list[object]) -> str:
+    name, endpoint, authority = values
+    data = authority.get("data") if isinstance(authority, dict) else getattr(authority, "data", "")
+    return json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "eks",
+        "clusters": [{"name": "eks", "cluster": {"server": endpoint, "certificate-authority-data": data}}],
+        "contexts": [{"name": "eks", "context": {"cluster": "eks", "user": "eks"}}],
+        "users": [{"name": "eks", "user": {"exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws",
+            "args": ["eks", "get-token", "--cluster-name", name]}}}],
+    })

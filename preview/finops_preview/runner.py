@@ -1,0 +1,111 @@
+"""Run a stack's program under mocks (in a child process) and send what it registers to a pack."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .analyzer import Diagnostic, PolicyPackProcess, ProviderRef, StackResource
+from .mock_engine import RecordedResource
+from .project import Project, StackConfig, load_project, load_stack_config
+
+# Versions as the engine names default providers: "default_<major>_<minor>_<patch>".
+_DEFAULT_PROVIDER_NAME = "default"
+
+
+class ProgramError(Exception):
+    """The program raised, or could not be run; the message is one line for the user."""
+
+
+@dataclass
+class ProgramRun:
+    project: Project
+    stack: str
+    config: StackConfig
+    resources: list[RecordedResource]
+
+    def custom_resources(self) -> list[RecordedResource]:
+        return [r for r in self.resources if r.custom and not r.type.startswith("pulumi:providers:")]
+
+    def by_urn(self) -> dict[str, RecordedResource]:
+        return {r.urn: r for r in self.resources}
+
+
+def run_stack(project_dir: str | Path, stack: str, *, python: str | None = None, timeout: float = 600) -> ProgramRun:
+    project = load_project(project_dir)
+    config = load_stack_config(project, stack)
+    request = {"project_dir": str(project.directory), "main": str(project.main), "project": project.name,
+               "stack": stack, "config": config.values, "secret_keys": sorted(config.secret_keys)}
+    completed = subprocess.run([python or sys.executable, "-m", "finops_preview.mock_engine"],
+                               input=json.dumps(request), capture_output=True, text=True, timeout=timeout,
+                               check=False)
+    if completed.returncode != 0 or not completed.stdout.strip():
+        last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ProgramError(f"{project.main}: the program could not be run: {last}")
+    result = json.loads(completed.stdout)
+    if "error" in result:
+        raise ProgramError(f"{project.main}: the program failed: {result['error']}")
+    resources = [RecordedResource(**r) for r in result["resources"]]
+    return ProgramRun(project, stack, config, resources)
+
+
+def default_provider(package: str, run: ProgramRun) -> ProviderRef:
+    """The provider the engine would create from stack config (aws:region, aws:defaultTags, ...)."""
+    prefix = f"{package}:"
+    inputs = {key[len(prefix):]: value for key, value in run.config.values.items() if key.startswith(prefix)}
+    urn = f"urn:pulumi:{run.stack}::{run.project.name}::pulumi:providers:{package}::{_DEFAULT_PROVIDER_NAME}"
+    return ProviderRef(f"pulumi:providers:{package}", _DEFAULT_PROVIDER_NAME, urn, inputs)
+
+
+def provider_of(resource: RecordedResource, run: ProgramRun, urns: Mapping[str, RecordedResource]) -> ProviderRef:
+    if resource.provider:
+        urn = resource.provider.rsplit("::", 1)[0]
+        explicit = urns.get(urn)
+        if explicit is not None:
+            return ProviderRef(explicit.type, explicit.name, explicit.urn, explicit.inputs)
+    return default_provider(resource.type.split(":", 1)[0], run)
+
+
+@dataclass
+class Analysis:
+    per_resource: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    stack: list[Diagnostic] = field(default_factory=list)
+
+    def all(self) -> list[Diagnostic]:
+        return [d for ds in self.per_resource.values() for d in ds] + self.stack
+
+    def mandatory(self) -> list[Diagnostic]:
+        return [d for d in self.all() if d.mandatory]
+
+
+def analyze_run(pack: PolicyPackProcess, run: ProgramRun, resources: Iterable[RecordedResource] | None = None
+                ) -> Analysis:
+    """Analyze each custom resource with its provider, then the stack, as the engine does."""
+    urns = run.by_urn()
+    analysis = Analysis()
+    for resource in resources if resources is not None else run.custom_resources():
+        analysis.per_resource[resource.urn] = pack.analyze(
+            resource.type, resource.name, _unsecret(resource.inputs), urn=resource.urn,
+            provider=provider_of(resource, run, urns), parent=resource.parent)
+    analysis.stack = pack.analyze_stack(
+        StackResource(r.type, r.name, r.urn, _unsecret(r.outputs or r.inputs), r.parent, r.dependencies,
+                      provider_of(r, run, urns))
+        for r in run.custom_resources())
+    return analysis
+
+
+def _unsecret(value: Any) -> Any:
+    # Secrets reach policies as plain values (the engine sends them in a secret envelope the
+    # SDK unwraps); the recorded marker is dropped here.
+    if isinstance(value, Mapping):
+        if set(value) == {"__secret"}:
+            return _unsecret(value["__secret"])
+        return {k: _unsecret(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unsecret(v) for v in value]
+    return value
