@@ -6,10 +6,9 @@ Everything created here carries the mandatory cost-allocation tags and labels (e
 stays inside its environment's caps, and is watched by budgets with 50/75/90 % alerts.
 """
 
+import finops_components as finops
 import pulumi
 import pulumi_aws as aws
-
-import finops_components as finops
 from finops_components.auto_shutdown import NodeGroupSchedule
 
 SERVICES = ("ssa", "policy-engine", "audit", "ui")

@@ -67,3 +67,20 @@ def analyze(pack: PolicyPackProcess) -> Iterator[Analyze]:
 
 def mandatory(diagnostics: list[Diagnostic], policy: str | None = None) -> list[Diagnostic]:
     return [d for d in diagnostics if d.mandatory and (policy is None or d.policy == policy)]
+
+
+PROJECT = "ai-agent-security-platform"
+BASE_CONFIG = {"aws:region": "eu-west-1", f"{PROJECT}:owner": "jdoe"}
+
+
+@pytest.fixture
+def mock_stack() -> Callable[..., Any]:
+    """Run a small program in-process under Pulumi's mocks for a stack; returns its resources."""
+    from finops_preview.mock_engine import MockSession
+
+    def run(program: Callable[[], object], stack: str = "dev", **config: str) -> list[Any]:
+        values = {**BASE_CONFIG, **{f"{PROJECT}:{k}": v for k, v in config.items()}}
+        session = MockSession(PROJECT, stack, values)
+        return session.run(program)
+
+    return run

@@ -98,3 +98,19 @@ def test_malformed_yaml_names_the_line(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="found <no such file>"):
         load_rules(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize("env_name", ["dev", "staging", "prod"])
+def test_each_environments_defaults_fit_its_own_caps(env_name: str) -> None:
+    from finops_components.guardrails.judge import judge_instance
+
+    env = load_rules().environments[env_name]
+    d = env.defaults
+    assert judge_instance(d.node_instance_type, env.instance).fits
+    assert judge_instance(d.database_class, env.database).fits
+    assert judge_instance(d.cache_node_type, env.cache).fits
+    assert d.database_storage_gib <= env.database.max_storage_gib
+    assert d.node_group_max_size <= env.node_group.max_size
+    assert not d.database_multi_az or env.database.multi_az
+    if d.gpu_instance_type:
+        assert judge_instance(d.gpu_instance_type, env.instance).fits

@@ -15,7 +15,7 @@ import os
 import runpy
 import sys
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -82,59 +82,76 @@ def plausible_invoke(token: str, args: Mapping[str, Any], region: str) -> dict[s
     return answers.get(token, {})
 
 
+class MockSession:
+    """Pulumi's mocks installed for one stack, recording every resource registered."""
+
+    def __init__(self, project: str, stack: str, config: Mapping[str, str] | None = None,
+                 secret_keys: Sequence[str] = (), preview: bool = True) -> None:
+        import pulumi
+        from pulumi.runtime import mocks as pulumi_mocks
+        from pulumi.runtime import rpc
+
+        config = dict(config or {})
+        region = config.get("aws:region", "us-east-1")
+        recorded: list[RecordedResource] = []
+        self.resources = recorded
+
+        class Mocks(pulumi.runtime.Mocks):
+            def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+                if not args.custom:
+                    return None, {}
+                return f"{args.name}-id", plausible_outputs(args.typ, args.name, args.inputs, region)
+
+            def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+                return plausible_invoke(args.token, args.args, region), []
+
+        class RecordingMonitor(pulumi_mocks.MockMonitor):
+            def RegisterResource(self, request: Any) -> Any:
+                response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+                if request.type != "pulumi:pulumi:Stack":
+                    inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
+                    registration = self.resources.get(response.urn)
+                    recorded.append(RecordedResource(
+                        type=request.type, name=request.name, urn=response.urn, id=response.id,
+                        custom=bool(request.custom), inputs=_plain(inputs), parent=request.parent,
+                        provider=request.provider, dependencies=list(request.dependencies),
+                        outputs=_plain(registration.state) if registration is not None else {},
+                    ))
+                return response
+
+        mocks = Mocks()
+        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview,
+                                 monitor=RecordingMonitor(mocks))
+        pulumi.runtime.set_all_config(config, list(secret_keys))
+
+    def run(self, program: Callable[[], object]) -> list[RecordedResource]:
+        """Run ``program`` and wait for every registration, as the language host does."""
+        from pulumi.runtime.settings import SETTINGS
+        from pulumi.runtime.stack import run_pulumi_func
+        from pulumi.runtime.sync_await import _sync_await
+
+        def body() -> None:
+            program()
+
+        try:
+            _sync_await(run_pulumi_func(body))
+        finally:
+            SETTINGS.outputs.clear()
+        return self.resources
+
+
 def run(project_dir: str, main: str, project: str, stack: str, config: Mapping[str, str],
         secret_keys: list[str]) -> dict[str, Any]:
-    """Run the program; returns {"resources": [...], "outputs": {...}} or {"error": ...}."""
-    import pulumi
-    from pulumi.runtime import mocks as pulumi_mocks
-    from pulumi.runtime import rpc
-    from pulumi.runtime.settings import SETTINGS
-    from pulumi.runtime.sync_await import _sync_await
-
-    region = config.get("aws:region", "us-east-1")
-    recorded: list[RecordedResource] = []
-
-    class Mocks(pulumi.runtime.Mocks):
-        def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-            if not args.custom:
-                return None, {}
-            return f"{args.name}-id", plausible_outputs(args.typ, args.name, args.inputs, region)
-
-        def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-            return plausible_invoke(args.token, args.args, region), []
-
-    class RecordingMonitor(pulumi_mocks.MockMonitor):
-        def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-            response = super().RegisterResource(request)
-            if request.type != "pulumi:pulumi:Stack":
-                inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
-                registration = self.resources.get(response.urn)
-                recorded.append(RecordedResource(
-                    type=request.type, name=request.name, urn=response.urn, id=response.id,
-                    custom=bool(request.custom), inputs=_plain(inputs), parent=request.parent,
-                    provider=request.provider, dependencies=list(request.dependencies),
-                    outputs=_plain(registration.state) if registration is not None else {},
-                ))
-            return response
-
-    mocks = Mocks()
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=True,
-                             monitor=RecordingMonitor(mocks))
-    pulumi.runtime.set_all_config(dict(config), list(secret_keys))
+    """Run the program file; returns {"resources": [...]} or {"error": ..., "traceback": ...}."""
+    session = MockSession(project, stack, config, secret_keys)
     os.chdir(project_dir)
     sys.path.insert(0, project_dir)
-
-    def program() -> None:
-        runpy.run_path(main, run_name="__main__")
-
     try:
-        _sync_await(pulumi.runtime.stack.run_pulumi_func(program))
-    except Exception as exc:  # noqa: BLE001 - any failure of the user's program is reported, not raised
+        session.run(lambda: runpy.run_path(main, run_name="__main__"))
+    except Exception as exc:
         return {"error": _describe(exc), "traceback": traceback.format_exc(),
-                "resources": [asdict(r) for r in recorded]}
-    finally:
-        SETTINGS.outputs.clear()
-    return {"resources": [asdict(r) for r in recorded]}
+                "resources": [asdict(r) for r in session.resources]}
+    return {"resources": [asdict(r) for r in session.resources]}
 
 
 def _describe(exc: BaseException) -> str:

@@ -1,0 +1,194 @@
+"""The components under Pulumi's mocks: tags everywhere, defaults, and refused caps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+import pytest
+from conftest import ROOT
+
+import finops_components as finops
+from finops_components.audit_log_bucket import lifecycle_rules
+from finops_components.budget_alerts import BudgetLimitError, batches
+from finops_components.guardrails import ConfigError
+
+SUBNETS = ["subnet-a", "subnet-b"]
+
+
+def named(resources: list[Any], name: str) -> Any:
+    """The resource called ``name``; a component's main child shares its name, so customs first."""
+    return sorted((r for r in resources if r.name == name), key=lambda r: not r.custom)[0]
+
+
+def test_raw_pulumi_aws_resources_are_tagged_after_enforce(mock_stack) -> None:
+    def program() -> None:
+        finops.enforce(service="ui", team="frontend")
+        aws.ec2.Instance("raw", instance_type="t3.micro", ami="ami-123")
+        aws.s3.Bucket("explicit", tags={"Service": "audit", "Extra": "kept"})
+        aws.autoscaling.Group("asg", max_size=1, min_size=0, tags=[{"key": "Team", "value": "devops",
+                                                                    "propagate_at_launch": True}])
+        aws.iam.RolePolicyAttachment("untaggable", role="r", policy_arn="arn:aws:iam::aws:policy/x")
+
+    resources = mock_stack(program)
+    raw = named(resources, "raw").inputs["tags"]
+    assert raw == {"Project": "ai-agent-security-platform", "Environment": "dev", "Team": "frontend",
+                   "Service": "ui", "Owner": "jdoe", "CostCenter": "engineering", "Phase": "mvp"}
+    explicit = named(resources, "explicit").inputs["tags"]
+    assert explicit["Service"] == "audit" and explicit["Extra"] == "kept"  # explicit tags win
+    blocks = {b["key"]: b["value"] for b in named(resources, "asg").inputs["tags"]}
+    assert blocks["Team"] == "devops" and blocks["Owner"] == "jdoe" and len(blocks) == 7
+    assert "tags" not in named(resources, "untaggable").inputs
+
+
+def test_kubernetes_objects_and_pod_templates_are_labelled(mock_stack) -> None:
+    def program() -> None:
+        finops.enforce(service="ssa")
+        k8s.apps.v1.Deployment("api", metadata=k8s.meta.v1.ObjectMetaArgs(labels={"app": "api"}), spec={
+            "selector": {"match_labels": {"app": "api"}},
+            "template": {"metadata": {"labels": {"app": "api"}}, "spec": {"containers": [{"name": "a",
+                                                                                          "image": "x"}]}}})
+        k8s.core.v1.ConfigMap("settings", data={"a": "b"})
+
+    resources = mock_stack(program)
+    deployment = named(resources, "api").inputs
+    assert deployment["metadata"]["labels"]["app"] == "api"
+    assert deployment["metadata"]["labels"]["cost-center"] == "engineering"
+    assert deployment["spec"]["template"]["metadata"]["labels"]["service"] == "ssa"
+    assert named(resources, "settings").inputs["metadata"]["labels"]["environment"] == "dev"
+
+
+def test_tag_values_from_config_are_checked(mock_stack) -> None:
+    with pytest.raises(ConfigError, match=r"stacks/Pulumi\.dev\.yaml: ai-agent-security-platform:costCenter: "
+                                          r"found 'marketing'; expected one of engineering, research, operations"):
+        mock_stack(finops.enforce, costCenter="marketing")
+    with pytest.raises(ConfigError, match="stack name: found 'sandbox'"):
+        mock_stack(finops.enforce, stack="sandbox")
+
+
+def test_database_defaults_follow_the_environment(mock_stack) -> None:
+    def program() -> None:
+        finops.enforce()
+        finops.Database("db", finops.DatabaseArgs(subnet_ids=SUBNETS, service="policy-engine"))
+
+    dev = named(mock_stack(program, "dev"), "db").inputs
+    prod = named(mock_stack(program, "prod"), "db").inputs
+    assert (dev["instanceClass"], dev["multiAz"], dev["deletionProtection"]) == ("db.t4g.micro", False, False)
+    assert (prod["instanceClass"], prod["multiAz"], prod["deletionProtection"]) == ("db.r6g.large", True, True)
+    assert dev["manageMasterUserPassword"] is True and "password" not in dev
+
+
+@pytest.mark.parametrize(("build", "message"), [
+    (lambda: finops.Database("db", finops.DatabaseArgs(subnet_ids=SUBNETS, service="ssa",
+                                                       instance_class="db.r5.8xlarge")),
+     "Database 'db': dev database size: found instance_class=db.r5.8xlarge (32 vCPU, 256 GiB, no GPU); "
+     "allowed: at most 2 vCPU, 8 GiB memory in dev. Fix: choose a smaller database."),
+    (lambda: finops.Database("db", finops.DatabaseArgs(subnet_ids=SUBNETS, service="ssa", multi_az=True)),
+     "dev multiAz: found multi_az=True; allowed: multi_az=False in dev"),
+    (lambda: finops.Cache("c", finops.CacheArgs(subnet_ids=SUBNETS, service="ssa", node_type="cache.m5.4xlarge")),
+     "Cache 'c': dev cache size: found node_type=cache.m5.4xlarge"),
+    (lambda: finops.KubernetesCluster("k", finops.KubernetesClusterArgs(subnet_ids=SUBNETS, node_groups=[
+        finops.NodeGroupSpec(service="ssa", instance_types=["m5.24xlarge"])])),
+     "node group ssa: dev instance size: found instance_types=m5.24xlarge"),
+    (lambda: finops.KubernetesCluster("k", finops.KubernetesClusterArgs(subnet_ids=SUBNETS, node_groups=[
+        finops.NodeGroupSpec(service="ssa", max_size=10)])),
+     "dev maxSize: found max_size=10 nodes; allowed: at most 3 nodes in dev"),
+    (lambda: finops.KubernetesCluster("k", finops.KubernetesClusterArgs(
+        subnet_ids=SUBNETS, node_groups=[], gpu_node_group=finops.NodeGroupSpec(service="ssa"))),
+     "dev GPU nodes: found gpu_node_group; allowed: no GPU in dev"),
+    (lambda: finops.LogGroup("l", finops.LogGroupArgs(service="ssa", retention_days=90)),
+     "LogGroup 'l': dev maxDays: found retention_days=90 days; allowed: at most 14 days in dev"),
+])
+def test_breaking_a_cap_is_refused_before_anything_is_created(mock_stack, build, message: str) -> None:
+    created: list[Any] = []
+
+    def program() -> None:
+        finops.enforce()
+        build()
+
+    with pytest.raises(finops.CapError) as caught:
+        created = mock_stack(program)
+    assert message in str(caught.value)
+    assert created == []
+
+
+def test_gpu_node_group_in_staging(mock_stack) -> None:
+    def program() -> None:
+        finops.enforce()
+        finops.KubernetesCluster("k", finops.KubernetesClusterArgs(
+            subnet_ids=SUBNETS, node_groups=[finops.NodeGroupSpec(service="ui")],
+            gpu_node_group=finops.NodeGroupSpec(service="ssa", min_size=0, desired_size=0, max_size=1)))
+
+    resources = mock_stack(program, "staging")
+    gpu = named(resources, "k-ssa-gpu").inputs
+    assert gpu["instanceTypes"] == ["g4dn.xlarge"] and gpu["taints"][0]["key"] == "nvidia.com/gpu"
+    # Children are parented and named after the component.
+    component = next(r for r in resources if r.name == "k" and not r.custom)
+    assert all(r.parent == component.urn for r in resources if r.name.startswith("k-"))
+
+
+def test_team_namespace_quota_and_limits_come_from_the_caps(mock_stack) -> None:
+    def program() -> None:
+        finops.enforce()
+        finops.TeamNamespace("ns", finops.TeamNamespaceArgs(team="backend", service="policy-engine", max_pods=10))
+
+    resources = mock_stack(program)
+    limits = named(resources, "ns-limits").inputs["spec"]["limits"][0]
+    assert limits["max"] == {"cpu": "1", "memory": "2048Mi"}
+    assert limits["defaultRequest"] == {"cpu": "250m", "memory": "512Mi"}
+    quota = named(resources, "ns-quota").inputs["spec"]["hard"]
+    assert (quota["pods"], quota["limits.cpu"], quota["limits.memory"]) == ("10", "10", "20480Mi")
+    assert named(resources, "ns-namespace").inputs["metadata"]["labels"]["team"] == "backend"
+
+
+def test_auto_shutdown_only_where_the_environment_asks(mock_stack) -> None:
+    def program() -> None:
+        finops.enforce()
+        finops.AutoShutdown("night", finops.AutoShutdownArgs(instance_ids=["i-1"], db_instance_identifiers=["db"]))
+
+    dev = [r for r in mock_stack(program, "dev") if r.type == "aws:scheduler/schedule:Schedule"]
+    assert {r.name for r in dev} == {"night-ec2-stop", "night-ec2-start", "night-rds-0-stop", "night-rds-0-start"}
+    stop = named(dev, "night-ec2-stop").inputs
+    assert stop["target"]["arn"] == "arn:aws:scheduler:::aws-sdk:ec2:stopInstances"  # no Lambda
+    assert stop["scheduleExpression"] == "cron(0 20 * * ? *)"
+    assert [r for r in mock_stack(program, "prod") if r.type == "aws:scheduler/schedule:Schedule"] == []
+
+
+def test_lifecycle_rules_transition_before_expiry() -> None:
+    dev, prod = lifecycle_rules(30)[0], lifecycle_rules(0)[0]
+    assert dev["expiration"] == {"days": 30} and "transitions" not in dev
+    assert "expiration" not in prod
+    assert [t["storage_class"] for t in prod["transitions"]] == ["STANDARD_IA", "GLACIER_IR", "DEEP_ARCHIVE"]
+
+
+def test_cost_allocation_tags_are_activated_in_batches_of_at_most_20() -> None:
+    keys = [f"k{i}" for i in range(45)]
+    assert [len(b) for b in batches(keys)] == [20, 20, 5]
+    with pytest.raises(BudgetLimitError, match="AWS allows 1 to 20"):
+        batches(keys, 25)
+
+
+def test_budget_alerts_refuse_too_many_subscribers(mock_stack, tmp_path: Path) -> None:
+    plan = (ROOT / "budgets" / "dev.yaml").read_text()
+    extra = "".join(f"  - person{i}@example.com\n" for i in range(10))
+    (tmp_path / "dev.yaml").write_text(plan.replace("subscribers:      # e-mail recipients of every alert "
+                                                    "(AWS allows 10 per notification)\n",
+                                                    "subscribers:\n" + extra))
+
+    def program() -> None:
+        finops.enforce()
+        finops.BudgetAlerts("budget", finops.BudgetAlertsArgs(budgets_dir=str(tmp_path)))
+
+    with pytest.raises(ConfigError, match=r"dev\.yaml:\d+: subscribers: found <12 addresses>; expected at most 10"):
+        mock_stack(program)
+
+
+def test_explicit_tags_given_as_outputs_are_merged(mock_stack) -> None:
+    def program() -> None:
+        finops.enforce()
+        aws.sqs.Queue("q", tags=pulumi.Output.from_input({"Service": "audit"}))
+
+    assert named(mock_stack(program), "q").inputs["tags"]["Service"] == "audit"

@@ -1,0 +1,95 @@
+"""The reference platform's three stacks, run under Pulumi's mocks and sent to the pack."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from conftest import PACK_DIR, ROOT
+
+from finops_components.guardrails import load_rules
+from finops_components.guardrails.resource_types import aws_tag_shape, is_labelled_kubernetes_type
+from finops_preview.analyzer import PolicyPackProcess
+from finops_preview.runner import Analysis, ProgramRun, analyze_run, run_stack
+
+STACKS = ("dev", "staging", "prod")
+RULES = load_rules()
+
+
+@pytest.fixture(scope="module", params=STACKS)
+def platform(request: pytest.FixtureRequest) -> Iterator[tuple[ProgramRun, Analysis]]:
+    run = run_stack(ROOT, request.param)
+    with PolicyPackProcess(PACK_DIR, stack=run.stack, project=run.project.name, config=run.config.values) as pack:
+        pack.handshake()
+        yield run, analyze_run(pack, run)
+
+
+def of_type(run: ProgramRun, resource_type: str) -> list[Any]:
+    return [r for r in run.resources if r.type == resource_type]
+
+
+def test_every_resource_passes_the_pack(platform: tuple[ProgramRun, Analysis]) -> None:
+    run, analysis = platform
+    assert len(run.custom_resources()) > 50
+    assert [d.message for d in analysis.all()] == []  # not even an advisory
+
+
+def test_every_taggable_resource_carries_valid_tags(platform: tuple[ProgramRun, Analysis]) -> None:
+    run, _ = platform
+    taggable = [r for r in run.custom_resources() if aws_tag_shape(r.type) == "map"]
+    assert len(taggable) > 20
+    for resource in taggable:
+        tags = resource.inputs.get("tags") or {}
+        for rule in RULES.tags:
+            assert rule.accepts(tags.get(rule.key)), (resource.urn, rule.key, tags)
+        assert tags["Environment"] == run.stack
+
+
+def test_every_kubernetes_object_carries_valid_labels(platform: tuple[ProgramRun, Analysis]) -> None:
+    run, _ = platform
+    objects = [r for r in run.custom_resources() if is_labelled_kubernetes_type(r.type)]
+    assert {r.type for r in objects} >= {"kubernetes:core/v1:Namespace", "kubernetes:core/v1:ResourceQuota",
+                                         "kubernetes:core/v1:LimitRange"}
+    for resource in objects:
+        labels = resource.inputs["metadata"]["labels"]
+        for rule in RULES.label_rules:
+            assert rule.accepts(labels.get(rule.key)), (resource.urn, rule.key)
+
+
+def test_budget_alerts_at_50_75_90_and_a_forecast(platform: tuple[ProgramRun, Analysis]) -> None:
+    run, _ = platform
+    main = next(r for r in of_type(run, "aws:budgets/budget:Budget") if r.name == "budget")
+    alerts = sorted((n["notificationType"], n["threshold"]) for n in main.inputs["notifications"])
+    assert alerts == [("ACTUAL", 50), ("ACTUAL", 75), ("ACTUAL", 90), ("FORECASTED", 100)]
+    assert all(n["subscriberEmailAddresses"] and len(n["subscriberSnsTopicArns"]) == 1
+               for n in main.inputs["notifications"])
+    teams = {r.name for r in of_type(run, "aws:budgets/budget:Budget")} - {"budget"}
+    assert teams == {"budget-backend", "budget-frontend", "budget-devops", "budget-security"}
+    assert of_type(run, "aws:costexplorer/anomalySubscription:AnomalySubscription")[0].inputs["thresholdExpression"]
+    assert len(of_type(run, "aws:costexplorer/costAllocationTag:CostAllocationTag")) == len(RULES.tags)
+    action = of_type(run, "aws:budgets/budgetAction:BudgetAction")[0].inputs
+    assert action["approvalModel"] == ("AUTOMATIC" if run.stack == "dev" else "MANUAL")
+
+
+def test_environment_shapes_the_platform(platform: tuple[ProgramRun, Analysis]) -> None:
+    run, _ = platform
+    env = RULES.environments[run.stack]
+    groups = of_type(run, "aws:eks/nodeGroup:NodeGroup")
+    services = {g.inputs["tags"]["Service"] for g in groups}
+    assert services == {"ssa", "policy-engine", "audit", "ui"}
+    gpu = [g for g in groups if g.inputs.get("amiType") == "AL2023_x86_64_NVIDIA"]
+    assert len(gpu) == (0 if run.stack == "dev" else 1)  # SLM classification where GPUs are allowed
+    for group in groups:
+        assert group.inputs["scalingConfig"]["maxSize"] <= env.node_group.max_size
+    database = of_type(run, "aws:rds/instance:Instance")[0].inputs
+    assert database["multiAz"] is (run.stack == "prod")
+    assert database["deletionProtection"] is (run.stack == "prod")
+    assert database["allocatedStorage"] <= env.database.max_storage_gib
+    for log_group in of_type(run, "aws:cloudwatch/logGroup:LogGroup"):
+        assert 0 < log_group.inputs["retentionInDays"] <= env.log_retention.max_days
+    schedules = of_type(run, "aws:scheduler/schedule:Schedule")
+    assert bool(schedules) is (run.stack == "dev")  # auto-shutdown only in dev
+    lifecycle = of_type(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[0].inputs
+    expires = "expiration" in lifecycle["rules"][0]
+    assert expires is (run.stack != "prod")
