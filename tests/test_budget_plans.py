@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-
 from finops_components.budget_plans import load_budget_plan
 from finops_components.guardrails import ConfigError
 

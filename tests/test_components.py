@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import finops_components as finops
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
 from conftest import ROOT
-
-import finops_components as finops
 from finops_components.audit_log_bucket import lifecycle_rules
 from finops_components.budget_alerts import BudgetLimitError, batches
 from finops_components.guardrails import ConfigError

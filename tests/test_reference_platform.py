@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from conftest import PACK_DIR, ROOT
-
 from finops_components.guardrails import load_rules
 from finops_components.guardrails.resource_types import aws_tag_shape, is_labelled_kubernetes_type
 from finops_preview.analyzer import PolicyPackProcess
