@@ -16,7 +16,8 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 EXPECTED_POLICIES = {
     "finops-required-tags", "finops-required-labels", "finops-instance-size", "finops-node-group-size",
     "finops-database-size", "finops-cache-size", "finops-ebs-volume-size", "finops-lambda-memory",
-    "finops-log-retention", "finops-container-limits", "finops-budget-alerts",
+    "finops-log-retention", "finops-container-limits", "finops-budget-alerts", "finops-cost-vs-budget",
+    "finops-cost-vs-budget-warning",
 }
 
 
@@ -25,7 +26,8 @@ def test_analyzer_info_describes_every_policy(pack: PolicyPackProcess) -> None:
     assert info.name == "finops-guardrails" and info.supportsConfig
     assert {p.name for p in info.policies} == EXPECTED_POLICIES
     for policy in info.policies:
-        assert policy.description and policy.enforcementLevel == analyzer_pb2.MANDATORY
+        expected = analyzer_pb2.ADVISORY if policy.name.endswith("-warning") else analyzer_pb2.MANDATORY
+        assert policy.description and policy.enforcementLevel == expected
         assert json_format.MessageToDict(policy.configSchema.properties), policy.name
     stack = next(p for p in info.policies if p.name == "finops-budget-alerts")
     assert stack.policy_type == analyzer_pb2.POLICY_TYPE_STACK

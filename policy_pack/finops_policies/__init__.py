@@ -12,9 +12,10 @@ PACK_NAME = "finops-guardrails"
 
 
 def all_policies() -> list[Policy]:
-    from . import budgets, containers, labels, sizing, tags
+    from . import budgets, containers, cost, labels, sizing, tags
 
-    return [tags.POLICY, labels.POLICY, *sizing.build_policies(), containers.POLICY, budgets.POLICY]
+    return [tags.POLICY, labels.POLICY, *sizing.build_policies(), containers.POLICY, budgets.POLICY,
+            cost.FAIL_POLICY, cost.WARN_POLICY]
 
 
 __all__ = ["PACK_NAME", "all_policies"]

@@ -128,3 +128,14 @@ def number(value: object) -> float | None:
         except ValueError:
             return None
     return None
+
+
+def plain(obj: object) -> Any:
+    """A plain copy of (possibly proxied) properties; unknown values become the engine's sentinel."""
+    if obj is UNKNOWN:
+        return UNKNOWN_STRING
+    if isinstance(obj, Mapping):
+        return {str(k): plain(get(obj, str(k))) for k in list(obj)}
+    if is_list(obj):
+        return [plain(get(obj, i)) for i in range(len(obj))]  # type: ignore[arg-type]
+    return None if obj is MISSING else obj

@@ -192,20 +192,25 @@ class PolicyPackProcess:
 
     # -- the engine's handshake ----------------------------------------------------------------
     def handshake(self, policy_config: Mapping[str, Any] | None = None,
-                  stack_tags: Mapping[str, str] | None = None) -> analyzer_pb2.AnalyzerInfo:
-        """GetPluginInfo, GetAnalyzerInfo, Configure (merged config) and ConfigureStack."""
+                  stack_tags: Mapping[str, str] | None = None,
+                  defaults: Mapping[str, Mapping[str, Any]] | None = None) -> analyzer_pb2.AnalyzerInfo:
+        """GetPluginInfo, GetAnalyzerInfo, Configure (merged config) and ConfigureStack.
+
+        ``defaults`` are properties for policies the pack has, below the user's config.
+        """
         self.stub.GetPluginInfo(empty_pb2.Empty())
         self.info = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
-        self.configure(policy_config)
+        self.configure(policy_config, defaults)
         self.stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
             stack=self.stack, project=self.project, organization=self.organization, dry_run=self.dry_run,
             config=self.config, tags=dict(stack_tags or {}),
         ))
         return self.info
 
-    def configure(self, policy_config: Mapping[str, Any] | None = None) -> None:
+    def configure(self, policy_config: Mapping[str, Any] | None = None,
+                  defaults: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         """Send Configure with, per policy: schema defaults < pack initialConfig < the user's file."""
-        merged = merge_policy_config(self.info, policy_config or {})
+        merged = merge_policy_config(self.info, policy_config or {}, defaults)
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         for name, (level, properties) in merged.items():
             request.policyConfig[name].CopyFrom(
@@ -240,8 +245,9 @@ class PolicyPackProcess:
         return _diagnostics(self.stub.AnalyzeStack(request))
 
 
-def merge_policy_config(info: analyzer_pb2.AnalyzerInfo,
-                        user: Mapping[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
+def merge_policy_config(info: analyzer_pb2.AnalyzerInfo, user: Mapping[str, Any],
+                        defaults: Mapping[str, Mapping[str, Any]] | None = None
+                        ) -> dict[str, tuple[str, dict[str, Any]]]:
     """Each policy's (enforcement level, properties) as the engine computes them."""
     initial = {name: json_format.MessageToDict(cfg.properties) for name, cfg in info.initialConfig.items()}
     known = {policy.name for policy in info.policies}
@@ -257,6 +263,7 @@ def merge_policy_config(info: analyzer_pb2.AnalyzerInfo,
         schema = json_format.MessageToDict(policy.configSchema.properties)
         properties = {k: v["default"] for k, v in schema.items() if isinstance(v, dict) and "default" in v}
         properties.update(initial.get(policy.name, {}))
+        properties.update((defaults or {}).get(policy.name, {}))
         for entry in (user.get("all"), user.get(policy.name)):
             if isinstance(entry, str):
                 level = _level(entry, policy.name)

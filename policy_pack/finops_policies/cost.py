@@ -1,0 +1,92 @@
+"""Stack policies: the stack's estimated monthly cost against its environment's budget.
+
+Two policies so that each has one enforcement level: a warning (advisory) above 75 % of the
+budget and a refusal (mandatory) above 100 %; both thresholds are configurable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from finops_components.budget_plans import load_budget_plan
+from finops_components.costs import estimate_resource
+from finops_components.guardrails import ConfigError, Rules
+from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationArgs, StackValidationPolicy
+
+from .messages import violation
+from .policy import Finding, stack_policy
+from .subject import current_stack
+from .values import get, plain
+
+FAIL, WARN = "finops-cost-vs-budget", "finops-cost-vs-budget-warning"
+DEFAULT_BUDGETS_DIR = "../budgets"  # relative to the pack directory, the repository layout
+
+
+def _region(resource: Any) -> str:
+    provider = getattr(resource, "provider", None)
+    region = get(provider.props, "region") if provider is not None else None
+    if isinstance(region, str) and region:
+        return region
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+def stack_estimate(args: StackValidationArgs) -> tuple[float, int]:
+    """Total monthly USD of the priced resources, and how many could not be priced."""
+    total, unpriced = 0.0, 0
+    for resource in args.resources:
+        estimate = estimate_resource(resource.resource_type, plain(resource.props), _region(resource))
+        if estimate is None:
+            continue
+        if estimate.monthly_usd is None:
+            unpriced += 1
+        else:
+            total += estimate.monthly_usd
+    return round(total, 2), unpriced
+
+
+def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Finding]:
+    config: Mapping[str, Any] = args.get_config() or {}
+    env = rules.environment_of(None, current_stack())
+    if env is None:
+        return
+    budgets_dir = Path(str(config.get("budgetsDir") or DEFAULT_BUDGETS_DIR))
+    try:
+        plan = load_budget_plan(env.name, budgets_dir, rules)
+    except ConfigError as exc:
+        yield f"cannot judge the estimate against the budget: {exc}"
+        return
+    total, unpriced = stack_estimate(args)
+    share = 100 * total / plan.monthly_limit
+    warn = float(config.get("warnPercent", 75))
+    fail = float(config.get("failPercent", 100))
+    not_priced = f" ({unpriced} resources not priced)" if unpriced else ""
+    found = f"estimated {total:.2f} USD a month{not_priced}, {share:.0f} % of the {env.name} budget of " \
+            f"{plan.monthly_limit:.2f} USD ({plan.source})"
+    if name == FAIL and share > fail:
+        yield violation("stack", "estimated cost vs budget", found, f"at most {fail:g} % of the budget",
+                        "make resources smaller or fewer, or raise the budget in the budgets file.")
+    elif name == WARN and warn < share <= fail:
+        yield violation("stack", "estimated cost vs budget", found, f"up to {warn:g} % without a warning",
+                        "review the estimate before the budget is reached.")
+
+
+def _policy(name: str, description: str, level: EnforcementLevel) -> StackValidationPolicy:
+    return stack_policy(
+        name=name, description=description, enforcement_level=level,
+        check=lambda args, rules: _check(args, rules, name),
+        patch=lambda config: None,  # these settings are not rules.yaml keys; _check reads them
+        config_schema=PolicyConfigSchema(properties={
+            "budgetsDir": {"type": "string", "description": "Directory of <environment>.yaml budget files "
+                                                            "(relative to the pack directory)."},
+            "warnPercent": {"type": "number", "minimum": 0, "description": "Warn above this share (default 75)."},
+            "failPercent": {"type": "number", "minimum": 0, "description": "Fail above this share (default 100)."},
+        }))
+
+
+FAIL_POLICY = _policy(FAIL, "The stack's estimated monthly cost stays within its environment's budget.",
+                      EnforcementLevel.MANDATORY)
+WARN_POLICY = _policy(WARN, "Warns when the stack's estimated monthly cost nears its environment's budget.",
+                      EnforcementLevel.ADVISORY)

@@ -1,0 +1,107 @@
+"""What a preview found: resources with their owner and cost, violations, totals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .analyzer import Diagnostic
+
+
+@dataclass
+class ResourceRow:
+    type: str
+    name: str
+    urn: str
+    environment: str
+    team: str
+    service: str
+    cost_center: str
+    monthly_usd: float | None       # None: not priced (see basis)
+    basis: str
+    inputs: dict[str, Any]          # secrets already masked
+    usage_priced: bool = False
+
+
+@dataclass
+class Violation:
+    policy: str
+    pack: str
+    level: str                      # mandatory | advisory
+    message: str
+    urn: str                        # "" for the stack
+    resource: str                   # "type 'name'" or "stack"
+
+    @classmethod
+    def of(cls, diagnostic: Diagnostic, urn: str, resource: str) -> Violation:
+        # The SDK prefixes the policy description; keep our own message line for reports.
+        lines = diagnostic.message.split("\n", 1)
+        message = lines[1] if len(lines) == 2 else lines[0]
+        return cls(diagnostic.policy, diagnostic.pack, diagnostic.enforcement_level, message,
+                   diagnostic.urn or urn, resource)
+
+
+@dataclass
+class CostChange:
+    urn: str
+    name: str
+    type: str
+    before: float
+    after: float
+
+    @property
+    def delta(self) -> float:
+        return round(self.after - self.before, 2)
+
+
+@dataclass
+class BaselineDiff:
+    source: str
+    total_before: float
+    total_after: float
+    changes: list[CostChange]
+    limit_usd: float | None
+    limit_percent: float | None
+    exceeded: str | None            # why the increase is refused, or None
+
+    @property
+    def delta(self) -> float:
+        return round(self.total_after - self.total_before, 2)
+
+
+@dataclass
+class PreviewResult:
+    project: str
+    stack: str
+    environment: str
+    region: str
+    price_dates: dict[str, str]
+    resources: list[ResourceRow]
+    violations: list[Violation]
+    policies: list[str]             # every policy that ran, "pack/policy"
+    budget_usd: float | None
+    budget_source: str | None
+    baseline: BaselineDiff | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total_usd(self) -> float:
+        return round(sum(r.monthly_usd or 0.0 for r in self.resources), 2)
+
+    @property
+    def mandatory(self) -> list[Violation]:
+        return [v for v in self.violations if v.level == "mandatory"]
+
+    @property
+    def advisory(self) -> list[Violation]:
+        return [v for v in self.violations if v.level != "mandatory"]
+
+    @property
+    def budget_percent(self) -> float | None:
+        if not self.budget_usd:
+            return None
+        return round(100 * self.total_usd / self.budget_usd, 1)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.mandatory) or (self.baseline is not None and self.baseline.exceeded is not None)

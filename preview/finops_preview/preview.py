@@ -1,0 +1,142 @@
+"""``finops preview``: program under mocks -> policy packs -> cost estimate -> result."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from finops_components.budget_plans import load_budget_plan
+from finops_components.costs import estimate_resource, load_prices
+from finops_components.guardrails import ConfigError, load_rules
+from finops_components.yamldoc import load_yaml, require_mapping
+
+from .analyzer import PolicyPackError, PolicyPackProcess, read_policy_config
+from .baseline import compare_baseline
+from .model import PreviewResult, ResourceRow, Violation
+from .runner import ProgramRun, analyze_run, provider_of, run_stack
+from .secrets import mask
+
+COST_POLICIES = ("finops-cost-vs-budget", "finops-cost-vs-budget-warning")
+
+
+@dataclass
+class PreviewOptions:
+    cwd: Path
+    stack: str
+    policy_packs: Sequence[Path] = ()
+    policy_pack_config: Path | None = None
+    usage_file: Path | None = None
+    baseline: Path | None = None
+    max_increase_usd: float | None = None
+    max_increase_percent: float | None = None
+    budgets_dir: Path | None = None
+    extra_policy_config: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _usage(path: Path | None) -> dict[str, float]:
+    """Usage file: ``resources: {<name or urn>: {monthlyUsd: 12.5}}`` (like Infracost's)."""
+    if path is None:
+        return {}
+    doc = load_yaml(path)
+    top = require_mapping(doc, doc.data, ())
+    amounts: dict[str, float] = {}
+    for name, entry in require_mapping(doc, top.get("resources", {}), ("resources",)).items():
+        value = require_mapping(doc, entry, ("resources", name)).get("monthlyUsd")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise doc.error(("resources", name, "monthlyUsd"), value, "a monthly amount in USD >= 0")
+        amounts[str(name)] = float(value)
+    return amounts
+
+
+def _owner(inputs: Mapping[str, Any]) -> dict[str, str]:
+    tags = inputs.get("tags")
+    if isinstance(tags, Mapping):
+        return {k: v for k, v in tags.items() if isinstance(v, str)}
+    if isinstance(tags, list):  # autoscaling groups' key/value blocks
+        return {t["key"]: t["value"] for t in tags if isinstance(t, Mapping) and "key" in t and "value" in t}
+    metadata = inputs.get("metadata")
+    labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
+    if isinstance(labels, Mapping):
+        rules = load_rules()
+        by_label = {label: tag for tag, label in rules.labels.items()}
+        return {by_label[k]: v for k, v in labels.items() if k in by_label and isinstance(v, str)}
+    return {}
+
+
+def _region(run: ProgramRun, resource: Any, urns: Mapping[str, Any]) -> str:
+    region = provider_of(resource, run, urns).inputs.get("region")
+    return region if isinstance(region, str) and region else run.config.values.get("aws:region", "us-east-1")
+
+
+def build_rows(run: ProgramRun, environment: str, usage: Mapping[str, float]) -> list[ResourceRow]:
+    urns = run.by_urn()
+    rows = []
+    for resource in run.custom_resources():
+        owner = _owner(resource.inputs)
+        usage_usd = usage.get(resource.urn, usage.get(resource.name))
+        estimate = estimate_resource(resource.type, resource.inputs, _region(run, resource, urns), usage_usd)
+        rows.append(ResourceRow(
+            type=resource.type, name=resource.name, urn=resource.urn,
+            environment=owner.get("Environment", environment), team=owner.get("Team", ""),
+            service=owner.get("Service", ""), cost_center=owner.get("CostCenter", ""),
+            monthly_usd=estimate.monthly_usd if estimate else None,
+            basis=estimate.basis if estimate else "no cost of its own",
+            inputs=mask(resource.inputs), usage_priced=bool(estimate and estimate.usage_priced),
+        ))
+    return rows
+
+
+def run_preview(options: PreviewOptions) -> PreviewResult:
+    """Raises ConfigError / PolicyPackError / ProgramError for bad input (exit code 2)."""
+    run = run_stack(options.cwd, options.stack)
+    rules = load_rules()
+    env = rules.environment_of(None, options.stack)
+    environment = env.name if env else options.stack
+    policy_config = read_policy_config(options.policy_pack_config) if options.policy_pack_config else {}
+    budgets_dir = options.budgets_dir or run.project.directory / "budgets"
+    packs = list(options.policy_packs) or [run.project.directory / "policy_pack"]
+
+    resources_by_urn = {r.urn: r for r in run.resources}
+    violations: list[Violation] = []
+    policies: list[str] = []
+    for pack_dir in packs:
+        with PolicyPackProcess(pack_dir, stack=run.stack, project=run.project.name,
+                               config=run.config.values) as pack:
+            # Our cost policies find budgets/ beside the pack; here, the project's is authoritative.
+            defaults = {name: {"budgetsDir": str(budgets_dir)} for name in COST_POLICIES}
+            info = pack.handshake(policy_config, defaults=defaults)
+            policies += [f"{info.name}/{p.name}" for p in info.policies]
+            analysis = analyze_run(pack, run)
+        for urn, diagnostics in analysis.per_resource.items():
+            resource = resources_by_urn[urn]
+            violations += [Violation.of(d, urn, f"{resource.type} '{resource.name}'") for d in diagnostics]
+        for diagnostic in analysis.stack:
+            target = resources_by_urn.get(diagnostic.urn)
+            label = f"{target.type} '{target.name}'" if target else "stack"
+            violations.append(Violation.of(diagnostic, diagnostic.urn, label))
+
+    rows = build_rows(run, environment, _usage(options.usage_file))
+    budget_usd = budget_source = None
+    notes = []
+    if env is not None and (budgets_dir / f"{env.name}.yaml").exists():
+        plan = load_budget_plan(env.name, budgets_dir, rules)
+        budget_usd, budget_source = plan.monthly_limit, plan.source
+    else:
+        notes.append(f"no budget file {budgets_dir / (environment + '.yaml')}: estimate shown without a budget")
+    if any(r.monthly_usd is None and r.basis != "no cost of its own" for r in rows):
+        notes.append("some resources could not be priced: see their basis")
+    region = run.config.values.get("aws:region", "us-east-1")
+    result = PreviewResult(
+        project=run.project.name, stack=run.stack, environment=environment, region=region,
+        price_dates=load_prices().dates(), resources=rows, violations=violations, policies=policies,
+        budget_usd=budget_usd, budget_source=budget_source, notes=notes,
+    )
+    if options.baseline is not None:
+        result.baseline = compare_baseline(options.baseline, rows, options.max_increase_usd,
+                                           options.max_increase_percent)
+    return result
+
+
+__all__ = ["ConfigError", "PolicyPackError", "PreviewOptions", "run_preview"]
