@@ -53,6 +53,8 @@ def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Findi
     if env is None:
         return
     budgets_dir = Path(str(config.get("budgetsDir") or DEFAULT_BUDGETS_DIR))
+    if not (budgets_dir / f"{env.name}.yaml").exists():
+        return  # an environment without a budget file is not budgeted here (finops-budget-alerts still asks)
     try:
         plan = load_budget_plan(env.name, budgets_dir, rules)
     except ConfigError as exc:

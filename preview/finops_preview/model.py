@@ -8,6 +8,13 @@ from typing import Any
 from .analyzer import Diagnostic
 
 
+@dataclass(frozen=True)
+class PolicyRef:
+    pack: str
+    name: str
+    stack: bool          # a stack policy judges the whole stack, not each resource
+
+
 @dataclass
 class ResourceRow:
     type: str
@@ -78,7 +85,7 @@ class PreviewResult:
     price_dates: dict[str, str]
     resources: list[ResourceRow]
     violations: list[Violation]
-    policies: list[str]             # every policy that ran, "pack/policy"
+    policies: list[PolicyRef]       # every policy that ran
     budget_usd: float | None
     budget_source: str | None
     baseline: BaselineDiff | None = None

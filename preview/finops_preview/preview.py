@@ -11,12 +11,13 @@ from finops_components.budget_plans import load_budget_plan
 from finops_components.costs import estimate_resource, load_prices
 from finops_components.guardrails import ConfigError, load_rules
 from finops_components.yamldoc import load_yaml, require_mapping
+from pulumi.runtime.proto import analyzer_pb2
 
 from .analyzer import PolicyPackError, PolicyPackProcess, read_policy_config
 from .baseline import compare_baseline
-from .model import PreviewResult, ResourceRow, Violation
+from .model import PolicyRef, PreviewResult, ResourceRow, Violation
 from .runner import ProgramRun, analyze_run, provider_of, run_stack
-from .secrets import mask
+from .secrets import mask, redact, secret_strings
 
 COST_POLICIES = ("finops-cost-vs-budget", "finops-cost-vs-budget-warning")
 
@@ -99,15 +100,18 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
     packs = list(options.policy_packs) or [run.project.directory / "policy_pack"]
 
     resources_by_urn = {r.urn: r for r in run.resources}
+    secrets = set().union(*(secret_strings(r.inputs) | secret_strings(r.outputs) for r in run.resources)) \
+        if run.resources else set()
     violations: list[Violation] = []
-    policies: list[str] = []
+    policies: list[PolicyRef] = []
     for pack_dir in packs:
         with PolicyPackProcess(pack_dir, stack=run.stack, project=run.project.name,
                                config=run.config.values) as pack:
             # Our cost policies find budgets/ beside the pack; here, the project's is authoritative.
             defaults = {name: {"budgetsDir": str(budgets_dir)} for name in COST_POLICIES}
             info = pack.handshake(policy_config, defaults=defaults)
-            policies += [f"{info.name}/{p.name}" for p in info.policies]
+            policies += [PolicyRef(info.name, p.name, p.policy_type == analyzer_pb2.POLICY_TYPE_STACK)
+                         for p in info.policies]
             analysis = analyze_run(pack, run)
         for urn, diagnostics in analysis.per_resource.items():
             resource = resources_by_urn[urn]
@@ -117,6 +121,8 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
             label = f"{target.type} '{target.name}'" if target else "stack"
             violations.append(Violation.of(diagnostic, diagnostic.urn, label))
 
+    for violation in violations:
+        violation.message = redact(violation.message, secrets)
     rows = build_rows(run, environment, _usage(options.usage_file))
     budget_usd = budget_source = None
     notes = []

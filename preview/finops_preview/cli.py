@@ -1,0 +1,88 @@
+"""``finops``: the FinOps guardrails on the command line.
+
+    finops preview -s dev                      # plan, violations, estimate vs budget
+    finops preview -s dev --format markdown -o comment.md
+    finops preview -s dev -j > main.json && finops preview -s dev --baseline main.json --max-increase-usd 50
+
+Exit codes mirror ``pulumi preview``: 0 clean or advisory only, 1 a mandatory violation (or
+a refused cost increase), 2 bad input (one line, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from finops_components.yamldoc import ConfigError
+
+from .analyzer import PolicyPackError
+from .formats import RENDERERS, render
+from .preview import PreviewOptions, run_preview
+from .runner import ProgramError
+
+EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="finops", description="FinOps guardrails for Pulumi.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    preview = commands.add_parser(
+        "preview", help="run a stack's program and policy packs offline; print plan, violations and cost",
+        description="Run a stack's program under Pulumi's mocks and its policy packs over the Analyzer "
+                    "protocol, without cloud credentials or the Pulumi CLI.")
+    preview.add_argument("-s", "--stack", required=True, help="the stack to preview (e.g. dev)")
+    preview.add_argument("-C", "--cwd", type=Path, default=Path("."), help="the Pulumi project directory")
+    preview.add_argument("--policy-pack", action="append", type=Path, default=[], dest="policy_packs",
+                         metavar="DIR", help="a policy pack to run (repeatable; default: the project's policy_pack)")
+    preview.add_argument("--policy-pack-config", type=Path, metavar="FILE",
+                         help="policy pack config JSON, as for pulumi preview")
+    preview.add_argument("--format", choices=sorted(RENDERERS), default="table", help="report format")
+    preview.add_argument("-j", "--json", action="store_true", help="same as --format json")
+    preview.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report here (default: stdout)")
+    preview.add_argument("--usage-file", type=Path, metavar="FILE",
+                         help="monthly amounts for usage-priced resources (resources: {name: {monthlyUsd: N}})")
+    preview.add_argument("--baseline", type=Path, metavar="FILE",
+                         help="JSON of an earlier preview (e.g. of main) to show the monthly cost difference")
+    preview.add_argument("--max-increase-usd", type=float, metavar="USD",
+                         help="with --baseline: fail when the monthly cost rises by more than this")
+    preview.add_argument("--max-increase-percent", type=float, metavar="PCT",
+                         help="with --baseline: fail when the monthly cost rises by more than this share")
+    preview.add_argument("--budgets-dir", type=Path, metavar="DIR",
+                         help="directory of <environment>.yaml budgets (default: the project's budgets/)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    fmt = "json" if args.json else args.format
+    if (args.max_increase_usd is not None or args.max_increase_percent is not None) and args.baseline is None:
+        print("finops: --max-increase-usd/--max-increase-percent need --baseline FILE", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    options = PreviewOptions(
+        cwd=args.cwd, stack=args.stack, policy_packs=args.policy_packs, policy_pack_config=args.policy_pack_config,
+        usage_file=args.usage_file, baseline=args.baseline, max_increase_usd=args.max_increase_usd,
+        max_increase_percent=args.max_increase_percent, budgets_dir=args.budgets_dir,
+    )
+    try:
+        result = run_preview(options)
+    except (ConfigError, PolicyPackError, ProgramError) as exc:
+        print(f"finops: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    report = render(result, fmt)
+    if args.output is not None:
+        args.output.write_text(report, encoding="utf-8")
+        if fmt != "table":
+            print(render(result, "table").rstrip().rsplit("\n", 1)[-1].strip(), file=sys.stderr)
+    else:
+        sys.stdout.write(report)
+    return EXIT_VIOLATION if result.failed else EXIT_OK
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()
