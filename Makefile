@@ -12,7 +12,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml policy_pack/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]' -r policy_pack/requirements.txt
+	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e '.[dev]' -r policy_pack/requirements.txt
 	touch $(STAMP)
 
 preview: setup

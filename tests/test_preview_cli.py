@@ -112,7 +112,9 @@ def test_sarif_is_valid_for_code_scanning(untagged: PreviewResult) -> None:
     results = sarif["runs"][0]["results"]
     assert {r["ruleId"] for r in results} >= {"finops-required-tags", "finops-instance-size"}
     assert all(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results)
-    assert {r["level"] for r in results} == {"error"}
+    levels = {r["ruleId"]: r["level"] for r in results}
+    assert levels["finops-instance-size"] == "error"  # mandatory
+    assert set(levels.values()) <= {"error", "warning"}  # advice is a warning
 
 
 def test_junit_has_one_case_per_policy_and_resource(untagged: PreviewResult) -> None:
@@ -157,5 +159,5 @@ def test_baseline_shows_the_difference_and_guards_the_increase(dev_json, tmp_pat
     assert completed.returncode == 1
     assert "+73.00  aws:eks/cluster:Cluster 'platform'" in completed.stdout
     assert "refused: monthly cost rises by 73.00 USD; allowed: at most 50.00 USD" in completed.stdout
-    allowed = finops("preview", "-s", "dev", "--baseline", str(baseline), "--max-increase-percent", "50")
+    allowed = finops("preview", "-s", "dev", "--baseline", str(baseline), "--max-increase-percent", "60")
     assert allowed.returncode == 0, allowed.stdout

@@ -126,6 +126,8 @@ class KubernetesCluster(pulumi.ComponentResource):
                 labels["nvidia.com/gpu.present"] = "true"
                 extra = {"ami_type": "AL2023_x86_64_NVIDIA",
                          "taints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}]}
+            elif all(getattr(catalogue.lookup(t), "arch", "") == "arm64" for t in group.instance_types):
+                extra = {"ami_type": "AL2023_ARM_64_STANDARD"}  # Graviton nodes need the arm64 AMI
             self.node_groups[group_name] = aws.eks.NodeGroup(
                 group_name, cluster_name=self.cluster.name, node_role_arn=node_role.arn,
                 subnet_ids=args.subnet_ids, instance_types=group.instance_types,

@@ -12,10 +12,10 @@ PACK_NAME = "finops-guardrails"
 
 
 def all_policies() -> list[Policy]:
-    from . import budgets, containers, cost, labels, sizing, tags
+    from . import advice, budgets, containers, cost, labels, sizing, tags
 
     return [tags.POLICY, labels.POLICY, *sizing.build_policies(), containers.POLICY, budgets.POLICY,
-            cost.FAIL_POLICY, cost.WARN_POLICY]
+            cost.FAIL_POLICY, cost.WARN_POLICY, *advice.build_policies()]
 
 
 __all__ = ["PACK_NAME", "all_policies"]

@@ -57,6 +57,8 @@ def plausible_outputs(resource_type: str, name: str, inputs: Mapping[str, Any], 
         outputs.setdefault("identifier", physical)
     if resource_type == "aws:elasticache/replicationGroup:ReplicationGroup":
         outputs.setdefault("primaryEndpointAddress", f"{name}.mock.cache.amazonaws.com")
+    if resource_type == "aws:eks/nodeGroup:NodeGroup":
+        outputs.setdefault("nodeGroupName", f"{name}-mock")
     if resource_type == "aws:s3/bucket:Bucket":
         outputs.setdefault("bucket", f"{name}-mock")
     if resource_type.startswith("kubernetes:"):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar, get_type_hints
 
 from ..yamldoc import ConfigError, Path_, YamlDoc, load_yaml, require_mapping
-from .model import BudgetAlertRules, EnvironmentRules, Rules, TagRule
+from .model import AdviceRules, BudgetAlertRules, EnvironmentRules, Rules, TagRule
 from .quantity import QuantityError, parse_quantity
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("rules.yaml")
@@ -24,7 +24,7 @@ DEFAULT_RULES_FILE = Path(__file__).with_name("rules.yaml")
 _LABEL_NAME = re.compile(
     r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
 )
-_TOP_LEVEL = ("project", "tags", "labels", "environments", "budgetAlerts")
+_TOP_LEVEL = ("project", "tags", "labels", "environments", "budgetAlerts", "advice")
 
 T = TypeVar("T")
 
@@ -137,12 +137,29 @@ def _budget_alerts(doc: YamlDoc, raw: object) -> BudgetAlertRules:
     return BudgetAlertRules(tuple(float(t) for t in thresholds), float(forecast))
 
 
+def _family_map(doc: YamlDoc, raw: object, path: Path_) -> dict[str, str]:
+    mapping = require_mapping(doc, raw, path)
+    for family, target in mapping.items():
+        if not isinstance(target, str) or not re.fullmatch(r"[a-z][a-z0-9-]*", target):
+            raise doc.error((*path, family), target, "an instance family such as m6i")
+    return {str(k): str(v) for k, v in mapping.items()}
+
+
+def _advice(doc: YamlDoc, raw: object) -> AdviceRules:
+    mapping = require_mapping(doc, raw, ("advice",))
+    hours = mapping.get("devHoursPerWeek", 65)
+    if not _is_number(hours) or not 0 < hours <= 168:
+        raise doc.error(("advice", "devHoursPerWeek"), hours, "hours per week between 0 and 168")
+    return AdviceRules(_family_map(doc, mapping.get("previousGeneration", {}), ("advice", "previousGeneration")),
+                       _family_map(doc, mapping.get("graviton", {}), ("advice", "graviton")), float(hours))
+
+
 def parse_rules(doc: YamlDoc) -> Rules:
     top = require_mapping(doc, doc.data, ())
     for name in top:
         if name not in _TOP_LEVEL:
             raise doc.error((name,), name, "one of the keys " + ", ".join(_TOP_LEVEL))
-    for name in _TOP_LEVEL:
+    for name in _TOP_LEVEL[:-1]:  # advice is optional
         if name not in top:
             raise doc.error((name,), "<missing>", f"the key {name}")
     project = top["project"]
@@ -164,6 +181,7 @@ def parse_rules(doc: YamlDoc) -> Rules:
         labels=labels,
         environments=environments,
         budget_alerts=_budget_alerts(doc, top["budgetAlerts"]),
+        advice=_advice(doc, top.get("advice", {})),
         raw=top,
     )
 

@@ -140,6 +140,13 @@ class EnvironmentRules:
 
 
 @dataclass(frozen=True)
+class AdviceRules:
+    previous_generation: Mapping[str, str]   # family -> current-generation successor
+    graviton: Mapping[str, str]              # x86 family -> Graviton twin family
+    dev_hours_per_week: float
+
+
+@dataclass(frozen=True)
 class BudgetAlertRules:
     thresholds: tuple[float, ...]
     forecast_threshold: float
@@ -154,6 +161,7 @@ class Rules:
     labels: Mapping[str, str]
     environments: Mapping[str, EnvironmentRules]
     budget_alerts: BudgetAlertRules
+    advice: AdviceRules
     # The merged raw document, kept so that policy-pack config can be layered on top of it
     # and validated by the same loader.
     raw: Mapping[str, Any] = field(repr=False, compare=False)

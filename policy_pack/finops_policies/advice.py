@@ -1,0 +1,260 @@
+"""FinOps advice: advisory policies that each name a cheaper equivalent and the monthly saving.
+
+Savings are the difference of two estimates from the same price catalogue: the resource as
+written, and the resource with the advice applied. Where a price is missing the advice still
+stands, saying the saving could not be priced.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from finops_components.costs import estimate_resource
+from finops_components.guardrails import Rules, catalogue
+from pulumi_policy import EnforcementLevel, Policy, PolicyConfigSchema, StackValidationArgs
+
+from .kubernetes import kind_of
+from .messages import AtResource, Unknown, violation
+from .policy import Finding, resource_policy, stack_policy
+from .subject import Subject, current_stack
+from .values import MISSING, UNKNOWN, get, get_path, plain
+
+ADVISORY = EnforcementLevel.ADVISORY
+INSTANCE_FIELDS = {
+    "aws:ec2/instance:Instance": "instanceType",
+    "aws:ec2/launchTemplate:LaunchTemplate": "instanceType",
+    "aws:ec2/spotInstanceRequest:SpotInstanceRequest": "instanceType",
+    "aws:rds/instance:Instance": "instanceClass",
+    "aws:rds/clusterInstance:ClusterInstance": "instanceClass",
+    "aws:elasticache/replicationGroup:ReplicationGroup": "nodeType",
+    "aws:elasticache/cluster:Cluster": "nodeType",
+}
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+VOLUME = "aws:ebs/volume:Volume"
+
+
+def region_of(subject: Subject) -> str:
+    region = get(subject.provider_props, "region")
+    return region if isinstance(region, str) and region else "us-east-1"
+
+
+def saving(resource_type: str, before: Mapping[str, Any], after: Mapping[str, Any], region: str) -> str:
+    old = estimate_resource(resource_type, before, region)
+    new = estimate_resource(resource_type, after, region)
+    if old is None or new is None or old.monthly_usd is None or new.monthly_usd is None:
+        return "estimated saving: not priced in the catalogue"
+    return f"estimated saving ${old.monthly_usd - new.monthly_usd:,.2f}/month"
+
+
+def _instance_types(subject: Subject) -> Iterator[tuple[str, str, Callable[[str], dict[str, Any]]]]:
+    """(where, type name, inputs with the type replaced) for every instance type of the resource."""
+    inputs = plain(subject.props)
+    if subject.type == NODE_GROUP:
+        types = inputs.get("instanceTypes")
+        if isinstance(types, list):
+            for index, name in enumerate(types):
+                if isinstance(name, str):
+                    yield f"instanceTypes[{index}]", name, _replace_at(inputs, types, index)
+        return
+    field = INSTANCE_FIELDS.get(subject.type)
+    name = inputs.get(field) if field else None
+    if isinstance(name, str):
+        yield field or "", name, lambda new: {**inputs, str(field): new}
+
+
+def _replace_at(inputs: dict[str, Any], types: list[Any], index: int) -> Callable[[str], dict[str, Any]]:
+    def replaced(new: str) -> dict[str, Any]:
+        return {**inputs, "instanceTypes": [*types[:index], new, *types[index + 1:]]}
+
+    return replaced
+
+
+def _twin(name: str, families: Mapping[str, str]) -> str | None:
+    prefix = name[: len(name) - len(catalogue.ec2_name(name))]
+    family, _, size = catalogue.ec2_name(name).partition(".")
+    target = families.get(family)
+    if target is None or catalogue.lookup(f"{target}.{size}") is None:
+        return None
+    return f"{prefix}{target}.{size}"
+
+
+def _family_advice(table: Callable[[Rules], Mapping[str, str]], rule: str, why: str) -> Any:
+    def check(subject: Subject, rules: Rules) -> Iterator[Finding]:
+        for where, name, replaced in _instance_types(subject):
+            twin = _twin(name, table(rules))
+            if twin is None:
+                continue
+            money = saving(subject.type, plain(subject.props), replaced(twin), region_of(subject))
+            yield violation(subject.describe(), rule, f"{where}={name}", f"{twin} ({why}); {money}",
+                            f"switch to {twin}.")
+
+    return check
+
+
+def _volume_type_advice(old: str, new: str, why: str) -> Any:
+    def check(subject: Subject, rules: Rules) -> Iterator[Finding]:
+        inputs = plain(subject.props)
+        if subject.type == VOLUME:
+            if (inputs.get("type") or "gp2") == old:
+                money = saving(VOLUME, inputs, {**inputs, "type": new}, region_of(subject))
+                yield violation(subject.describe(), f"{old} volume", f"type={old}", f"{new} ({why}); {money}",
+                                f"set type to {new}.")
+            return
+        root = inputs.get("rootBlockDevice")
+        if isinstance(root, Mapping) and root.get("volumeType") == old:
+            size = root.get("volumeSize") or 8
+            money = saving(VOLUME, {"type": old, "size": size}, {"type": new, "size": size}, region_of(subject))
+            yield violation(subject.describe(), f"{old} volume", f"rootBlockDevice.volumeType={old}",
+                            f"{new} ({why}); {money}", f"set volumeType to {new}.")
+
+    return check
+
+
+def _multi_az(subject: Subject, rules: Rules) -> Iterator[Finding]:
+    inputs = plain(subject.props)
+    env = rules.environment_of(subject.effective_tags().values.get("Environment"), subject.stack)
+    if env is None or env.name == "prod":
+        return
+    flag = "multiAz" if subject.type == "aws:rds/instance:Instance" else "multiAzEnabled"
+    if inputs.get(flag) is True:
+        money = saving(subject.type, inputs, {**inputs, flag: False}, region_of(subject))
+        yield violation(subject.describe(), f"Multi-AZ in {env.name}", f"{flag}=true",
+                        f"{flag}=false outside prod; {money}", f"set {flag} to false in {env.name}.")
+
+
+def _log_retention(subject: Subject, rules: Rules) -> Iterator[Finding]:
+    retention = get(subject.props, "retentionInDays")
+    if retention is UNKNOWN:
+        yield Unknown("retentionInDays")
+    elif retention is MISSING or retention == 0:
+        yield violation(subject.describe(), "log retention", "no retentionInDays (logs kept forever)",
+                        "a retention; stored logs cost about $0.03 per GB-month and grow without one",
+                        "set retentionInDays.")
+
+
+def _monthly(resource_type: str, inputs: Mapping[str, Any], region: str) -> str:
+    cost = estimate_resource(resource_type, inputs, region)
+    return f"${cost.monthly_usd:,.2f}/month" if cost and cost.monthly_usd else "not priced"
+
+
+def _dev_network(subject: Subject, rules: Rules) -> Iterator[Finding]:
+    if subject.type.startswith("aws:"):
+        declared = subject.effective_tags().values.get("Environment")
+    else:
+        declared = get_path(subject.props, ("metadata", "labels", rules.labels.get("Environment", "environment")))
+    env = rules.environment_of(declared, subject.stack)
+    if env is None or env.name != "dev":
+        return
+    if subject.type == "aws:ec2/natGateway:NatGateway":
+        amount = _monthly(subject.type, {}, region_of(subject))
+        yield violation(subject.describe(), "NAT gateway in dev", "a NAT gateway (per hour plus per GB)",
+                        f"VPC endpoints or a shared egress VPC in dev; estimated saving {amount} plus data "
+                        "processing", "remove the NAT gateway from dev.")
+    elif get_path(subject.props, ("spec", "type")) == "LoadBalancer":
+        amount = _monthly("aws:lb/loadBalancer:LoadBalancer", {"loadBalancerType": "network"}, region_of(subject))
+        yield violation(subject.describe(), "LoadBalancer Service in dev", "spec.type=LoadBalancer",
+                        f"ClusterIP with port-forward or a shared ingress in dev; estimated saving {amount} per "
+                        "load balancer", "use type ClusterIP in dev.")
+
+
+@dataclass(frozen=True)
+class Advice:
+    name: str
+    description: str
+    applies_to: Callable[[str], bool]
+    check: Any
+
+
+def _types(*names: str) -> Callable[[str], bool]:
+    wanted = frozenset(names)
+    return wanted.__contains__
+
+
+INSTANCE_TYPES = (*INSTANCE_FIELDS, NODE_GROUP)
+RESOURCE_ADVICE: tuple[Advice, ...] = (
+    Advice("finops-advice-gp3", "gp2 volumes cost about 20 % more than gp3 with the same baseline performance.",
+           _types(VOLUME, "aws:ec2/instance:Instance"), _volume_type_advice("gp2", "gp3", "same baseline, cheaper")),
+    Advice("finops-advice-io1", "io1 volumes cost more than io2 or gp3 for most workloads.",
+           _types(VOLUME, "aws:ec2/instance:Instance"),
+           _volume_type_advice("io1", "gp3", "up to 16,000 IOPS without paying per IOPS")),
+    Advice("finops-advice-current-generation", "Previous-generation instance families cost more per unit of work.",
+           _types(*INSTANCE_TYPES), _family_advice(lambda r: r.advice.previous_generation,
+                                                   "previous-generation family", "current generation")),
+    Advice("finops-advice-graviton", "x86 instance types with a Graviton (arm64) twin cost more.",
+           _types(*INSTANCE_TYPES), _family_advice(lambda r: r.advice.graviton, "x86 type with a Graviton twin",
+                                                   "Graviton, arm64 images needed")),
+    Advice("finops-advice-multi-az", "Multi-AZ databases and caches outside prod double their cost.",
+           _types("aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup"), _multi_az),
+    Advice("finops-advice-log-retention", "Log groups without retention keep (and bill) logs forever.",
+           _types("aws:cloudwatch/logGroup:LogGroup"), _log_retention),
+    Advice("finops-advice-dev-network", "NAT gateways and LoadBalancer Services in dev cost per hour, used or not.",
+           lambda t: t == "aws:ec2/natGateway:NatGateway" or (t.startswith("kubernetes:core/")
+                                                              and kind_of(t) == "Service"), _dev_network),
+)
+
+
+def _bucket_lifecycle(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]:
+    covered: set[str] = set()
+    for r in args.resources:
+        if r.resource_type in ("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+                               "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"):
+            bucket = get(r.props, "bucket")
+            if isinstance(bucket, str):
+                covered.add(bucket)
+    for r in args.resources:
+        if r.resource_type != "aws:s3/bucket:Bucket":
+            continue
+        names = {v for v in (get(r.props, "id"), get(r.props, "bucket")) if isinstance(v, str)}
+        legacy_rules = plain(get(r.props, "lifecycleRules"))
+        if names & covered or (isinstance(legacy_rules, list) and legacy_rules):
+            continue
+        yield AtResource(violation(
+            f"aws:s3/bucket:Bucket '{r.name}'", "bucket lifecycle", "no lifecycle rules",
+            "a lifecycle configuration; Standard-IA costs about 45 % less than Standard after 30 days, and "
+            "expiry removes what nobody reads (saving depends on stored GB)",
+            "add an aws.s3.BucketLifecycleConfiguration (AuditLogBucket has one)."), r.urn)
+
+
+def _auto_shutdown(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]:
+    env = rules.environment_of(None, current_stack())
+    if env is None or not env.auto_shutdown.enabled:
+        return
+    scheduled = " ".join(
+        str(plain(get(get(r.props, "target"), "input"))) for r in args.resources
+        if r.resource_type == "aws:scheduler/schedule:Schedule")
+    share_off = 1 - rules.advice.dev_hours_per_week / 168
+    identity = {"aws:ec2/instance:Instance": "id", "aws:rds/instance:Instance": "identifier",
+                "aws:eks/nodeGroup:NodeGroup": "nodeGroupName"}
+    for r in args.resources:
+        key = identity.get(r.resource_type)
+        if key is None:
+            continue
+        value = get(r.props, key)
+        if not isinstance(value, str) or json.dumps(value) in scheduled:
+            continue
+        region = get(getattr(getattr(r, "provider", None), "props", None), "region")
+        cost = estimate_resource(r.resource_type, plain(r.props), region if isinstance(region, str) else "us-east-1")
+        amount = f"${cost.monthly_usd * share_off:,.2f}/month" if cost and cost.monthly_usd else "not priced"
+        yield AtResource(violation(
+            f"{r.resource_type} '{r.name}'", f"auto-shutdown in {env.name}", "no stop/start schedule",
+            f"off outside {rules.advice.dev_hours_per_week:g} h a week; estimated saving {amount}",
+            "add it to finops_components.AutoShutdown."), r.urn)
+
+
+def build_policies() -> list[Policy]:
+    policies: list[Policy] = [
+        resource_policy(name=a.name, description=a.description, applies_to=a.applies_to, check=a.check,
+                        config_schema=PolicyConfigSchema(properties={}), patch=lambda c: None,
+                        enforcement_level=ADVISORY)
+        for a in RESOURCE_ADVICE
+    ]
+    policies.append(stack_policy("finops-advice-bucket-lifecycle", "Buckets without lifecycle rules keep every "
+                                 "object in its most expensive class forever.", _bucket_lifecycle,
+                                 PolicyConfigSchema(properties={}), lambda c: None, ADVISORY))
+    policies.append(stack_policy("finops-advice-dev-auto-shutdown", "Dev compute and databases without an "
+                                 "auto-shutdown schedule run (and bill) all night and weekend.", _auto_shutdown,
+                                 PolicyConfigSchema(properties={}), lambda c: None, ADVISORY))
+    return policies
