@@ -19,7 +19,7 @@ EXPECTED_POLICIES = {
     "finops-log-retention", "finops-container-limits", "finops-budget-alerts", "finops-cost-vs-budget",
     "finops-cost-vs-budget-warning", "finops-advice-gp3", "finops-advice-io1", "finops-advice-current-generation",
     "finops-advice-graviton", "finops-advice-multi-az", "finops-advice-log-retention", "finops-advice-dev-network",
-    "finops-advice-bucket-lifecycle", "finops-advice-dev-auto-shutdown",
+    "finops-advice-bucket-lifecycle", "finops-advice-dev-auto-shutdown", "finops-waivers", "finops-waivers-stack",
 }
 
 
@@ -28,10 +28,10 @@ def test_analyzer_info_describes_every_policy(pack: PolicyPackProcess) -> None:
     assert info.name == "finops-guardrails" and info.supportsConfig
     assert {p.name for p in info.policies} == EXPECTED_POLICIES
     for policy in info.policies:
-        advisory = policy.name.endswith("-warning") or policy.name.startswith("finops-advice-")
+        advisory = policy.name.endswith("-warning") or policy.name.startswith(("finops-advice-", "finops-waivers"))
         expected = analyzer_pb2.ADVISORY if advisory else analyzer_pb2.MANDATORY
         assert policy.description and policy.enforcementLevel == expected
-        if not policy.name.startswith("finops-advice-"):  # advice takes no settings
+        if not policy.name.startswith(("finops-advice-", "finops-waivers")):  # these take no settings
             assert json_format.MessageToDict(policy.configSchema.properties), policy.name
     stack = next(p for p in info.policies if p.name == "finops-budget-alerts")
     assert stack.policy_type == analyzer_pb2.POLICY_TYPE_STACK

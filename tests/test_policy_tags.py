@@ -90,3 +90,18 @@ def test_environment_tag_must_match_the_stack(analyze: Analyze) -> None:
     found = mandatory(analyze(EC2, {"instanceType": "m5.8xlarge", "tags": tags(Environment="prod")}))
     assert [d.policy for d in found] == [POLICY]
     assert "Environment=prod in stack dev" in found[0].message
+
+
+def test_remediate_level_fills_in_the_tags_it_can_derive(pack, analyze: Analyze) -> None:
+    pack.configure({"finops-required-tags": "remediate"})
+    partial = tags(Environment=None, Project=None)
+    remediations = pack.remediate(EC2, "web", {"instanceType": "t3.micro", "tags": partial})
+    assert [policy for policy, _ in remediations] == ["finops-required-tags"]
+    fixed = remediations[0][1]
+    assert fixed["tags"] == {**partial, "Project": "ai-agent-security-platform", "Environment": "dev"}
+    assert fixed["instanceType"] == "t3.micro"
+    # What remains (a person's answer) is still a violation after remediation, reported as mandatory.
+    after = analyze(EC2, {"instanceType": "t3.micro", "tags": {"Project": "ai-agent-security-platform",
+                                                               "Environment": "dev"}})
+    assert len(mandatory(after, POLICY)) == 1 and "found no Team, Service, Owner" in after[0].message
+    assert pack.remediate(EC2, "web", {"instanceType": "t3.micro", "tags": tags()}) == []  # nothing to add

@@ -40,15 +40,28 @@ def _rules(config: Mapping[str, Any] | None, patch: ConfigPatch, policy_name: st
     return with_overrides(base, patch(config), f"policy pack config for {policy_name}")
 
 
-def _report(findings: Iterable[Finding], report: ReportViolation) -> None:
+def _report(findings: Iterable[Finding], report: ReportViolation, policy: str,
+            subject: Subject | None = None) -> None:
+    """Report findings, setting waived ones aside (see waiving.py) and raising for unknowns."""
+    from .waiving import STACK_KEY, target_of_urn, waive
+
     unknown: list[str] = []
     for finding in findings:
         if isinstance(finding, Unknown):
             unknown.append(finding.path)
-        elif isinstance(finding, AtResource):
-            report(finding.message, finding.urn)
+            continue
+        if isinstance(finding, AtResource):
+            message, urn = finding.message, finding.urn
+            (resource_type, name), key = target_of_urn(urn), STACK_KEY
+        elif subject is not None:
+            message, urn, resource_type, name, key = finding, None, subject.type, subject.name, subject.urn
         else:
-            report(finding, None)
+            message, urn, resource_type, name, key = finding, None, "pulumi:pulumi:Stack", current_stack() or "", \
+                STACK_KEY
+        kept = waive(policy, resource_type, name, message, key) if not policy.startswith("finops-waivers") \
+            else message
+        if kept is not None:
+            report(kept, urn)
     if unknown:
         # The SDK turns this into its standard advisory: the policy ran as far as it could;
         # the update (when values are known) judges the rest.
@@ -75,7 +88,21 @@ def resource_policy(
     config_schema: PolicyConfigSchema | None,
     patch: ConfigPatch,
     enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
+    remediation: Callable[[Subject, Rules], Mapping[str, Any] | None] | None = None,
 ) -> ResourceValidationPolicy:
+    def subject_of(args: ResourceValidationArgs) -> Subject:
+        provider = args.provider.props if args.provider is not None else None
+        return Subject(args.resource_type, args.name, args.urn, args.props, provider, current_stack())
+
+    def remediate(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
+        if remediation is None or not applies_to(args.resource_type):
+            return None
+        try:
+            rules = _rules(args.get_config(), patch, name)
+        except ConfigError:
+            return None  # validate reports the bad config
+        return remediation(subject_of(args), rules)
+
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if not applies_to(args.resource_type):
             return
@@ -84,9 +111,8 @@ def resource_policy(
         except ConfigError as exc:
             report(f"invalid policy pack config: {exc}", None)
             return
-        provider = args.provider.props if args.provider is not None else None
-        subject = Subject(args.resource_type, args.name, args.urn, args.props, provider, current_stack())
-        _report(check(subject, rules), report)
+        subject = subject_of(args)
+        _report(check(subject, rules), report, name, subject)
 
     return ResourceValidationPolicy(
         name=name,
@@ -94,6 +120,8 @@ def resource_policy(
         validate=validate,
         enforcement_level=enforcement_level,
         config_schema=config_schema,
+        # The SDK accepts a plain mapping as well as an awaitable (its Remediate handler checks).
+        remediate=remediate if remediation is not None else None,  # type: ignore[arg-type]
     )
 
 
@@ -111,7 +139,7 @@ def stack_policy(
         except ConfigError as exc:
             report(f"invalid policy pack config: {exc}", None)
             return
-        _report(check(args, rules), report)
+        _report(check(args, rules), report, name)
 
     return StackValidationPolicy(
         name=name,

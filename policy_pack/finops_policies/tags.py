@@ -12,7 +12,7 @@ from pulumi_policy import PolicyConfigSchema
 from .messages import Unknown, violation
 from .policy import Finding, resource_policy
 from .subject import Subject, short
-from .values import UNKNOWN
+from .values import UNKNOWN, plain
 
 NAME = "finops-required-tags"
 FIX_MISSING = ("add the tags on the resource, or once for the whole stack in the AWS provider's "
@@ -68,6 +68,31 @@ def check(subject: Subject, rules: Rules) -> Iterator[Finding]:
                         "tag the resource with its stack's environment.")
 
 
+def remediate(subject: Subject, rules: Rules) -> dict[str, Any] | None:
+    """In the ``remediate`` level: fill in the tags that can be derived, Project and Environment.
+
+    Environment comes from the stack name; tags that need a person's answer (Team, Owner ...)
+    are left for the validation to report.
+    """
+    if aws_tag_shape(subject.type) != "map":
+        return None
+    effective = subject.effective_tags()
+    if effective.problems or any("." not in u for u in effective.unknown):
+        return None
+    derived = {"Project": rules.project}
+    env = rules.environment_of(None, subject.stack)
+    if env is not None:
+        derived["Environment"] = env.name
+    missing = {key: value for key, value in derived.items() if key not in effective.values}
+    if not missing:
+        return None
+    props: dict[str, Any] = plain(subject.props)
+    own = props.get("tags")
+    own = own if isinstance(own, dict) else {}
+    props["tags"] = {**missing, **own}
+    return props
+
+
 def _patch(config: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return {"tags": config["tags"]} if "tags" in config else None
 
@@ -95,4 +120,5 @@ POLICY = resource_policy(
         },
     }),
     patch=_patch,
+    remediation=remediate,
 )

@@ -110,11 +110,12 @@ class PolicyPackProcess:
 
     def __init__(self, pack_dir: str | Path, *, stack: str, project: str, organization: str = "organization",
                  dry_run: bool = True, config: Mapping[str, str] | None = None,
-                 python: str | None = None) -> None:
+                 python: str | None = None, env: Mapping[str, str] | None = None) -> None:
         self.pack_dir = Path(pack_dir).resolve()
         self.stack, self.project, self.organization, self.dry_run = stack, project, organization, dry_run
         self.config = dict(config or {})
         self.python = python or sys.executable
+        self.extra_env = dict(env or {})
         self._process: subprocess.Popen[bytes] | None = None
         self._channel: grpc.Channel | None = None
         self.stub: analyzer_pb2_grpc.AnalyzerStub
@@ -131,6 +132,7 @@ class PolicyPackProcess:
             "PULUMI_ORGANIZATION": self.organization, "PULUMI_DRY_RUN": "true" if self.dry_run else "false",
             "PULUMI_CONFIG": json.dumps(self.config),
         })
+        env.update(self.extra_env)
         self._process = subprocess.Popen(
             [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
             cwd=self.pack_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -229,6 +231,19 @@ class PolicyPackProcess:
         if provider_message is not None:
             request.provider.CopyFrom(provider_message)
         return _diagnostics(self.stub.Analyze(request))
+
+    def remediate(self, resource_type: str, name: str, properties: Mapping[str, Any], *,
+                  provider: ProviderRef | None = None) -> list[tuple[str, dict[str, Any]]]:
+        """Remediate as the engine calls it before Analyze: (policy, new properties) per remediation."""
+        request = analyzer_pb2.AnalyzeRequest(
+            type=resource_type, name=name, properties=to_struct(properties),
+            urn=f"urn:pulumi:{self.stack}::{self.project}::{resource_type}::{name}")
+        provider_message = _provider_message(provider)
+        if provider_message is not None:
+            request.provider.CopyFrom(provider_message)
+        response = self.stub.Remediate(request)
+        return [(r.policyName, json_format.MessageToDict(r.properties)) for r in response.remediations
+                if r.HasField("properties")]
 
     def analyze_stack(self, resources: Iterable[StackResource]) -> list[Diagnostic]:
         request = analyzer_pb2.AnalyzeStackRequest()

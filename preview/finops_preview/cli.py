@@ -49,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
                          help="with --baseline: fail when the monthly cost rises by more than this")
     preview.add_argument("--max-increase-percent", type=float, metavar="PCT",
                          help="with --baseline: fail when the monthly cost rises by more than this share")
+    preview.add_argument("--waivers", type=Path, metavar="FILE",
+                         help="approved exceptions (default: the project's waivers.yaml)")
     preview.add_argument("--budgets-dir", type=Path, metavar="DIR",
                          help="directory of <environment>.yaml budgets (default: the project's budgets/)")
     return parser
@@ -63,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = PreviewOptions(
         cwd=args.cwd, stack=args.stack, policy_packs=args.policy_packs, policy_pack_config=args.policy_pack_config,
         usage_file=args.usage_file, baseline=args.baseline, max_increase_usd=args.max_increase_usd,
-        max_increase_percent=args.max_increase_percent, budgets_dir=args.budgets_dir,
+        max_increase_percent=args.max_increase_percent, budgets_dir=args.budgets_dir, waivers_file=args.waivers,
     )
     try:
         result = run_preview(options)

@@ -33,6 +33,7 @@ class PreviewOptions:
     max_increase_usd: float | None = None
     max_increase_percent: float | None = None
     budgets_dir: Path | None = None
+    waivers_file: Path | None = None
     extra_policy_config: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -105,8 +106,9 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
     violations: list[Violation] = []
     policies: list[PolicyRef] = []
     for pack_dir in packs:
-        with PolicyPackProcess(pack_dir, stack=run.stack, project=run.project.name,
-                               config=run.config.values) as pack:
+        waivers_file = options.waivers_file or run.project.directory / "waivers.yaml"
+        with PolicyPackProcess(pack_dir, stack=run.stack, project=run.project.name, config=run.config.values,
+                               env={"FINOPS_WAIVERS_FILE": str(Path(waivers_file).resolve())}) as pack:
             # Our cost policies find budgets/ beside the pack; here, the project's is authoritative.
             defaults = {name: {"budgetsDir": str(budgets_dir)} for name in COST_POLICIES}
             info = pack.handshake(policy_config, defaults=defaults)

@@ -1,0 +1,124 @@
+"""Approved exceptions: ``waivers.yaml``, reviewed by the platform team in pull requests.
+
+Each waiver names a policy, a resource selector (stack, type, name pattern), a reason, an
+approver, a ticket and an expiry date. A matching, unexpired waiver turns a violation into
+an advisory; an expired one no longer applies; a malformed one never applies and is itself
+reported. Waivers of budget policies ("approval for large expenses") need an approver from
+``approvers.budget``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .yamldoc import ConfigError, YamlDoc, load_yaml, require_mapping
+
+BUDGET_POLICIES = frozenset({"finops-cost-vs-budget", "finops-cost-vs-budget-warning"})
+_REQUIRED = ("policy", "reason", "approver", "ticket", "expires")
+_KEYS = (*_REQUIRED, "stack", "type", "name")
+_USER = re.compile(r"^[a-z][a-z0-9._-]{1,62}$")
+
+
+@dataclass(frozen=True)
+class Waiver:
+    index: int
+    line: int | None
+    policy: str
+    reason: str
+    approver: str
+    ticket: str
+    expires: dt.date
+    stack: str = "*"
+    type: str = "*"
+    name: str = "*"
+
+    def matches(self, policy: str, stack: str | None, resource_type: str, name: str) -> bool:
+        return (self.policy == policy and fnmatch.fnmatchcase(stack or "", self.stack)
+                and fnmatch.fnmatchcase(resource_type, self.type) and fnmatch.fnmatchcase(name, self.name))
+
+    def expired(self, today: dt.date) -> bool:
+        return today > self.expires
+
+    def describe(self) -> str:
+        return f"waiver #{self.index} ({self.ticket}, approved by {self.approver} until {self.expires.isoformat()})"
+
+
+@dataclass
+class WaiverSet:
+    source: str
+    waivers: list[Waiver] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)   # malformed entries, one line each
+
+    def find(self, policy: str, stack: str | None, resource_type: str, name: str) -> Waiver | None:
+        for waiver in self.waivers:
+            if waiver.matches(policy, stack, resource_type, name):
+                return waiver
+        return None
+
+
+def _entry(doc: YamlDoc, index: int, raw: object, budget_approvers: tuple[str, ...]) -> Waiver:
+    path = ("waivers", index)
+    entry = require_mapping(doc, raw, path)
+    for key in entry:
+        if key not in _KEYS:
+            raise doc.error((*path, key), key, "one of the keys " + ", ".join(_KEYS))
+    for key in _REQUIRED:
+        value = entry.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise doc.error((*path, key), "<missing>", f"the key {key}")
+    expires = entry["expires"]
+    if isinstance(expires, str):
+        with contextlib.suppress(ValueError):  # a bad date is reported just below
+            expires = dt.date.fromisoformat(expires)
+    if not isinstance(expires, dt.date):
+        raise doc.error((*path, "expires"), entry["expires"], "a date such as 2027-01-31")
+    approver = str(entry["approver"])
+    if not _USER.match(approver):
+        raise doc.error((*path, "approver"), approver, "a lowercase user name")
+    policy = str(entry["policy"])
+    if policy in BUDGET_POLICIES and approver not in budget_approvers:
+        raise doc.error((*path, "approver"), approver, "for a budget policy, one of approvers.budget: "
+                        + (", ".join(budget_approvers) or "(none configured)"))
+    return Waiver(index, doc.line(path), policy, str(entry["reason"]), approver, str(entry["ticket"]), expires,
+                  str(entry.get("stack", "*")), str(entry.get("type", "*")), str(entry.get("name", "*")))
+
+
+def parse_waivers(doc: YamlDoc) -> WaiverSet:
+    result = WaiverSet(doc.source)
+    top = require_mapping(doc, doc.data if doc.data is not None else {}, ())
+    approvers = require_mapping(doc, top.get("approvers") or {}, ("approvers",))
+    budget = approvers.get("budget") or []
+    if not isinstance(budget, list) or not all(isinstance(a, str) for a in budget):
+        raise doc.error(("approvers", "budget"), budget, "a list of user names")
+    entries = top.get("waivers") or []
+    if not isinstance(entries, list):
+        raise doc.error(("waivers",), entries, "a list of waivers")
+    for index, raw in enumerate(entries):
+        try:
+            result.waivers.append(_entry(doc, index, raw, tuple(budget)))
+        except ConfigError as exc:
+            # One bad entry does not void the others; it never applies and is reported.
+            result.problems.append(str(exc))
+    return result
+
+
+@lru_cache(maxsize=8)
+def _load(path: str, mtime: float) -> WaiverSet:
+    try:
+        return parse_waivers(load_yaml(path))
+    except ConfigError as exc:
+        return WaiverSet(path, problems=[str(exc)])
+
+
+def load_waivers(path: str | Path) -> WaiverSet:
+    """The waivers in ``path`` (none if it does not exist); re-read when the file changes."""
+    path = Path(path)
+    if not path.exists():
+        return WaiverSet(str(path))
+    return _load(str(path), path.stat().st_mtime)
