@@ -23,9 +23,14 @@ class Environment:
     tags: Mapping[str, str] = field(default_factory=dict)
 
     def tags_for(self, service: str | None = None, team: str | None = None) -> dict[str, str]:
+        """The mandatory tags for a resource of ``service``, charged to the service's owning team
+        (rules.yaml serviceOwners) unless ``team`` says otherwise."""
         tags = dict(self.tags)
         if service is not None:
             tags["Service"] = self._checked("Service", service)
+            owner = self.all_rules.service_owners.get(service)
+            if owner is not None and team is None:
+                tags["Team"] = owner
         if team is not None:
             tags["Team"] = self._checked("Team", team)
         return tags

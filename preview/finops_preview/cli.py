@@ -11,6 +11,7 @@ a refused cost increase), 2 bad input (one line, never a traceback).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +21,10 @@ from finops_components.yamldoc import ConfigError
 from .analyzer import PolicyPackError
 from .formats import RENDERERS, render
 from .preview import PreviewOptions, run_preview
+from .report.actuals import from_cost_explorer, from_file, last_full_month
+from .report.allocation import allocate, load_stacks
+from .report.render import RENDERERS as REPORT_RENDERERS
+from .report.summary import summarize
 from .runner import ProgramError
 
 EXIT_OK, EXIT_VIOLATION, EXIT_BAD_INPUT = 0, 1, 2
@@ -53,11 +58,58 @@ def _parser() -> argparse.ArgumentParser:
                          help="approved exceptions (default: the project's waivers.yaml)")
     preview.add_argument("--budgets-dir", type=Path, metavar="DIR",
                          help="directory of <environment>.yaml budgets (default: the project's budgets/)")
+    report = commands.add_parser(
+        "report", help="cost allocation by team, service, environment and cost center across stacks",
+        description="Allocate every estimated dollar of the stacks to team, service, environment and cost "
+                    "center, with the share of each budget used and, with --actuals, the variance.")
+    report.add_argument("--stacks", required=True, help="comma-separated stacks, e.g. dev,staging,prod")
+    report.add_argument("-C", "--cwd", type=Path, default=Path("."), help="the Pulumi project directory")
+    report.add_argument("--format", choices=sorted(REPORT_RENDERERS), default="table")
+    report.add_argument("-o", "--output", type=Path, metavar="FILE")
+    report.add_argument("--actuals", metavar="ce|FILE",
+                        help="actual spend: 'ce' asks AWS Cost Explorer (boto3), FILE holds saved responses")
+    report.add_argument("--month", metavar="YYYY-MM", help="the month of actual spend (default: the last full one)")
+    report.add_argument("--budgets-dir", type=Path, metavar="DIR")
     return parser
+
+
+def _report(args: argparse.Namespace) -> int:
+    stacks = [s.strip() for s in args.stacks.split(",") if s.strip()]
+    try:
+        costs = load_stacks(args.cwd, stacks, args.budgets_dir)
+        actuals = None
+        if args.actuals == "ce":
+            start, end = month_bounds(args.month) if args.month else last_full_month()
+            actuals = from_cost_explorer(sorted({c.environment for c in costs}), start, end)
+        elif args.actuals:
+            actuals = from_file(Path(args.actuals))
+    except (ConfigError, ProgramError) as exc:
+        print(f"finops: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:
+        print(f"finops: error: Cost Explorer: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    text = REPORT_RENDERERS[args.format](summarize(allocate(costs), actuals))
+    if args.output is not None:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def month_bounds(month: str) -> tuple[str, str]:
+    try:
+        start = dt.date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise ConfigError("--month", None, month, "a month such as 2026-10") from None
+    end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return start.isoformat(), end.isoformat()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "report":
+        return _report(args)
     fmt = "json" if args.json else args.format
     if (args.max_increase_usd is not None or args.max_increase_percent is not None) and args.baseline is None:
         print("finops: --max-increase-usd/--max-increase-percent need --baseline FILE", file=sys.stderr)

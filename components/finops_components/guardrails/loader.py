@@ -24,7 +24,8 @@ DEFAULT_RULES_FILE = Path(__file__).with_name("rules.yaml")
 _LABEL_NAME = re.compile(
     r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
 )
-_TOP_LEVEL = ("project", "tags", "labels", "environments", "budgetAlerts", "advice")
+_TOP_LEVEL = ("project", "tags", "labels", "environments", "budgetAlerts", "advice", "serviceOwners")
+_OPTIONAL = ("advice", "serviceOwners")
 
 T = TypeVar("T")
 
@@ -154,13 +155,26 @@ def _advice(doc: YamlDoc, raw: object) -> AdviceRules:
                        _family_map(doc, mapping.get("graviton", {}), ("advice", "graviton")), float(hours))
 
 
+def _service_owners(doc: YamlDoc, raw: object, tags: tuple[TagRule, ...]) -> dict[str, str]:
+    rules = {rule.key: rule for rule in tags}
+    owners: dict[str, str] = {}
+    for service, team in require_mapping(doc, raw, ("serviceOwners",)).items():
+        where: Path_ = ("serviceOwners", service)
+        if "Service" in rules and not rules["Service"].accepts(service):
+            raise doc.error(where, service, "a Service tag value: " + rules["Service"].describe())
+        if "Team" in rules and not rules["Team"].accepts(team):
+            raise doc.error(where, team, "a Team tag value: " + rules["Team"].describe())
+        owners[str(service)] = str(team)
+    return owners
+
+
 def parse_rules(doc: YamlDoc) -> Rules:
     top = require_mapping(doc, doc.data, ())
     for name in top:
         if name not in _TOP_LEVEL:
             raise doc.error((name,), name, "one of the keys " + ", ".join(_TOP_LEVEL))
-    for name in _TOP_LEVEL[:-1]:  # advice is optional
-        if name not in top:
+    for name in _TOP_LEVEL:
+        if name not in top and name not in _OPTIONAL:
             raise doc.error((name,), "<missing>", f"the key {name}")
     project = top["project"]
     if not isinstance(project, str) or not project:
@@ -182,6 +196,7 @@ def parse_rules(doc: YamlDoc) -> Rules:
         environments=environments,
         budget_alerts=_budget_alerts(doc, top["budgetAlerts"]),
         advice=_advice(doc, top.get("advice", {})),
+        service_owners=_service_owners(doc, top.get("serviceOwners", {}), tags),
         raw=top,
     )
 

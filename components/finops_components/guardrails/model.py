@@ -162,6 +162,7 @@ class Rules:
     environments: Mapping[str, EnvironmentRules]
     budget_alerts: BudgetAlertRules
     advice: AdviceRules
+    service_owners: Mapping[str, str]         # service -> owning team
     # The merged raw document, kept so that policy-pack config can be layered on top of it
     # and validated by the same loader.
     raw: Mapping[str, Any] = field(repr=False, compare=False)

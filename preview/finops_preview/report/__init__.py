@@ -1,0 +1,1 @@
+"""``finops report``: cost allocation (chargeback) across stacks, budget use and variance."""

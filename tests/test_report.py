@@ -1,0 +1,164 @@
+"""``finops report``: allocation of every estimated dollar, budgets, actuals and variance, formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from conftest import ROOT
+
+FIXTURE = ROOT / "tests" / "fixtures" / "chargeback"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def finops(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "finops_preview", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, check=False, env={**os.environ, **(env or {})})
+
+
+@pytest.fixture(scope="module")
+def platform_report() -> dict[str, Any]:
+    completed = finops("report", "--stacks", "dev,staging,prod", "--format", "json")
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout)
+
+
+def test_every_estimated_dollar_is_allocated_to_a_team_and_a_service(platform_report: dict[str, Any]) -> None:
+    total = platform_report["totalMonthlyUsd"]
+    assert total == round(sum(s["monthlyUsd"] for s in platform_report["stacks"]), 2) > 0
+    for dimension in ("team", "service", "environment", "cost_center"):
+        assert round(sum(platform_report["allocation"][dimension].values()), 2) == pytest.approx(total, abs=0.02)
+    assert set(platform_report["allocation"]["team"]) == {"backend", "frontend", "devops", "security"}
+    assert round(sum(line["monthlyUsd"] for line in platform_report["chargeback"]), 2) == pytest.approx(total, abs=0.05)
+
+
+def test_budget_use_per_environment_and_team(platform_report: dict[str, Any]) -> None:
+    dev = next(b for b in platform_report["budgets"] if b["environment"] == "dev" and b["team"] is None)
+    assert dev["budgetUsd"] == 600 and dev["estimatePercent"] == round(100 * dev["estimateUsd"] / 600, 1)
+    teams = [b for b in platform_report["budgets"] if b["team"]]
+    assert all(b["estimateUsd"] <= b["budgetUsd"] for b in teams), "shipped team budgets cover the estimate"
+
+
+@pytest.fixture(scope="module")
+def fixture_outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    out = tmp_path_factory.mktemp("report")
+    results = {}
+    for fmt in ("table", "csv", "json", "html"):
+        path = out / f"report.{fmt}"
+        completed = finops("report", "--stacks", "dev", "-C", str(FIXTURE), "--format", fmt, "-o", str(path))
+        assert completed.returncode == 0, completed.stderr
+        results[fmt] = path.read_text()
+    results["html_path"] = str(out / "report.html")
+    return results
+
+
+def test_untagged_spend_gets_its_own_row(fixture_outputs: dict[str, str]) -> None:
+    report = json.loads(fixture_outputs["json"])
+    teams = report["allocation"]["team"]
+    assert teams["(untagged)"] == pytest.approx(0.0416 * 730 + 8 * 0.08, abs=0.01)  # orphan t3.medium
+    assert teams["backend"] == pytest.approx(0.0104 * 730 + 8 * 0.08, abs=0.01)
+    rows = list(csv.DictReader(io.StringIO(fixture_outputs["csv"])))
+    assert any(r["team"] == "(untagged)" and r["service"] == "(untagged)" for r in rows)
+    assert round(sum(float(r["monthly_usd"]) for r in rows), 2) == pytest.approx(report["totalMonthlyUsd"], abs=0.02)
+    assert "By cost center" in fixture_outputs["table"] and "research" in fixture_outputs["table"]
+
+
+def test_html_is_self_contained_and_escapes_user_strings(fixture_outputs: dict[str, str]) -> None:
+    page = fixture_outputs["html"]
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<script" not in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+    assert page.count("<svg") == 4  # team, service, environment, cost center
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_chromium_renders_the_report(fixture_outputs: dict[str, str], tmp_path: Path) -> None:
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             f"--user-data-dir={tmp_path / 'profile'}"]
+    url = Path(fixture_outputs["html_path"]).as_uri()
+    dom = subprocess.run([str(CHROMIUM), *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120,
+                         check=True).stdout
+    assert 'id="total"' in dom and "FinOps cost allocation" in dom
+    assert dom.count("<rect") >= 4 and "<img" not in dom  # the hostile tag stayed text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in dom
+    shot = tmp_path / "report.png"
+    subprocess.run([str(CHROMIUM), *flags, f"--screenshot={shot}", "--window-size=900,1200", url],
+                   capture_output=True, timeout=120, check=True)
+    assert shot.stat().st_size > 10_000  # a rendered page, not a blank one
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def moto_server() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def _ce_result(groups: dict[tuple[str, str], float]) -> dict[str, Any]:
+    return {"ResultsByTime": [{
+        "TimePeriod": {"Start": "2026-10-01", "End": "2026-11-01"}, "Total": {}, "Estimated": False,
+        "Groups": [{"Keys": [f"Team${t}", f"Service${s}"], "Metrics": {"UnblendedCost": {"Amount": str(v),
+                                                                                         "Unit": "USD"}}}
+                   for (t, s), v in groups.items()]}]}
+
+
+def test_actuals_from_cost_explorer_on_a_local_moto_server(moto_server: str) -> None:
+    # Queue Cost Explorer answers, in the order the report asks (environments sorted: dev first).
+    dev = {("backend", "policy-engine"): 400.0, ("devops", "ssa"): 300.0}
+    requests.post(f"{moto_server}/moto-api/static/ce/cost-and-usage-results",
+                  json={"results": [_ce_result(dev)]}, timeout=10).raise_for_status()
+    env = {"AWS_ENDPOINT_URL": moto_server, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+           "AWS_DEFAULT_REGION": "us-east-1"}
+    completed = finops("report", "--stacks", "dev", "--actuals", "ce", "--month", "2026-10", "--format", "json",
+                       env=env)
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    assert report["actualsPeriod"] == "2026-10-01 to 2026-11-01"
+    dev_line = next(b for b in report["budgets"] if b["environment"] == "dev" and b["team"] is None)
+    assert dev_line["actualUsd"] == 700.0
+    assert dev_line["variancePercent"] == round(100 * (700 - 600) / 600, 1) and dev_line["flagged"]
+    backend = next(b for b in report["budgets"] if b["environment"] == "dev" and b["team"] == "backend")
+    assert backend["actualUsd"] == 400.0 and backend["variancePercent"] == 100.0
+    table = finops("report", "--stacks", "dev", "--actuals", "ce", "--month", "2026-10", env=env).stdout
+    assert "<-- over 10 %" in table
+
+
+def test_actuals_from_a_saved_response(tmp_path: Path) -> None:
+    saved = tmp_path / "ce.json"
+    saved.write_text(json.dumps({"dev": _ce_result({("devops", "ssa"): 590.0})}))
+    report = json.loads(finops("report", "--stacks", "dev", "--actuals", str(saved), "--format", "json").stdout)
+    line = next(b for b in report["budgets"] if b["environment"] == "dev" and b["team"] is None)
+    assert line["actualUsd"] == 590.0 and line["variancePercent"] == round(100 * (590 - 600) / 600, 1)
+    assert not line["flagged"]
+
+
+def test_bad_report_input_is_one_line(tmp_path: Path) -> None:
+    missing = finops("report", "--stacks", "dev,nope")
+    assert missing.returncode == 2 and "no stack named 'nope'" in missing.stderr and "Traceback" not in missing.stderr
+    bad = tmp_path / "ce.json"
+    bad.write_text("[1, 2]")
+    broken = finops("report", "--stacks", "dev", "--actuals", str(bad))
+    assert broken.returncode == 2 and "not an object of responses" in broken.stderr
