@@ -108,3 +108,25 @@ def test_broken_waivers_file_applies_no_waiver(tmp_path: Path) -> None:
     path.write_text("waivers: [unclosed\n")
     loaded = load_waivers(path)
     assert loaded.waivers == [] and "found <malformed YAML" in loaded.problems[0]
+
+
+def test_finops_preview_honours_waivers(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text("waivers:\n  - {policy: finops-instance-size, name: big-box, reason: benchmark, approver: jdoe,"
+                       " ticket: FIN-9, expires: 2999-01-01}\n")
+    completed = subprocess.run(
+        [sys.executable, "-m", "finops_preview", "preview", "-C", str(ROOT / "tests/fixtures/untagged"), "-s", "dev",
+         "--policy-pack", str(PACK_DIR), "--waivers", str(waivers), "--json"],
+        capture_output=True, text=True, timeout=300, check=False)
+    report = json.loads(completed.stdout)
+    levels = {(v["policy"], v["enforcementLevel"]) for v in report["violations"]}
+    assert ("finops-instance-size", "mandatory") not in levels
+    waived = [v for v in report["violations"] if v["policy"] == "finops-waivers"]
+    assert waived and "waived finops-instance-size" in waived[0]["message"] and "FIN-9" in waived[0]["message"]
+    assert completed.returncode == 1  # the missing tags are not waived
