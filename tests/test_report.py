@@ -28,10 +28,30 @@ def finops(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
 
 
 @pytest.fixture(scope="module")
-def platform_report() -> dict[str, Any]:
-    completed = finops("report", "--stacks", "dev,staging,prod", "--format", "json")
-    assert completed.returncode == 0, completed.stderr
-    return json.loads(completed.stdout)
+def platform_formats() -> dict[str, str]:
+    """The reference platform's three stacks rendered in every format."""
+    from finops_preview.report.allocation import allocate, load_stacks
+    from finops_preview.report.render import RENDERERS
+    from finops_preview.report.summary import summarize
+
+    report = summarize(allocate(load_stacks(ROOT, ["dev", "staging", "prod"])), None)
+    return {fmt: render(report) for fmt, render in RENDERERS.items()}
+
+
+@pytest.fixture(scope="module")
+def platform_report(platform_formats: dict[str, str]) -> dict[str, Any]:
+    return json.loads(platform_formats["json"])
+
+
+def test_all_four_formats_carry_the_same_allocation(platform_formats: dict[str, str],
+                                                    platform_report: dict[str, Any]) -> None:
+    total = platform_report["totalMonthlyUsd"]
+    rows = list(csv.DictReader(io.StringIO(platform_formats["csv"])))
+    assert round(sum(float(r["monthly_usd"]) for r in rows), 2) == pytest.approx(total, abs=0.05)
+    assert {r["team"] for r in rows} == {"backend", "frontend", "devops", "security"}  # nothing untagged
+    assert f"${total:,.2f}" in platform_formats["table"] and f"${total:,.2f}" in platform_formats["html"]
+    for team in ("backend", "frontend", "devops", "security"):
+        assert team in platform_formats["table"] and f">{team}</text>" in platform_formats["html"]
 
 
 def test_every_estimated_dollar_is_allocated_to_a_team_and_a_service(platform_report: dict[str, Any]) -> None:
