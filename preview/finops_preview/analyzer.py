@@ -294,8 +294,21 @@ def merge_policy_config(info: analyzer_pb2.AnalyzerInfo, user: Mapping[str, Any]
         if unknown_props:
             raise PolicyPackError(f"policy pack config for {policy.name}: unknown property {unknown_props[0]!r}; "
                                   f"expected one of: {', '.join(sorted(schema)) or 'none'}")
+        _validate(policy.name, properties, schema)
         merged[policy.name] = (level, properties)
     return merged
+
+
+def _validate(policy: str, properties: Mapping[str, Any], schema: Mapping[str, Any]) -> None:
+    """Check values against the policy's config schema, as `pulumi policy validate-config` does."""
+    import jsonschema
+
+    validator = jsonschema.Draft7Validator({"type": "object", "properties": dict(schema)})
+    error = next(iter(sorted(validator.iter_errors(dict(properties)), key=lambda e: list(e.path))), None)
+    if error is not None:
+        where = ".".join(str(p) for p in error.path) or "(top)"
+        raise PolicyPackError(f"policy pack config for {policy}: {where}: found {error.instance!r}; "
+                              f"expected {error.validator} {error.validator_value!r}")
 
 
 def _level(value: object, policy: str) -> str:

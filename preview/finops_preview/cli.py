@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -54,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
                          help="with --baseline: fail when the monthly cost rises by more than this")
     preview.add_argument("--max-increase-percent", type=float, metavar="PCT",
                          help="with --baseline: fail when the monthly cost rises by more than this share")
+    preview.add_argument("--rules", type=Path, metavar="FILE",
+                         help="guardrail rules (default: $FINOPS_RULES_FILE, else the packaged rules.yaml)")
     preview.add_argument("--waivers", type=Path, metavar="FILE",
                          help="approved exceptions (default: the project's waivers.yaml)")
     preview.add_argument("--budgets-dir", type=Path, metavar="DIR",
@@ -114,6 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if (args.max_increase_usd is not None or args.max_increase_percent is not None) and args.baseline is None:
         print("finops: --max-increase-usd/--max-increase-percent need --baseline FILE", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.rules is not None:
+        # The program under mocks and the policy packs are child processes: they read it from here.
+        os.environ["FINOPS_RULES_FILE"] = str(args.rules.resolve())
     options = PreviewOptions(
         cwd=args.cwd, stack=args.stack, policy_packs=args.policy_packs, policy_pack_config=args.policy_pack_config,
         usage_file=args.usage_file, baseline=args.baseline, max_increase_usd=args.max_increase_usd,

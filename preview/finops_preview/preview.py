@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from pulumi.runtime.proto import analyzer_pb2
 from .analyzer import PolicyPackError, PolicyPackProcess, read_policy_config
 from .baseline import compare_baseline
 from .model import PolicyRef, PreviewResult, ResourceRow, Violation
+from .project import load_project, load_stack_config
 from .runner import ProgramRun, analyze_run, provider_of, run_stack
 from .secrets import mask, redact, secret_strings
 
@@ -35,6 +37,19 @@ class PreviewOptions:
     budgets_dir: Path | None = None
     waivers_file: Path | None = None
     extra_policy_config: Mapping[str, Any] = field(default_factory=dict)
+
+
+def check_waivers_file(path: Path) -> None:
+    """A waivers file that cannot be read at all is bad input; a bad entry is reported by the pack."""
+    if not path.exists():
+        return
+    doc = load_yaml(path)
+    top = require_mapping(doc, doc.data if doc.data is not None else {}, ())
+    if not isinstance(top.get("waivers") or [], list):
+        raise doc.error(("waivers",), top.get("waivers"), "a list of waivers")
+    budget = require_mapping(doc, top.get("approvers") or {}, ("approvers",)).get("budget") or []
+    if not isinstance(budget, list):
+        raise doc.error(("approvers", "budget"), budget, "a list of user names")
 
 
 def _usage(path: Path | None) -> dict[str, float]:
@@ -91,30 +106,73 @@ def build_rows(run: ProgramRun, environment: str, usage: Mapping[str, float]) ->
 
 
 def run_preview(options: PreviewOptions) -> PreviewResult:
-    """Raises ConfigError / PolicyPackError / ProgramError for bad input (exit code 2)."""
-    run = run_stack(options.cwd, options.stack)
+    """Raises ConfigError / PolicyPackError / ProgramError for bad input (exit code 2).
+
+    Every input file is read and checked before the program runs, so bad input fails fast.
+    """
     rules = load_rules()
+    project = load_project(options.cwd)
+    stack_config = load_stack_config(project, options.stack)
     env = rules.environment_of(None, options.stack)
     environment = env.name if env else options.stack
     policy_config = read_policy_config(options.policy_pack_config) if options.policy_pack_config else {}
-    budgets_dir = options.budgets_dir or run.project.directory / "budgets"
-    packs = list(options.policy_packs) or [run.project.directory / "policy_pack"]
+    budgets_dir = options.budgets_dir or project.directory / "budgets"
+    plan = None
+    if env is not None and (budgets_dir / f"{env.name}.yaml").exists():
+        plan = load_budget_plan(env.name, budgets_dir, rules)
+    waivers_file = Path(options.waivers_file or project.directory / "waivers.yaml").resolve()
+    check_waivers_file(waivers_file)
+    usage = _usage(options.usage_file)
+    if options.baseline is not None:
+        compare_baseline(options.baseline, [], None, None)  # readable and of the right shape
+    packs = list(options.policy_packs) or [project.directory / "policy_pack"]
 
-    resources_by_urn = {r.urn: r for r in run.resources}
-    secrets = set().union(*(secret_strings(r.inputs) | secret_strings(r.outputs) for r in run.resources)) \
-        if run.resources else set()
-    violations: list[Violation] = []
-    policies: list[PolicyRef] = []
-    for pack_dir in packs:
-        waivers_file = options.waivers_file or run.project.directory / "waivers.yaml"
-        with PolicyPackProcess(pack_dir, stack=run.stack, project=run.project.name, config=run.config.values,
-                               env={"FINOPS_WAIVERS_FILE": str(Path(waivers_file).resolve())}) as pack:
+    with ExitStack() as stack:
+        started = []
+        for pack_dir in packs:
+            pack = stack.enter_context(PolicyPackProcess(
+                pack_dir, stack=options.stack, project=project.name, config=stack_config.values,
+                env={"FINOPS_WAIVERS_FILE": str(waivers_file)}))
             # Our cost policies find budgets/ beside the pack; here, the project's is authoritative.
             defaults = {name: {"budgetsDir": str(budgets_dir)} for name in COST_POLICIES}
-            info = pack.handshake(policy_config, defaults=defaults)
-            policies += [PolicyRef(info.name, p.name, p.policy_type == analyzer_pb2.POLICY_TYPE_STACK)
-                         for p in info.policies]
-            analysis = analyze_run(pack, run)
+            try:
+                info = pack.handshake(policy_config, defaults=defaults)
+            except PolicyPackError as exc:
+                where = options.policy_pack_config or pack_dir
+                raise PolicyPackError(f"{where}: {exc}") from None
+            started.append((pack, info))
+        run = run_stack(options.cwd, options.stack)
+        violations, policies = _analyze(run, started)
+
+    rows = build_rows(run, environment, usage)
+    notes = []
+    if plan is None:
+        notes.append(f"no budget file {budgets_dir / (environment + '.yaml')}: estimate shown without a budget")
+    if any(r.monthly_usd is None and r.basis != "no cost of its own" for r in rows):
+        notes.append("some resources could not be priced: see their basis")
+    result = PreviewResult(
+        project=project.name, stack=run.stack, environment=environment,
+        region=stack_config.values.get("aws:region", "us-east-1"), price_dates=load_prices().dates(),
+        resources=rows, violations=violations, policies=policies,
+        budget_usd=plan.monthly_limit if plan else None, budget_source=plan.source if plan else None, notes=notes,
+    )
+    if options.baseline is not None:
+        result.baseline = compare_baseline(options.baseline, rows, options.max_increase_usd,
+                                           options.max_increase_percent)
+    return result
+
+
+def _analyze(run: ProgramRun, packs: list[tuple[PolicyPackProcess, Any]]) -> tuple[list[Violation], list[PolicyRef]]:
+    resources_by_urn = {r.urn: r for r in run.resources}
+    secrets: set[str] = set()
+    for resource in run.resources:
+        secrets |= secret_strings(resource.inputs) | secret_strings(resource.outputs)
+    violations: list[Violation] = []
+    policies: list[PolicyRef] = []
+    for pack, info in packs:
+        policies += [PolicyRef(info.name, p.name, p.policy_type == analyzer_pb2.POLICY_TYPE_STACK)
+                     for p in info.policies]
+        analysis = analyze_run(pack, run)
         for urn, diagnostics in analysis.per_resource.items():
             resource = resources_by_urn[urn]
             violations += [Violation.of(d, urn, f"{resource.type} '{resource.name}'") for d in diagnostics]
@@ -122,29 +180,9 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
             target = resources_by_urn.get(diagnostic.urn)
             label = f"{target.type} '{target.name}'" if target else "stack"
             violations.append(Violation.of(diagnostic, diagnostic.urn, label))
-
     for violation in violations:
         violation.message = redact(violation.message, secrets)
-    rows = build_rows(run, environment, _usage(options.usage_file))
-    budget_usd = budget_source = None
-    notes = []
-    if env is not None and (budgets_dir / f"{env.name}.yaml").exists():
-        plan = load_budget_plan(env.name, budgets_dir, rules)
-        budget_usd, budget_source = plan.monthly_limit, plan.source
-    else:
-        notes.append(f"no budget file {budgets_dir / (environment + '.yaml')}: estimate shown without a budget")
-    if any(r.monthly_usd is None and r.basis != "no cost of its own" for r in rows):
-        notes.append("some resources could not be priced: see their basis")
-    region = run.config.values.get("aws:region", "us-east-1")
-    result = PreviewResult(
-        project=run.project.name, stack=run.stack, environment=environment, region=region,
-        price_dates=load_prices().dates(), resources=rows, violations=violations, policies=policies,
-        budget_usd=budget_usd, budget_source=budget_source, notes=notes,
-    )
-    if options.baseline is not None:
-        result.baseline = compare_baseline(options.baseline, rows, options.max_increase_usd,
-                                           options.max_increase_percent)
-    return result
+    return violations, policies
 
 
 __all__ = ["ConfigError", "PolicyPackError", "PreviewOptions", "run_preview"]

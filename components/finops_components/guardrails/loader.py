@@ -8,6 +8,7 @@ hold.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
@@ -207,8 +208,10 @@ def _load_file(path: str) -> Rules:
 
 
 def load_rules(path: str | Path | None = None) -> Rules:
-    """The rules from ``path`` (default: the packaged ``rules.yaml``), parsed once per file."""
-    return _load_file(str(Path(path) if path else DEFAULT_RULES_FILE))
+    """The rules from ``path``, else ``$FINOPS_RULES_FILE`` (an organisation's own copy), else the
+    packaged ``rules.yaml``; parsed once per file."""
+    chosen = path or os.environ.get("FINOPS_RULES_FILE") or DEFAULT_RULES_FILE
+    return _load_file(str(Path(chosen).resolve()))
 
 
 def _merge(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:
