@@ -1,0 +1,90 @@
+"""Property-based: random property bags for every policed resource type never make a policy raise.
+
+The policies are called the way the SDK calls them (properties behind its unknown-checking
+proxy); the only exception allowed out is the SDK's own UnknownValueError, which it turns
+into the advisory "can't run during preview".
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import pytest
+from finops_policies import all_policies
+from finops_policies.targets import TARGETS
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyProviderResource,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
+
+SENTINELS = ["04da6b54-80e4-46f7-96ec-b56ff0331ba9", "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
+             "3eeb2bf0-c639-47a8-9e75-3b44932eb421", "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+             "dd056dcd-154b-4c76-9bd3-c8f88648b5ff"]
+TYPES = sorted({t.resource_type for t in TARGETS} | {
+    "aws:s3/bucket:Bucket", "aws:autoscaling/group:Group", "aws:ec2/natGateway:NatGateway",
+    "kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:CronJob", "kubernetes:core/v1:Pod",
+    "kubernetes:core/v1:Service", "kubernetes:apps/v1:StatefulSet"})
+KEYS = sorted({t.path[0] for t in TARGETS} | {"tags", "tagsAll", "metadata", "spec", "type", "multiAzEnabled",
+                                               "loadBalancerType", "retentionInDays", "numCacheClusters"})
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-(2**63), max_value=2**63), st.floats(allow_nan=False),
+    st.sampled_from(SENTINELS), st.text(max_size=20), st.sampled_from(["x" * 100_000, "t3.micro", "db.r5.8xlarge",
+                                                                        "512Mi", "250m", "gp2", "LoadBalancer"]))
+NESTED_KEYS = [*KEYS, "labels", "containers", "template", "limits", "resources", "cpu", "memory", "key", "value",
+               "maxSize"]
+values = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(NESTED_KEYS), inner, max_size=5)), max_leaves=25)
+bags = st.dictionaries(st.sampled_from(KEYS), values, max_size=8)
+
+OPTIONS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
+POLICIES = all_policies()
+RESOURCE_POLICIES = [p for p in POLICIES if isinstance(p, ResourceValidationPolicy)]
+STACK_POLICIES = [p for p in POLICIES if isinstance(p, StackValidationPolicy)]
+
+
+def _report(message: str, urn: str | None = None) -> None:
+    assert isinstance(message, str) and message
+
+
+@pytest.fixture(autouse=True)
+def _stack(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PULUMI_STACK", "dev")
+
+
+@pytest.mark.parametrize("resource_type", TYPES)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(props=bags, provider_props=bags)
+def test_no_resource_policy_ever_raises(resource_type: str, props: dict[str, Any],
+                                        provider_props: dict[str, Any]) -> None:
+    provider = PolicyProviderResource("pulumi:providers:aws", unknown_checking_proxy(provider_props), "urn:p", "p")
+    for policy in RESOURCE_POLICIES:
+        args = ResourceValidationArgs(resource_type, unknown_checking_proxy(props), "urn:x", "x", OPTIONS, provider,
+                                      None)
+        with contextlib.suppress(UnknownValueError):  # the SDK's advisory, not a crash
+            policy.validate(args, _report)
+            if policy.has_remediation():
+                policy.remediate(args)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(resources=st.lists(st.tuples(st.sampled_from([*TYPES, "aws:budgets/budget:Budget",
+                                                     "aws:scheduler/schedule:Schedule"]), bags), max_size=6))
+def test_no_stack_policy_ever_raises(resources: list[tuple[str, dict[str, Any]]]) -> None:
+    stack = [PolicyResource(t, unknown_checking_proxy(p), f"urn:pulumi:dev::p::{t}::r{i}", f"r{i}", OPTIONS, None, None,
+                            [], {}) for i, (t, p) in enumerate(resources)]
+    for policy in STACK_POLICIES:
+        with contextlib.suppress(UnknownValueError):  # the SDK's advisory, not a crash
+            policy.validate(StackValidationArgs(stack, None), _report)
