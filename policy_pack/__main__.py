@@ -4,7 +4,10 @@
 """
 
 from finops_policies import PACK_NAME, all_policies
+from finops_policies.servicer import install
 from pulumi_policy import EnforcementLevel, PolicyPack
+
+install()  # decode each request once for all policies (falls back to the SDK's servicer if it changed)
 
 PolicyPack(
     name=PACK_NAME,

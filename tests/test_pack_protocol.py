@@ -9,7 +9,7 @@ from typing import Any
 import grpc
 import pytest
 from conftest import PACK_DIR, UNKNOWN, Analyze, mandatory, tags
-from finops_preview.analyzer import PolicyPackError, PolicyPackProcess, ProviderRef, merge_policy_config
+from finops_preview.analyzer import PolicyPackError, PolicyPackProcess, ProviderRef, merge_policy_config, to_struct
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
@@ -79,7 +79,14 @@ def test_allowed_tag_values_are_overridable(pack: PolicyPackProcess, analyze: An
 
 def test_semantically_bad_config_is_one_violation_not_an_rpc_error(pack: PolicyPackProcess,
                                                                     analyze: Analyze) -> None:
-    pack.configure({"finops-lambda-memory": {"environments": {"dev": {"maxMemoryMb": 1.5}}}})
+    # finops preview (like `pulumi policy validate-config`) refuses this against the schema; an
+    # engine that sends it anyway gets a violation, not an RPC error.
+    with pytest.raises(PolicyPackError, match=r"maxMemoryMb: found 1\.5; expected type 'integer'"):
+        pack.configure({"finops-lambda-memory": {"environments": {"dev": {"maxMemoryMb": 1.5}}}})
+    request = analyzer_pb2.ConfigureAnalyzerRequest()
+    request.policyConfig["finops-lambda-memory"].CopyFrom(analyzer_pb2.PolicyConfig(
+        enforcementLevel=analyzer_pb2.MANDATORY, properties=to_struct({"environments": {"dev": {"maxMemoryMb": 1.5}}})))
+    pack.stub.Configure(request)
     found = analyze("aws:lambda/function:Function", {"tags": tags()})
     assert len(found) == 1
     assert "invalid policy pack config: policy pack config for finops-lambda-memory: " \

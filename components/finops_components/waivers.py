@@ -109,7 +109,9 @@ def parse_waivers(doc: YamlDoc) -> WaiverSet:
 
 
 @lru_cache(maxsize=8)
-def _load(path: str, mtime: float) -> WaiverSet:
+def _load(path: str) -> WaiverSet:
+    if not Path(path).exists():
+        return WaiverSet(path)
     try:
         return parse_waivers(load_yaml(path))
     except ConfigError as exc:
@@ -117,8 +119,6 @@ def _load(path: str, mtime: float) -> WaiverSet:
 
 
 def load_waivers(path: str | Path) -> WaiverSet:
-    """The waivers in ``path`` (none if it does not exist); re-read when the file changes."""
-    path = Path(path)
-    if not path.exists():
-        return WaiverSet(str(path))
-    return _load(str(path), path.stat().st_mtime)
+    """The waivers in ``path`` (none if it does not exist), read once per process: a policy pack
+    lives for one preview, and this is asked for every finding."""
+    return _load(str(path))

@@ -20,7 +20,7 @@ from .kubernetes import kind_of
 from .messages import AtResource, Unknown, violation
 from .policy import Finding, resource_policy, stack_policy
 from .subject import Subject, current_stack
-from .values import MISSING, UNKNOWN, get, get_path, plain
+from .values import MISSING, UNKNOWN, get, get_path, is_list, plain
 
 ADVISORY = EnforcementLevel.ADVISORY
 INSTANCE_FIELDS = {
@@ -50,24 +50,30 @@ def saving(resource_type: str, before: Mapping[str, Any], after: Mapping[str, An
 
 
 def _instance_types(subject: Subject) -> Iterator[tuple[str, str, Callable[[str], dict[str, Any]]]]:
-    """(where, type name, inputs with the type replaced) for every instance type of the resource."""
-    inputs = plain(subject.props)
+    """(where, type name, inputs with the type replaced) for every instance type of the resource.
+
+    Reads only the type fields; the full inputs are copied only when a saving is to be priced.
+    """
     if subject.type == NODE_GROUP:
-        types = inputs.get("instanceTypes")
-        if isinstance(types, list):
-            for index, name in enumerate(types):
+        types = get(subject.props, "instanceTypes")
+        if is_list(types):
+            for index in range(len(types)):
+                name = get(types, index)
                 if isinstance(name, str):
-                    yield f"instanceTypes[{index}]", name, _replace_at(inputs, types, index)
+                    yield f"instanceTypes[{index}]", name, _replace_at(subject, index)
         return
     field = INSTANCE_FIELDS.get(subject.type)
-    name = inputs.get(field) if field else None
-    if isinstance(name, str):
-        yield field or "", name, lambda new: {**inputs, str(field): new}
+    name = get(subject.props, field) if field else None
+    if field and isinstance(name, str):
+        yield field, name, lambda new: {**plain(subject.props), field: new}
 
 
-def _replace_at(inputs: dict[str, Any], types: list[Any], index: int) -> Callable[[str], dict[str, Any]]:
+def _replace_at(subject: Subject, index: int) -> Callable[[str], dict[str, Any]]:
     def replaced(new: str) -> dict[str, Any]:
-        return {**inputs, "instanceTypes": [*types[:index], new, *types[index + 1:]]}
+        inputs = plain(subject.props)
+        types = list(inputs["instanceTypes"])
+        types[index] = new
+        return {**inputs, "instanceTypes": types}
 
     return replaced
 

@@ -114,7 +114,7 @@ def resource_policy(
         subject = subject_of(args)
         _report(check(subject, rules), report, name, subject)
 
-    return ResourceValidationPolicy(
+    policy = ResourceValidationPolicy(
         name=name,
         description=description,
         validate=validate,
@@ -123,6 +123,9 @@ def resource_policy(
         # The SDK accepts a plain mapping as well as an awaitable (its Remediate handler checks).
         remediate=remediate if remediation is not None else None,  # type: ignore[arg-type]
     )
+    # Lets servicer.py skip the policy for other resource types without decoding anything.
+    policy.finops_applies_to = applies_to  # type: ignore[attr-defined]
+    return policy
 
 
 def stack_policy(

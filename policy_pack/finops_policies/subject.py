@@ -19,6 +19,13 @@ def current_stack() -> str | None:
     return os.environ.get("PULUMI_STACK") or None
 
 
+# The last few effective-tag results, keyed by the very property objects they were read from
+# (kept alive by the entry, so the identity cannot be reused): the tags, sizing and advice
+# policies of one request all need the same answer.
+_recent_tags: list[tuple[object, object, str, EffectiveTags]] = []
+_RECENT = 8
+
+
 @dataclass
 class EffectiveTags:
     """The tags a resource ends up with: provider defaultTags, then tagsAll, then its own tags."""
@@ -55,6 +62,15 @@ class Subject:
         return rules.environment_of(declared if isinstance(declared, str) else None, self.stack)
 
     def effective_tags(self) -> EffectiveTags:
+        for props, provider, resource_type, cached in reversed(_recent_tags):
+            if props is self.props and provider is self.provider_props and resource_type == self.type:
+                return cached
+        result = self._read_effective_tags()
+        _recent_tags.append((self.props, self.provider_props, self.type, result))
+        del _recent_tags[:-_RECENT]
+        return result
+
+    def _read_effective_tags(self) -> EffectiveTags:
         result = EffectiveTags()
         shape = aws_tag_shape(self.type)
         layers: list[tuple[str, Any]] = []

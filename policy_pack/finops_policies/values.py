@@ -56,10 +56,12 @@ def get(obj: object, key: str | int) -> Any:
             if not is_list(obj):
                 return MISSING
             value = obj[key]  # type: ignore[index]
+        elif isinstance(obj, (str, bytes)):
+            return MISSING
         else:
-            if not isinstance(obj, Mapping):
-                return MISSING
-            value = obj[key]
+            # Indexing first and asking later: a map answers, anything else raises TypeError.
+            # This runs for every property a policy reads, and ABC isinstance checks are slow.
+            value = obj[key]  # type: ignore[index]
     except (KeyError, IndexError, TypeError):
         return MISSING
     except UnknownValueError:

@@ -211,7 +211,7 @@ def load_rules(path: str | Path | None = None) -> Rules:
     """The rules from ``path``, else ``$FINOPS_RULES_FILE`` (an organisation's own copy), else the
     packaged ``rules.yaml``; parsed once per file."""
     chosen = path or os.environ.get("FINOPS_RULES_FILE") or DEFAULT_RULES_FILE
-    return _load_file(str(Path(chosen).resolve()))
+    return _load_file(str(chosen))  # called per policy and request: no filesystem work here
 
 
 def _merge(base: Mapping[str, Any], patch: Mapping[str, Any]) -> dict[str, Any]:

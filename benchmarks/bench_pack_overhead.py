@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Pack overhead: the same resources over the Analyzer protocol to our pack and to a no-op pack.
+
+    .venv/bin/python benchmarks/bench_pack_overhead.py --resources 5000 --repeat 3
+
+Both packs run as the engine runs them (``python -m pulumi.policy`` in the pack directory) and
+get the same Analyze requests, each with its provider; the time is that of all Analyze calls
+(client and pack), median of --repeat rounds after a warm-up. Prints ``overhead N.NNx``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "preview"))
+
+from finops_preview.analyzer import PolicyPackProcess, ProviderRef  # noqa: E402
+
+TAGS = {"Project": "ai-agent-security-platform", "Environment": "dev", "Team": "backend", "Service": "ssa",
+        "Owner": "bench", "CostCenter": "engineering", "Phase": "mvp"}
+LABELS = {"project": "ai-agent-security-platform", "environment": "dev", "team": "backend", "service": "ssa",
+          "owner": "bench", "cost-center": "engineering", "phase": "mvp"}
+
+
+def resources(count: int) -> list[tuple[str, dict[str, Any]]]:
+    """Mixed, realistic inputs; every tenth breaks a rule so the pack also writes messages."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    for i in range(count):
+        bad = i % 10 == 9
+        tags = {} if bad else TAGS
+        kind = i % 8
+        if kind == 0:
+            out.append(("aws:ec2/instance:Instance", {"ami": "ami-0123456789abcdef0", "instanceType": "m5.4xlarge"
+                        if bad else "t4g.small", "rootBlockDevice": {"volumeSize": 20, "volumeType": "gp3"},
+                        "subnetId": "subnet-1", "vpcSecurityGroupIds": ["sg-1"], "tags": tags}))
+        elif kind == 1:
+            out.append(("aws:s3/bucket:Bucket", {"bucket": f"bucket-{i}", "forceDestroy": False, "tags": tags}))
+        elif kind == 2:
+            out.append(("aws:rds/instance:Instance", {"engine": "postgres", "engineVersion": "16",
+                        "instanceClass": "db.r5.2xlarge" if bad else "db.t4g.micro", "allocatedStorage": 20,
+                        "storageType": "gp3", "multiAz": False, "username": "app", "tags": tags}))
+        elif kind == 3:
+            out.append(("aws:cloudwatch/logGroup:LogGroup", {"name": f"/app/{i}", "retentionInDays": 90 if bad else 7,
+                                                             "tags": tags}))
+        elif kind == 4:
+            out.append(("aws:ebs/volume:Volume", {"availabilityZone": "eu-west-1a", "size": 500 if bad else 50,
+                                                  "type": "gp3", "tags": tags}))
+        elif kind == 5:
+            out.append(("aws:iam/role:Role", {"assumeRolePolicy": '{"Version": "2012-10-17", "Statement": []}',
+                                              "tags": tags}))
+        elif kind == 6:
+            out.append(("aws:eks/nodeGroup:NodeGroup", {"clusterName": "c", "nodeRoleArn": "arn:aws:iam::1:role/n",
+                        "subnetIds": ["subnet-1"], "instanceTypes": ["t4g.medium"], "diskSize": 20,
+                        "scalingConfig": {"minSize": 1, "desiredSize": 1, "maxSize": 5 if bad else 3}, "tags": tags}))
+        else:
+            labels = {} if bad else LABELS
+            out.append(("kubernetes:apps/v1:Deployment", {"metadata": {"name": f"app-{i}", "labels": labels}, "spec": {
+                "replicas": 2, "selector": {"matchLabels": {"app": f"app-{i}"}},
+                "template": {"metadata": {"labels": {"app": f"app-{i}", **LABELS}}, "spec": {"containers": [{
+                    "name": "app", "image": "nginx:1.27", "ports": [{"containerPort": 80}],
+                    "resources": {"limits": {"cpu": "500m", "memory": "512Mi"},
+                                  "requests": {"cpu": "100m", "memory": "128Mi"}}}]}}}}))
+    return out
+
+
+def time_pack(pack_dir: Path, batch: list[tuple[str, dict[str, Any]]], repeat: int) -> tuple[float, int]:
+    provider = ProviderRef("pulumi:providers:aws", "default", "urn:pulumi:dev::bench::pulumi:providers:aws::default",
+                           {"region": "eu-west-1"})
+    with PolicyPackProcess(pack_dir, stack="dev", project="bench") as pack:
+        pack.handshake()
+        for resource_type, props in batch[:200]:  # warm-up: imports, caches, connection
+            pack.analyze(resource_type, "warm", props, provider=provider)
+        rounds, diagnostics = [], 0
+        for _ in range(repeat):
+            start = time.perf_counter()
+            diagnostics = 0
+            for index, (resource_type, props) in enumerate(batch):
+                diagnostics += len(pack.analyze(resource_type, f"r{index}", props, provider=provider))
+            rounds.append(time.perf_counter() - start)
+    return statistics.median(rounds), diagnostics
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--resources", type=int, default=5000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    batch = resources(args.resources)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    noop, _ = time_pack(ROOT / "benchmarks" / "noop_pack", batch, args.repeat)
+    ours, found = time_pack(ROOT / "policy_pack", batch, args.repeat)
+    each = len(batch) / 1000
+    print(f"no-op pack (1 policy):   {noop:7.2f} s for {len(batch)} Analyze calls ({noop / each:.2f} ms each)")
+    print(f"finops-guardrails pack:  {ours:7.2f} s for {len(batch)} Analyze calls ({ours / each:.2f} ms each), "
+          f"{found} diagnostics")
+    print(f"overhead {ours / noop:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
