@@ -3,7 +3,8 @@
 
     python benchmarks/generate_program.py 1000 /tmp/bench-1000
 
-Every tenth resource breaks a rule (oversized or untagged), so the pack has work to report.
+Every tenth resource of each kind breaks a rule (oversized or untagged), so the pack has work
+to report.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ LABELS = {{"project": "ai-agent-security-platform", "environment": "dev", "team"
 KINDS = 6
 
 for i in range({count}):
-    bad = i % 10 == 9
+    bad = (i // KINDS) % 10 == 9
     tags = {{}} if bad else TAGS
     kind = i % KINDS
     if kind == 0:

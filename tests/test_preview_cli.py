@@ -161,3 +161,12 @@ def test_baseline_shows_the_difference_and_guards_the_increase(dev_json, tmp_pat
     assert "refused: monthly cost rises by 73.00 USD; allowed: at most 50.00 USD" in completed.stdout
     allowed = finops("preview", "-s", "dev", "--baseline", str(baseline), "--max-increase-percent", "60")
     assert allowed.returncode == 0, allowed.stdout
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json", "html"])
+def test_no_secret_reaches_the_cost_report(fmt: str) -> None:
+    completed = finops("report", "--stacks", "dev", "-C", str(UNTAGGED), "--format", fmt)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip()
+    for secret in SECRETS:
+        assert secret not in completed.stdout

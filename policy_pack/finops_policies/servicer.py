@@ -37,23 +37,44 @@ if compatible():
         def _private(self, name: str) -> Any:
             return getattr(self, f"_PolicyAnalyzerServicer__{name}")
 
+        def Configure(self, request: Any, context: Any) -> Any:
+            self._plans: dict[str, list[tuple[Any, Any]]] = {}  # levels may have changed
+            return super().Configure(request, context)
+
+        def _plan(self, resource_type: str) -> list[tuple[Any, Any]]:
+            """(policy, level) to run for a resource type; level None: answer 'not applicable'."""
+            plans = getattr(self, "_plans", None)
+            if plans is None:
+                plans = self._plans = {}
+            plan = plans.get(resource_type)
+            if plan is None:
+                plan = []
+                for policy in self._private("policies"):
+                    level = self._get_enforcement_level(policy)
+                    if level == sdk.EnforcementLevel.DISABLED or not isinstance(policy,
+                                                                                sdk.ResourceValidationPolicy):
+                        continue
+                    if not policy.has_validation():
+                        plan.append((policy, None))
+                        continue
+                    applies = getattr(policy, "finops_applies_to", None)
+                    if applies is not None and not applies(resource_type):
+                        continue
+                    if level == sdk.EnforcementLevel.REMEDIATE:
+                        level = sdk.EnforcementLevel.MANDATORY  # still violating after remediation
+                    plan.append((policy, level))
+                plans[resource_type] = plan
+            return plan
+
         def Analyze(self, request: Any, _context: Any) -> Any:
             self._configure_runtime_settings()
             response = proto.AnalyzeResponse()
             shared: tuple[Any, Any, Any] | None = None
-            for policy in self._private("policies"):
-                level = self._get_enforcement_level(policy)
-                if level == sdk.EnforcementLevel.DISABLED or not isinstance(policy, sdk.ResourceValidationPolicy):
-                    continue
-                if not policy.has_validation():
+            for policy, level in self._plan(request.type):
+                if level is None:
                     response.not_applicable.append(proto.PolicyNotApplicable(
                         policy_name=policy.name, reason="Policy does not implement validate"))
                     continue
-                applies = getattr(policy, "finops_applies_to", None)
-                if applies is not None and not applies(request.type):
-                    continue
-                if level == sdk.EnforcementLevel.REMEDIATE:
-                    level = sdk.EnforcementLevel.MANDATORY  # still violating after remediation
                 report = self._create_report_violation(response, policy.name, policy.description, level,
                                                        policy.severity)
                 if shared is None:
