@@ -4,8 +4,10 @@ The SDK's servicer turns a request's properties into Python values (protobuf -> 
 unknown-checking proxies) again for every policy; with this pack's twenty-odd policies that
 decoding, not the policies, dominated the time. This subclass keeps the SDK's contract for
 every policy (enforcement levels, remediate read as mandatory, the advisory for values unknown
-during preview, not-applicable answers) but decodes once, and skips our policies whose resource
-types do not include the request's. Policies are read-only on their arguments, so sharing is safe.
+during preview, not-applicable answers) but decodes once, skips our policies whose resource
+types do not include the request's, and hands our policies the plain decoded values (they
+recognise unknown sentinels themselves) while any other policy gets the SDK's proxies.
+Policies are read-only on their arguments, so sharing is safe.
 
 It relies on the SDK's private servicer; :func:`install` checks that the parts it uses exist
 and otherwise leaves the SDK's own servicer in place (slower, same results).
@@ -70,6 +72,7 @@ if compatible():
             self._configure_runtime_settings()
             response = proto.AnalyzeResponse()
             shared: tuple[Any, Any, Any] | None = None
+            proxied: Any = None
             for policy, level in self._plan(request.type):
                 if level is None:
                     response.not_applicable.append(proto.PolicyNotApplicable(
@@ -78,10 +81,17 @@ if compatible():
                 report = self._create_report_violation(response, policy.name, policy.description, level,
                                                        policy.severity)
                 if shared is None:
-                    props = unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(
-                        request.properties)))
-                    shared = (props, self._get_resource_options(request), self._get_provider_resource(request))
-                props, opts, provider = shared
+                    raw = deserialize_properties(json_format.MessageToDict(request.properties))
+                    shared = (raw, self._get_resource_options(request), self._get_provider_resource(request))
+                raw, opts, provider = shared
+                if hasattr(policy, "finops_applies_to"):
+                    # Our policies read through values.get, which knows the unknown sentinels itself:
+                    # they take the plain values, sparing a proxy around every node of the tree.
+                    props = raw
+                else:
+                    if proxied is None:
+                        proxied = unknown_checking_proxy(raw)
+                    props = proxied
                 args = sdk.ResourceValidationArgs(request.type, props, request.urn, request.name, opts, provider,
                                                   self._get_policy_config(policy.name), self._private("stack_tags"))
                 try:

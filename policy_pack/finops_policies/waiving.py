@@ -81,9 +81,10 @@ def _stack_check(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]:
 def build_policies() -> list[Policy]:
     """The waivers policies; the pack must list them after every policy that can be waived."""
     return [
+        # Nothing can be set aside without waivers: then the policy is out of scope for every type.
         resource_policy("finops-waivers", "Violations waived by an approved, unexpired exception in waivers.yaml.",
-                        lambda resource_type: True, _resource_check, PolicyConfigSchema(properties={}),
-                        lambda config: None, EnforcementLevel.ADVISORY),
+                        lambda resource_type: bool(waivers().waivers), _resource_check,
+                        PolicyConfigSchema(properties={}), lambda config: None, EnforcementLevel.ADVISORY),
         stack_policy("finops-waivers-stack", "Waived stack violations, and waivers that are expired or malformed.",
                      _stack_check, PolicyConfigSchema(properties={}), lambda config: None, EnforcementLevel.ADVISORY),
     ]
