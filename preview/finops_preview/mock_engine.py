@@ -20,7 +20,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 ACCOUNT_ID = "123456789012"
-DEFAULT_PROVIDER_VERSION = {"aws": "7", "kubernetes": "4"}
 
 
 @dataclass
@@ -35,10 +34,6 @@ class RecordedResource:
     provider: str = ""          # provider reference "urn::id", "" for the default provider
     dependencies: list[str] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
-
-
-def _package(resource_type: str) -> str:
-    return resource_type.split(":", 1)[0]
 
 
 def plausible_outputs(resource_type: str, name: str, inputs: Mapping[str, Any], region: str) -> dict[str, Any]:

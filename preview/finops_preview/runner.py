@@ -14,7 +14,7 @@ from .analyzer import Diagnostic, PolicyPackProcess, ProviderRef, StackResource
 from .mock_engine import RecordedResource
 from .project import Project, StackConfig, load_project, load_stack_config
 
-# Versions as the engine names default providers: "default_<major>_<minor>_<patch>".
+# The engine names default providers "default_<version>"; policies only read their inputs.
 _DEFAULT_PROVIDER_NAME = "default"
 
 

@@ -156,11 +156,6 @@ ESTIMATORS: dict[str, Callable[[_Pricer, Mapping[str, Any]], tuple[float, str]]]
 }
 
 
-def is_priced_type(resource_type: str, catalogue: PriceCatalogue | None = None) -> bool:
-    catalogue = catalogue or load_prices()
-    return resource_type in ESTIMATORS or resource_type in catalogue.usage_priced
-
-
 def estimate_resource(resource_type: str, inputs: Mapping[str, Any], region: str,
                       usage_usd: float | None = None, catalogue: PriceCatalogue | None = None) -> Estimate | None:
     """The monthly estimate, or None for resources that cost nothing by themselves (IAM, tags ...)."""

@@ -22,10 +22,6 @@ class Price:
     region: str        # the region whose figure this is
     published: str     # the date of that region's figures
 
-    @property
-    def fallback(self) -> bool:
-        return self.region == FALLBACK_REGION
-
 
 class PriceCatalogue:
     def __init__(self, data: dict[str, Any]) -> None:
