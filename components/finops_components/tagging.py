@@ -14,16 +14,18 @@ from typing import Any
 import pulumi
 
 from .environment import Environment, environment_from_config
+from .guardrails.kubernetes_paths import POD_TEMPLATES, kind_of, python_name
 from .guardrails.resource_types import aws_tag_shape, is_labelled_kubernetes_type
 
-# Where a workload keeps its pod template metadata, by kind; both spellings of each key
-# because programs pass dicts with Python or API names.
-_POD_TEMPLATE_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
-    kind: (("spec", "template"),) for kind in
-    ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job")
-}
-_POD_TEMPLATE_PATHS["CronJob"] = (("spec", "job_template", "spec", "template"),
-                                  ("spec", "jobTemplate", "spec", "template"))
+
+def _template_paths(kind: str) -> tuple[tuple[str, ...], ...]:
+    """The pod template path of a kind in both spellings: programs pass dicts with Python or API names."""
+    path = POD_TEMPLATES.get(kind)
+    if path is None:
+        return ()
+    python = tuple(python_name(step) for step in path)
+    return (path,) if python == path else (python, path)
+
 
 _active: Environment | None = None
 # The root stack resource the transformation was registered on: a new stack (a new mocks
@@ -106,7 +108,7 @@ def apply_defaults(resource_type: str, props: dict[str, Any], env: Environment) 
     if resource_type.startswith("kubernetes:") and is_labelled_kubernetes_type(resource_type):
         labels = env.labels
         result = {**props, "metadata": _label_metadata(props.get("metadata"), labels)}
-        for path in _POD_TEMPLATE_PATHS.get(resource_type.rsplit(":", 1)[-1], ()):
+        for path in _template_paths(kind_of(resource_type)):
             _label_pod_template(result, path, labels)
         return result
     return None

@@ -1,27 +1,11 @@
-"""Where Kubernetes workloads keep their pod template, by kind (any API version)."""
+"""Kubernetes object helpers for the policies; the template paths live in guardrails."""
 
 from __future__ import annotations
 
+from finops_components.guardrails.kubernetes_paths import POD_SPECS, POD_TEMPLATES, kind_of
 from finops_components.guardrails.resource_types import is_labelled_kubernetes_type
 
-# kind -> path from the object to its PodTemplateSpec ({metadata, spec}).
-POD_TEMPLATES: dict[str, tuple[str, ...]] = {
-    "Deployment": ("spec", "template"),
-    "StatefulSet": ("spec", "template"),
-    "DaemonSet": ("spec", "template"),
-    "ReplicaSet": ("spec", "template"),
-    "ReplicationController": ("spec", "template"),
-    "Job": ("spec", "template"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template"),
-    "PodTemplate": ("template",),
-}
-# Kinds whose pod spec sits directly on the object.
-POD_SPECS: dict[str, tuple[str, ...]] = {"Pod": ("spec",)}
-
-
-def kind_of(resource_type: str) -> str:
-    """``kubernetes:apps/v1:Deployment`` -> ``Deployment``."""
-    return resource_type.rsplit(":", 1)[-1]
+__all__ = ["POD_SPECS", "POD_TEMPLATES", "is_kubernetes_object", "kind_of", "pod_spec_path"]
 
 
 def is_kubernetes_object(resource_type: str) -> bool:
