@@ -19,7 +19,7 @@ from pulumi_policy import EnforcementLevel, Policy, PolicyConfigSchema, StackVal
 from .kubernetes import kind_of
 from .messages import AtResource, Unknown, violation
 from .policy import Finding, resource_policy, stack_policy
-from .subject import Subject, current_stack
+from .subject import Subject, current_stack, provider_region
 from .values import MISSING, UNKNOWN, get, get_path, is_list, plain
 
 ADVISORY = EnforcementLevel.ADVISORY
@@ -34,11 +34,6 @@ INSTANCE_FIELDS = {
 }
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 VOLUME = "aws:ebs/volume:Volume"
-
-
-def region_of(subject: Subject) -> str:
-    region = get(subject.provider_props, "region")
-    return region if isinstance(region, str) and region else "us-east-1"
 
 
 def saving(resource_type: str, before: Mapping[str, Any], after: Mapping[str, Any], region: str) -> str:
@@ -93,7 +88,7 @@ def _family_advice(table: Callable[[Rules], Mapping[str, str]], rule: str, why: 
             twin = _twin(name, table(rules))
             if twin is None:
                 continue
-            money = saving(subject.type, plain(subject.props), replaced(twin), region_of(subject))
+            money = saving(subject.type, plain(subject.props), replaced(twin), subject.region)
             yield violation(subject.describe(), rule, f"{where}={name}", f"{twin} ({why}); {money}",
                             f"switch to {twin}.")
 
@@ -105,14 +100,14 @@ def _volume_type_advice(old: str, new: str, why: str) -> Any:
         inputs = plain(subject.props)
         if subject.type == VOLUME:
             if (inputs.get("type") or "gp2") == old:
-                money = saving(VOLUME, inputs, {**inputs, "type": new}, region_of(subject))
+                money = saving(VOLUME, inputs, {**inputs, "type": new}, subject.region)
                 yield violation(subject.describe(), f"{old} volume", f"type={old}", f"{new} ({why}); {money}",
                                 f"set type to {new}.")
             return
         root = inputs.get("rootBlockDevice")
         if isinstance(root, Mapping) and root.get("volumeType") == old:
             size = root.get("volumeSize") or 8
-            money = saving(VOLUME, {"type": old, "size": size}, {"type": new, "size": size}, region_of(subject))
+            money = saving(VOLUME, {"type": old, "size": size}, {"type": new, "size": size}, subject.region)
             yield violation(subject.describe(), f"{old} volume", f"rootBlockDevice.volumeType={old}",
                             f"{new} ({why}); {money}", f"set volumeType to {new}.")
 
@@ -121,12 +116,12 @@ def _volume_type_advice(old: str, new: str, why: str) -> Any:
 
 def _multi_az(subject: Subject, rules: Rules) -> Iterator[Finding]:
     inputs = plain(subject.props)
-    env = rules.environment_of(subject.effective_tags().values.get("Environment"), subject.stack)
+    env = subject.environment(rules, subject.declared_environment(rules))
     if env is None or env.name == "prod":
         return
     flag = "multiAz" if subject.type == "aws:rds/instance:Instance" else "multiAzEnabled"
     if inputs.get(flag) is True:
-        money = saving(subject.type, inputs, {**inputs, flag: False}, region_of(subject))
+        money = saving(subject.type, inputs, {**inputs, flag: False}, subject.region)
         yield violation(subject.describe(), f"Multi-AZ in {env.name}", f"{flag}=true",
                         f"{flag}=false outside prod; {money}", f"set {flag} to false in {env.name}.")
 
@@ -147,20 +142,16 @@ def _monthly(resource_type: str, inputs: Mapping[str, Any], region: str) -> str:
 
 
 def _dev_network(subject: Subject, rules: Rules) -> Iterator[Finding]:
-    if subject.type.startswith("aws:"):
-        declared = subject.effective_tags().values.get("Environment")
-    else:
-        declared = get_path(subject.props, ("metadata", "labels", rules.labels.get("Environment", "environment")))
-    env = rules.environment_of(declared, subject.stack)
+    env = subject.environment(rules, subject.declared_environment(rules))
     if env is None or env.name != "dev":
         return
     if subject.type == "aws:ec2/natGateway:NatGateway":
-        amount = _monthly(subject.type, {}, region_of(subject))
+        amount = _monthly(subject.type, {}, subject.region)
         yield violation(subject.describe(), "NAT gateway in dev", "a NAT gateway (per hour plus per GB)",
                         f"VPC endpoints or a shared egress VPC in dev; estimated saving {amount} plus data "
                         "processing", "remove the NAT gateway from dev.")
     elif get_path(subject.props, ("spec", "type")) == "LoadBalancer":
-        amount = _monthly("aws:lb/loadBalancer:LoadBalancer", {"loadBalancerType": "network"}, region_of(subject))
+        amount = _monthly("aws:lb/loadBalancer:LoadBalancer", {"loadBalancerType": "network"}, subject.region)
         yield violation(subject.describe(), "LoadBalancer Service in dev", "spec.type=LoadBalancer",
                         f"ClusterIP with port-forward or a shared ingress in dev; estimated saving {amount} per "
                         "load balancer", "use type ClusterIP in dev.")
@@ -241,8 +232,8 @@ def _auto_shutdown(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]
         value = get(r.props, key)
         if not isinstance(value, str) or json.dumps(value) in scheduled:
             continue
-        region = get(getattr(getattr(r, "provider", None), "props", None), "region")
-        cost = estimate_resource(r.resource_type, plain(r.props), region if isinstance(region, str) else "us-east-1")
+        region = provider_region(getattr(getattr(r, "provider", None), "props", None))
+        cost = estimate_resource(r.resource_type, plain(r.props), region)
         amount = f"${cost.monthly_usd * share_off:,.2f}/month" if cost and cost.monthly_usd else "not priced"
         yield AtResource(violation(
             f"{r.resource_type} '{r.name}'", f"auto-shutdown in {env.name}", "no stop/start schedule",

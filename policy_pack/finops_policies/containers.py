@@ -58,7 +58,7 @@ def _container(subject: Subject, where: str, container: Any, cap: ContainerCap, 
 
 def check(subject: Subject, rules: Rules) -> Iterator[Finding]:
     env_label = rules.labels.get("Environment", "environment")
-    declared = get_path(subject.props, ("metadata", "labels", env_label))
+    declared = subject.declared_environment(rules)
     if declared is UNKNOWN:
         yield Unknown(f"metadata.labels.{env_label}")
         return

@@ -6,7 +6,6 @@ budget and a refusal (mandatory) above 100 %; both thresholds are configurable.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,8 @@ from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationA
 
 from .messages import violation
 from .policy import Finding, stack_policy
-from .subject import current_stack
-from .values import get, plain
+from .subject import current_stack, provider_region
+from .values import plain
 
 FAIL, WARN = "finops-cost-vs-budget", "finops-cost-vs-budget-warning"
 DEFAULT_BUDGETS_DIR = "../budgets"  # relative to the pack directory, the repository layout
@@ -27,10 +26,7 @@ DEFAULT_BUDGETS_DIR = "../budgets"  # relative to the pack directory, the reposi
 
 def _region(resource: Any) -> str:
     provider = getattr(resource, "provider", None)
-    region = get(provider.props, "region") if provider is not None else None
-    if isinstance(region, str) and region:
-        return region
-    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    return provider_region(provider.props if provider is not None else None)
 
 
 def stack_estimate(args: StackValidationArgs) -> tuple[float, int]:

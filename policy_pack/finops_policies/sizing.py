@@ -115,12 +115,9 @@ _CHECKS = {"instance-class": _instance_class, "at-most": _number, "required-at-m
 
 
 def _environment(subject: Subject, rules: Rules) -> EnvironmentRules | Unknown | None:
-    if subject.type.startswith("aws:"):
-        declared = subject.effective_tags().values.get("Environment")
-        if declared is UNKNOWN:
-            return Unknown("tags.Environment")
-    else:
-        declared = None
+    declared = subject.declared_environment(rules)
+    if declared is UNKNOWN:
+        return Unknown("tags.Environment")
     return subject.environment(rules, declared)
 
 

@@ -14,6 +14,15 @@ from finops_components.guardrails.resource_types import aws_tag_shape
 from .values import MISSING, UNKNOWN, get, get_path, is_list, string_items
 
 
+def provider_region(provider_props: object) -> str:
+    """The region a resource's AWS provider targets: its ``region`` input, else what the provider
+    itself would read from the environment, else us-east-1 (where every price is recorded)."""
+    region = get(provider_props, "region")
+    if isinstance(region, str) and region:
+        return region
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
 def current_stack() -> str | None:
     """The stack being previewed: the engine sets PULUMI_STACK for the policy pack process."""
     return os.environ.get("PULUMI_STACK") or None
@@ -58,7 +67,21 @@ class Subject:
     def describe(self) -> str:
         return f"{self.type} '{self.name}'"
 
+    @property
+    def region(self) -> str:
+        return provider_region(self.provider_props)
+
+    def declared_environment(self, rules: Rules) -> Any:
+        """What the resource says its environment is: the Environment tag (AWS) or label
+        (Kubernetes); a string, None, or UNKNOWN during preview."""
+        if self.type.startswith("kubernetes:"):
+            value = get_path(self.props, ("metadata", "labels", rules.labels.get("Environment", "environment")))
+        else:
+            value = self.effective_tags().values.get("Environment")
+        return value if value is UNKNOWN or isinstance(value, str) else None
+
     def environment(self, rules: Rules, declared: object) -> EnvironmentRules | None:
+        """The environment from ``declared`` (see :meth:`declared_environment`), else the stack name."""
         return rules.environment_of(declared if isinstance(declared, str) else None, self.stack)
 
     def effective_tags(self) -> EffectiveTags:
@@ -117,9 +140,6 @@ class Subject:
             if value is UNKNOWN:
                 result.unknown.append(f"tags[{index}].value")
             result.values[tag_key] = value
-
-    def value(self, *path: str | int) -> Any:
-        return get_path(self.props, path)
 
 
 def _short(value: object, limit: int = 60) -> str:
