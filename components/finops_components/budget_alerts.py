@@ -42,35 +42,38 @@ class BudgetAlertsArgs:
     emergency_roles: Sequence[pulumi.Input[str]] = ()
 
 
-def notifications(plan: BudgetPlan, env: Environment, topic_arn: pulumi.Input[str]) -> list[Any]:
-    """ACTUAL alerts at each threshold plus one FORECASTED alert, each to the topic and the e-mails."""
+def _alert_points(env: Environment) -> list[tuple[str, float]]:
+    """(notification type, % threshold): ACTUAL at each of the rules' thresholds, one FORECASTED."""
     alerts = env.all_rules.budget_alerts
-    wanted = [("ACTUAL", t) for t in alerts.thresholds] + [("FORECASTED", alerts.forecast_threshold)]
-    result = [{
+    return [("ACTUAL", t) for t in alerts.thresholds] + [("FORECASTED", alerts.forecast_threshold)]
+
+
+def check_limits(plan: BudgetPlan, env: Environment, topics_per_notification: int = 1) -> None:
+    """AWS Budgets' limits, checked before anything is created."""
+    count = len(_alert_points(env))
+    if count > MAX_NOTIFICATIONS_PER_BUDGET:
+        raise BudgetLimitError(
+            f"{plan.source}: {count} notifications per budget (alert thresholds plus the forecast alert); AWS "
+            f"Budgets allows at most {MAX_NOTIFICATIONS_PER_BUDGET}. Fix: use fewer budgetAlerts.thresholds in "
+            "rules.yaml.")
+    if topics_per_notification > MAX_SNS_TOPICS_PER_NOTIFICATION:
+        raise BudgetLimitError(f"{plan.source}: a notification may have at most {MAX_SNS_TOPICS_PER_NOTIFICATION} "
+                               "SNS topic")
+    if len(plan.subscribers) > MAX_EMAIL_SUBSCRIBERS:
+        raise BudgetLimitError(f"{plan.source}: subscribers: at most {MAX_EMAIL_SUBSCRIBERS} e-mail addresses per "
+                               "notification")
+
+
+def notifications(plan: BudgetPlan, env: Environment, topic_arn: pulumi.Input[str]) -> list[Any]:
+    """One notification per alert point, each to the topic and the e-mail subscribers."""
+    return [{
         "comparison_operator": "GREATER_THAN",
         "notification_type": kind,
         "threshold": threshold,
         "threshold_type": "PERCENTAGE",
         "subscriber_email_addresses": list(plan.subscribers),
         "subscriber_sns_topic_arns": [topic_arn],
-    } for kind, threshold in wanted]
-    check_limits(plan, result)
-    return result
-
-
-def check_limits(plan: BudgetPlan, budget_notifications: list[dict[str, Any]]) -> None:
-    if len(budget_notifications) > MAX_NOTIFICATIONS_PER_BUDGET:
-        raise BudgetLimitError(
-            f"{plan.source}: {len(budget_notifications)} notifications per budget (alert thresholds plus the "
-            f"forecast alert); AWS Budgets allows at most {MAX_NOTIFICATIONS_PER_BUDGET}. Fix: use fewer "
-            "budgetAlerts.thresholds in rules.yaml.")
-    for notification in budget_notifications:
-        if len(notification["subscriber_sns_topic_arns"]) > MAX_SNS_TOPICS_PER_NOTIFICATION:
-            raise BudgetLimitError(f"{plan.source}: a notification may have at most "
-                                   f"{MAX_SNS_TOPICS_PER_NOTIFICATION} SNS topic")
-        if len(notification["subscriber_email_addresses"]) > MAX_EMAIL_SUBSCRIBERS:
-            raise BudgetLimitError(f"{plan.source}: subscribers: at most {MAX_EMAIL_SUBSCRIBERS} e-mail "
-                                   "addresses per notification")
+    } for kind, threshold in _alert_points(env)]
 
 
 def batches(items: Sequence[str], size: int = COST_ALLOCATION_TAG_BATCH) -> list[list[str]]:
@@ -90,7 +93,7 @@ class BudgetAlerts(pulumi.ComponentResource):
         args = args or BudgetAlertsArgs()
         env = current_environment()
         self.plan = plan = load_budget_plan(env.name, Path(args.budgets_dir), env.all_rules)
-        check_limits(plan, [{"subscriber_email_addresses": plan.subscribers, "subscriber_sns_topic_arns": [0]}])
+        check_limits(plan, env)
         super().__init__("finops:index:BudgetAlerts", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = env.tags_for(service=args.service)

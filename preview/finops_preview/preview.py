@@ -11,6 +11,7 @@ from typing import Any
 from finops_components.budget_plans import load_budget_plan
 from finops_components.costs import estimate_resource, load_prices
 from finops_components.guardrails import ConfigError, load_rules
+from finops_components.waivers import parse_waivers
 from finops_components.yamldoc import load_yaml, require_mapping
 from pulumi.runtime.proto import analyzer_pb2
 
@@ -41,15 +42,8 @@ class PreviewOptions:
 
 def check_waivers_file(path: Path) -> None:
     """A waivers file that cannot be read at all is bad input; a bad entry is reported by the pack."""
-    if not path.exists():
-        return
-    doc = load_yaml(path)
-    top = require_mapping(doc, doc.data if doc.data is not None else {}, ())
-    if not isinstance(top.get("waivers") or [], list):
-        raise doc.error(("waivers",), top.get("waivers"), "a list of waivers")
-    budget = require_mapping(doc, top.get("approvers") or {}, ("approvers",)).get("budget") or []
-    if not isinstance(budget, list):
-        raise doc.error(("approvers", "budget"), budget, "a list of user names")
+    if path.exists():
+        parse_waivers(load_yaml(path))  # raises for the file; collects problems of single entries
 
 
 def _usage(path: Path | None) -> dict[str, float]:
