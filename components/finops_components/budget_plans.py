@@ -102,6 +102,13 @@ def parse_budget_plan(doc: YamlDoc, environment: str, rules: Rules) -> BudgetPla
                       frequency, action)
 
 
+def find_budget_plan(environment: str, budgets_dir: str | Path, rules: Rules | None = None) -> BudgetPlan | None:
+    """The plan of ``environment`` if ``<budgets_dir>/<environment>.yaml`` exists, else None."""
+    if not (Path(budgets_dir) / f"{environment}.yaml").exists():
+        return None
+    return load_budget_plan(environment, budgets_dir, rules)
+
+
 def load_budget_plan(environment: str, budgets_dir: str | Path = "budgets", rules: Rules | None = None) -> BudgetPlan:
     """The plan in ``<budgets_dir>/<environment>.yaml``; ConfigError names file, key and line."""
     rules = rules or load_rules()

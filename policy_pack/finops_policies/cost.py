@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from finops_components.budget_plans import load_budget_plan
+from finops_components.budget_plans import find_budget_plan
 from finops_components.costs import estimate_resource
 from finops_components.guardrails import ConfigError, Rules
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationArgs, StackValidationPolicy
@@ -49,13 +49,13 @@ def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Findi
     if env is None:
         return
     budgets_dir = Path(str(config.get("budgetsDir") or DEFAULT_BUDGETS_DIR))
-    if not (budgets_dir / f"{env.name}.yaml").exists():
-        return  # an environment without a budget file is not budgeted here (finops-budget-alerts still asks)
     try:
-        plan = load_budget_plan(env.name, budgets_dir, rules)
+        plan = find_budget_plan(env.name, budgets_dir, rules)
     except ConfigError as exc:
         yield f"cannot judge the estimate against the budget: {exc}"
         return
+    if plan is None:
+        return  # an environment without a budget file is not budgeted here (finops-budget-alerts still asks)
     total, unpriced = stack_estimate(args)
     share = 100 * total / plan.monthly_limit
     warn = float(config.get("warnPercent", 75))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from finops_components.budget_plans import load_budget_plan
+from finops_components.budget_plans import find_budget_plan
 from finops_components.costs import estimate_resource, load_prices
 from finops_components.guardrails import ConfigError, load_rules
 from finops_components.waivers import parse_waivers
@@ -61,7 +61,7 @@ def _usage(path: Path | None) -> dict[str, float]:
     return amounts
 
 
-def _owner(inputs: Mapping[str, Any]) -> dict[str, str]:
+def _owner(inputs: Mapping[str, Any], tag_of_label: Mapping[str, str]) -> dict[str, str]:
     tags = inputs.get("tags")
     if isinstance(tags, Mapping):
         return {k: v for k, v in tags.items() if isinstance(v, str)}
@@ -70,9 +70,7 @@ def _owner(inputs: Mapping[str, Any]) -> dict[str, str]:
     metadata = inputs.get("metadata")
     labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
     if isinstance(labels, Mapping):
-        rules = load_rules()
-        by_label = {label: tag for tag, label in rules.labels.items()}
-        return {by_label[k]: v for k, v in labels.items() if k in by_label and isinstance(v, str)}
+        return {tag_of_label[k]: v for k, v in labels.items() if k in tag_of_label and isinstance(v, str)}
     return {}
 
 
@@ -83,9 +81,10 @@ def _region(run: ProgramRun, resource: Any, urns: Mapping[str, Any]) -> str:
 
 def build_rows(run: ProgramRun, environment: str, usage: Mapping[str, float]) -> list[ResourceRow]:
     urns = run.by_urn()
+    tag_of_label = {label: tag for tag, label in load_rules().labels.items()}
     rows = []
     for resource in run.custom_resources():
-        owner = _owner(resource.inputs)
+        owner = _owner(resource.inputs, tag_of_label)
         usage_usd = usage.get(resource.urn, usage.get(resource.name))
         estimate = estimate_resource(resource.type, resource.inputs, _region(run, resource, urns), usage_usd)
         rows.append(ResourceRow(
@@ -111,9 +110,7 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
     environment = env.name if env else options.stack
     policy_config = read_policy_config(options.policy_pack_config) if options.policy_pack_config else {}
     budgets_dir = options.budgets_dir or project.directory / "budgets"
-    plan = None
-    if env is not None and (budgets_dir / f"{env.name}.yaml").exists():
-        plan = load_budget_plan(env.name, budgets_dir, rules)
+    plan = find_budget_plan(env.name, budgets_dir, rules) if env is not None else None
     waivers_file = Path(options.waivers_file or project.directory / "waivers.yaml").resolve()
     check_waivers_file(waivers_file)
     usage = _usage(options.usage_file)

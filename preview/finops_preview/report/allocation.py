@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from finops_components.budget_plans import BudgetPlan, load_budget_plan
+from finops_components.budget_plans import BudgetPlan, find_budget_plan
 from finops_components.guardrails import load_rules
 
 from ..model import ResourceRow
@@ -70,8 +70,6 @@ def load_stacks(project_dir: Path, stacks: Sequence[str], budgets_dir: Path | No
         run = run_stack(project_dir, stack)
         env = rules.environment_of(None, stack)
         environment = env.name if env else stack
-        plan = None
-        if env is not None and (budgets_dir / f"{env.name}.yaml").exists():
-            plan = load_budget_plan(env.name, budgets_dir, rules)
+        plan = find_budget_plan(env.name, budgets_dir, rules) if env is not None else None
         result.append(StackCosts(stack, environment, build_rows(run, environment, {}), plan))
     return result
