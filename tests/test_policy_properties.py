@@ -2,7 +2,8 @@
 
 The policies are called the way the SDK calls them (properties behind its unknown-checking
 proxy); the only exception allowed out is the SDK's own UnknownValueError, which it turns
-into the advisory "can't run during preview".
+into the advisory "can't run during preview". The pack serves with its own servicer
+(finops_policies/servicer.py): for the same requests it must answer exactly as the SDK's.
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ import contextlib
 from typing import Any
 
 import pytest
-from finops_policies import all_policies
+from finops_policies import PACK_NAME, all_policies
+from finops_policies.servicer import SharedPropertiesServicer
 from finops_policies.targets import TARGETS
+from google.protobuf import struct_pb2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pulumi.runtime import proto
 from pulumi_policy import (
+    EnforcementLevel,
     PolicyCustomTimeouts,
     PolicyProviderResource,
     PolicyResource,
@@ -25,6 +30,8 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY
+from pulumi_policy.policy import _PolicyAnalyzerServicer as SdkServicer
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 SENTINELS = ["04da6b54-80e4-46f7-96ec-b56ff0331ba9", "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
@@ -37,15 +44,28 @@ TYPES = sorted({t.resource_type for t in TARGETS} | {
 KEYS = sorted({t.path[0] for t in TARGETS} | {"tags", "tagsAll", "metadata", "spec", "type", "multiAzEnabled",
                                                "loadBalancerType", "retentionInDays", "numCacheClusters"})
 
-scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(2**63), max_value=2**63), st.floats(allow_nan=False),
-    st.sampled_from(SENTINELS), st.text(max_size=20), st.sampled_from(["x" * 100_000, "t3.micro", "db.r5.8xlarge",
-                                                                        "512Mi", "250m", "gp2", "LoadBalancer"]))
 NESTED_KEYS = [*KEYS, "labels", "containers", "template", "limits", "resources", "cpu", "memory", "key", "value",
                "maxSize"]
-values = st.recursive(scalars, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(NESTED_KEYS), inner, max_size=5)), max_leaves=25)
-bags = st.dictionaries(st.sampled_from(KEYS), values, max_size=8)
+
+
+def bags_of(wire: bool = False) -> st.SearchStrategy[dict[str, Any]]:
+    """Property bags; ``wire``: only what a protobuf Struct carries (numbers as floats, no infinity,
+    which the SDK's JSON decoding refuses)."""
+    numbers = (st.integers(min_value=-(2**53), max_value=2**53).map(float) | st.floats(allow_nan=False,
+                                                                                      allow_infinity=False)
+               if wire else st.integers(min_value=-(2**63), max_value=2**63) | st.floats(allow_nan=False))
+    scalars = st.one_of(
+        st.none(), st.booleans(), numbers, st.sampled_from(SENTINELS), st.text(max_size=20),
+        st.sampled_from(["x" * 100_000, "t3.micro", "db.r5.8xlarge", "512Mi", "250m", "gp2", "LoadBalancer"]))
+    values = st.recursive(scalars, lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(NESTED_KEYS), inner, max_size=5),
+        # a secret as the engine encodes it
+        st.builds(lambda value: {SPECIAL_SIG_KEY: SPECIAL_SECRET_SIG, "value": value}, inner)), max_leaves=25)
+    return st.dictionaries(st.sampled_from(KEYS), values, max_size=8)
+
+
+bags = bags_of()
+wire_bags = bags_of(wire=True)
 
 OPTIONS = PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [], None)
 POLICIES = all_policies()
@@ -88,3 +108,42 @@ def test_no_stack_policy_ever_raises(resources: list[tuple[str, dict[str, Any]]]
     for policy in STACK_POLICIES:
         with contextlib.suppress(UnknownValueError):  # the SDK's advisory, not a crash
             policy.validate(StackValidationArgs(stack, None), _report)
+
+
+@pytest.fixture(scope="module")
+def servicers() -> tuple[Any, Any]:
+    """The SDK's servicer and the pack's, over the same policies, configured as the engine does."""
+    pair = (SdkServicer(PACK_NAME, "0.0.1", POLICIES, EnforcementLevel.MANDATORY),
+            SharedPropertiesServicer(PACK_NAME, "0.0.1", POLICIES, EnforcementLevel.MANDATORY))
+    for servicer in pair:
+        servicer.ConfigureStack(proto.AnalyzerStackConfigureRequest(stack="dev", project="p"), None)
+        servicer.Configure(proto.ConfigureAnalyzerRequest(), None)
+    return pair
+
+
+def _struct(props: dict[str, Any]) -> struct_pb2.Struct:
+    struct = struct_pb2.Struct()
+    struct.update(props)
+    return struct
+
+
+def _answer(servicer: Any, request: proto.AnalyzeRequest) -> list[tuple[str, str, int, str]]:
+    response = servicer.Analyze(request, None)
+    return [(d.policyName, d.message, d.enforcementLevel, d.urn) for d in response.diagnostics] + \
+        [(n.policy_name, n.reason, -1, "") for n in response.not_applicable]
+
+
+@pytest.mark.parametrize("resource_type", TYPES)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(props=wire_bags, provider_props=wire_bags, with_provider=st.booleans())
+def test_the_packs_servicer_answers_as_the_sdks(servicers: tuple[Any, Any], resource_type: str,
+                                                props: dict[str, Any], provider_props: dict[str, Any],
+                                                with_provider: bool) -> None:
+    request = proto.AnalyzeRequest(type=resource_type, name="x", urn=f"urn:pulumi:dev::p::{resource_type}::x",
+                                   properties=_struct(props))
+    if with_provider:
+        request.provider.CopyFrom(proto.AnalyzerProviderResource(
+            type="pulumi:providers:aws", name="p", urn="urn:p", properties=_struct(provider_props)))
+    sdk, ours = servicers
+    assert _answer(ours, request) == _answer(sdk, request)

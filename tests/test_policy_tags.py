@@ -63,6 +63,15 @@ def test_tags_that_are_not_a_map_are_a_violation_not_a_crash(analyze: Analyze) -
     for bad in ("Team=backend", ["Team", "backend"], 42):
         found = mandatory(analyze(EC2, {"instanceType": "t3.micro", "tags": bad}), POLICY)
         assert any("tags must be a map" in d.message for d in found), bad
+    found = mandatory(analyze(EC2, {"instanceType": "t3.micro", "tags": ["Team", "backend"]}), POLICY)
+    assert any("found tags is a list ['Team', 'backend'], not a map" in d.message for d in found)
+
+
+def test_autoscaling_group_tags_given_as_a_map_are_told_to_be_blocks(analyze: Analyze) -> None:
+    found = mandatory(analyze("aws:autoscaling/group:Group", {"maxSize": 2, "tags": {"Team": "backend"}}), POLICY)
+    [shape] = [d.message for d in found if "key/value blocks" in d.message]
+    assert "tags must be key/value blocks: found tags is a map {'Team': 'backend'}" in shape
+    assert "propagateAtLaunch" in shape and "must be a map" not in shape
 
 
 def test_autoscaling_group_tag_blocks_are_read(analyze: Analyze) -> None:

@@ -12,11 +12,11 @@ PACK_NAME = "finops-guardrails"
 
 
 def all_policies() -> list[Policy]:
-    from . import advice, budgets, containers, cost, labels, sizing, tags, waiving
+    from . import advice, budgets, containers, cost, labels, sizing, tags, waived
 
     # The waivers policies come last: they report what the others set aside for the same request.
     return [tags.POLICY, labels.POLICY, *sizing.build_policies(), containers.POLICY, budgets.POLICY,
-            cost.FAIL_POLICY, cost.WARN_POLICY, *advice.build_policies(), *waiving.build_policies()]
+            cost.FAIL_POLICY, cost.WARN_POLICY, *advice.build_policies(), *waived.build_policies()]
 
 
 __all__ = ["PACK_NAME", "all_policies"]

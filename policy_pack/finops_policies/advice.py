@@ -60,12 +60,12 @@ def _instance_types(subject: Subject) -> Iterator[tuple[str, str, Callable[[str]
     field = INSTANCE_FIELDS.get(subject.type)
     name = get(subject.props, field) if field else None
     if field and isinstance(name, str):
-        yield field, name, lambda new: {**plain(subject.props), field: new}
+        yield field, name, lambda new: {**subject.inputs, field: new}
 
 
 def _replace_at(subject: Subject, index: int) -> Callable[[str], dict[str, Any]]:
     def replaced(new: str) -> dict[str, Any]:
-        inputs = plain(subject.props)
+        inputs = subject.inputs
         types = list(inputs["instanceTypes"])
         types[index] = new
         return {**inputs, "instanceTypes": types}
@@ -88,7 +88,7 @@ def _family_advice(table: Callable[[Rules], Mapping[str, str]], rule: str, why: 
             twin = _twin(name, table(rules))
             if twin is None:
                 continue
-            money = saving(subject.type, plain(subject.props), replaced(twin), subject.region)
+            money = saving(subject.type, subject.inputs, replaced(twin), subject.region)
             yield violation(subject.describe(), rule, f"{where}={name}", f"{twin} ({why}); {money}",
                             f"switch to {twin}.")
 
@@ -97,7 +97,7 @@ def _family_advice(table: Callable[[Rules], Mapping[str, str]], rule: str, why: 
 
 def _volume_type_advice(old: str, new: str, why: str) -> Any:
     def check(subject: Subject, rules: Rules) -> Iterator[Finding]:
-        inputs = plain(subject.props)
+        inputs = subject.inputs
         if subject.type == VOLUME:
             if (inputs.get("type") or "gp2") == old:
                 money = saving(VOLUME, inputs, {**inputs, "type": new}, subject.region)
@@ -115,7 +115,7 @@ def _volume_type_advice(old: str, new: str, why: str) -> Any:
 
 
 def _multi_az(subject: Subject, rules: Rules) -> Iterator[Finding]:
-    inputs = plain(subject.props)
+    inputs = subject.inputs
     env = subject.environment(rules, subject.declared_environment(rules))
     if env is None or env.name == "prod":
         return

@@ -15,8 +15,8 @@ from .config_schema import per_environment
 from .kubernetes import is_kubernetes_object, pod_spec_path
 from .messages import Unknown, violation
 from .policy import Finding, environment_section_patch, resource_policy
-from .subject import Subject, short
-from .values import MISSING, UNKNOWN, get, get_path, is_list
+from .subject import Subject
+from .values import MISSING, UNKNOWN, get, get_path, is_list, short
 
 NAME = "finops-container-limits"
 _RESOURCES = (("cpu", "cpu_cores", "max_cpu", format_cpu), ("memory", "memory_bytes", "max_memory", format_bytes))

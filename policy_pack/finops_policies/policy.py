@@ -8,6 +8,7 @@ Each policy reads the shared guardrail rules, layers its own ``--policy-pack-con
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from finops_components.guardrails import ConfigError, Rules, load_rules, with_overrides
@@ -25,6 +26,7 @@ from pulumi_policy.proxy import UnknownValueError
 from .messages import AtResource, Unknown
 from .subject import Subject, current_stack
 from .values import UNKNOWN_STRING
+from .waiving import STACK_KEY, target_of_urn, waive
 
 Finding = str | Unknown | AtResource
 ResourceCheck = Callable[[Subject, Rules], Iterable[Finding]]
@@ -40,15 +42,30 @@ def _rules(config: Mapping[str, Any] | None, patch: ConfigPatch, policy_name: st
     return with_overrides(base, patch(config), f"policy pack config for {policy_name}")
 
 
-def _report(findings: Iterable[Finding], report: ReportViolation, policy: str,
-            subject: Subject | None = None) -> None:
-    """Report findings, setting waived ones aside (see waiving.py) and raising for unknowns."""
-    from .waiving import STACK_KEY, target_of_urn, waive
+@dataclass(frozen=True)
+class Verdict:
+    """What a check found, after waivers: (message, urn) pairs to report, and the first value it
+    could not judge because the engine does not know it yet (dotted path), if any."""
 
-    unknown: list[str] = []
+    findings: list[tuple[str, str | None]]
+    unknown: str | None = None
+
+    def report_to(self, report: ReportViolation) -> None:
+        """Report as the SDK expects: findings first, then the unknown as its UnknownValueError,
+        which the SDK turns into its advisory "can't run policy during preview"."""
+        for message, urn in self.findings:
+            report(message, urn)
+        if self.unknown is not None:
+            raise UnknownValueError(UNKNOWN_STRING, self.unknown.split("."))
+
+
+def _verdict(findings: Iterable[Finding], policy: str, subject: Subject | None = None) -> Verdict:
+    """Findings with waived ones set aside (see waiving.py)."""
+    kept: list[tuple[str, str | None]] = []
+    unknown: str | None = None
     for finding in findings:
         if isinstance(finding, Unknown):
-            unknown.append(finding.path)
+            unknown = unknown or finding.path
             continue
         if isinstance(finding, AtResource):
             message, urn = finding.message, finding.urn
@@ -58,14 +75,34 @@ def _report(findings: Iterable[Finding], report: ReportViolation, policy: str,
         else:
             message, urn, resource_type, name, key = finding, None, "pulumi:pulumi:Stack", current_stack() or "", \
                 STACK_KEY
-        kept = waive(policy, resource_type, name, message, key) if not policy.startswith("finops-waivers") \
+        message_kept = waive(policy, resource_type, name, message, key) if not policy.startswith("finops-waivers") \
             else message
-        if kept is not None:
-            report(kept, urn)
-    if unknown:
-        # The SDK turns this into its standard advisory: the policy ran as far as it could;
-        # the update (when values are known) judges the rest.
-        raise UnknownValueError(UNKNOWN_STRING, unknown[0].split("."))
+        if message_kept is not None:
+            kept.append((message_kept, urn))
+    return Verdict(kept, unknown)
+
+
+@dataclass(frozen=True)
+class FinopsResourceCheck:
+    """A resource policy's FinOps side, attached to the SDK policy as ``finops``: the pack's
+    servicer calls it directly with one shared :class:`Subject` per request and rules resolved
+    once per ``Configure``; the SDK's own path goes through the policy's ``validate``."""
+
+    name: str
+    applies_to: Callable[[str], bool]
+    check: ResourceCheck
+    patch: ConfigPatch
+
+    def rules(self, config: Mapping[str, Any] | None) -> Rules:
+        """The rules under this policy's config; raises ConfigError for config that does not fit."""
+        return _rules(config, self.patch, self.name)
+
+    def judge(self, subject: Subject, rules: Rules) -> Verdict:
+        return _verdict(self.check(subject, rules), self.name, subject)
+
+
+def invalid_config(error: ConfigError) -> str:
+    return f"invalid policy pack config: {error}"
 
 
 def environment_section_patch(section: str) -> ConfigPatch:
@@ -90,6 +127,8 @@ def resource_policy(
     enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
     remediation: Callable[[Subject, Rules], Mapping[str, Any] | None] | None = None,
 ) -> ResourceValidationPolicy:
+    finops = FinopsResourceCheck(name, applies_to, check, patch)
+
     def subject_of(args: ResourceValidationArgs) -> Subject:
         provider = args.provider.props if args.provider is not None else None
         return Subject(args.resource_type, args.name, args.urn, args.props, provider, current_stack())
@@ -98,7 +137,7 @@ def resource_policy(
         if remediation is None or not applies_to(args.resource_type):
             return None
         try:
-            rules = _rules(args.get_config(), patch, name)
+            rules = finops.rules(args.get_config())
         except ConfigError:
             return None  # validate reports the bad config
         return remediation(subject_of(args), rules)
@@ -107,12 +146,11 @@ def resource_policy(
         if not applies_to(args.resource_type):
             return
         try:
-            rules = _rules(args.get_config(), patch, name)
+            rules = finops.rules(args.get_config())
         except ConfigError as exc:
-            report(f"invalid policy pack config: {exc}", None)
+            report(invalid_config(exc), None)
             return
-        subject = subject_of(args)
-        _report(check(subject, rules), report, name, subject)
+        finops.judge(subject_of(args), rules).report_to(report)
 
     policy = ResourceValidationPolicy(
         name=name,
@@ -123,8 +161,7 @@ def resource_policy(
         # The SDK accepts a plain mapping as well as an awaitable (its Remediate handler checks).
         remediate=remediate if remediation is not None else None,  # type: ignore[arg-type]
     )
-    # Lets servicer.py skip the policy for other resource types without decoding anything.
-    policy.finops_applies_to = applies_to  # type: ignore[attr-defined]
+    policy.finops = finops  # type: ignore[attr-defined]
     return policy
 
 
@@ -140,9 +177,9 @@ def stack_policy(
         try:
             rules = _rules(args.get_config(), patch, name)
         except ConfigError as exc:
-            report(f"invalid policy pack config: {exc}", None)
+            report(invalid_config(exc), None)
             return
-        _report(check(args, rules), report, name)
+        _verdict(check(args, rules), name).report_to(report)
 
     return StackValidationPolicy(
         name=name,

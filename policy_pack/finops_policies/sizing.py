@@ -22,9 +22,9 @@ from pulumi_policy import PolicyConfigSchema, ResourceValidationPolicy
 from .config_schema import per_environment
 from .messages import Unknown, violation
 from .policy import Finding, environment_section_patch, resource_policy
-from .subject import Subject, short
+from .subject import Subject
 from .targets import CACHE, DB, EBS, INSTANCE, LAMBDA, LOGS, NODES, TARGETS, Target
-from .values import MISSING, UNKNOWN, number, values_at
+from .values import MISSING, UNKNOWN, number, short, values_at
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,13 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from finops_components.guardrails import EnvironmentRules, Rules
 from finops_components.guardrails.resource_types import aws_tag_shape
 
-from .values import MISSING, UNKNOWN, get, get_path, is_list, string_items
+from .values import MISSING, UNKNOWN, get, get_path, is_list, plain, short, string_items, value_kind
 
 
 def provider_region(provider_props: object) -> str:
@@ -26,13 +27,6 @@ def provider_region(provider_props: object) -> str:
 def current_stack() -> str | None:
     """The stack being previewed: the engine sets PULUMI_STACK for the policy pack process."""
     return os.environ.get("PULUMI_STACK") or None
-
-
-# The last few effective-tag results, keyed by the very property objects they were read from
-# (kept alive by the entry, so the identity cannot be reused): the tags, sizing and advice
-# policies of one request all need the same answer.
-_recent_tags: list[tuple[object, object, str, EffectiveTags]] = []
-_RECENT = 8
 
 
 @dataclass
@@ -57,12 +51,22 @@ def _provider_default_tags(provider_props: object) -> Any:
 
 @dataclass
 class Subject:
+    """One resource of an Analyze request. The pack's servicer builds one per request and hands it
+    to every policy, so what is derived here (tags, plain inputs) is derived once."""
+
     type: str
     name: str
     urn: str
     props: Any
     provider_props: Any = MISSING
     stack: str | None = None
+    # True when props are already plain decoded values (the servicer's), not the SDK's proxies.
+    decoded: bool = False
+
+    @cached_property
+    def inputs(self) -> Any:
+        """The properties as plain values, unknown ones as the engine's sentinel (for pricing)."""
+        return self.props if self.decoded else plain(self.props)
 
     def describe(self) -> str:
         return f"{self.type} '{self.name}'"
@@ -85,15 +89,10 @@ class Subject:
         return rules.environment_of(declared if isinstance(declared, str) else None, self.stack)
 
     def effective_tags(self) -> EffectiveTags:
-        for props, provider, resource_type, cached in reversed(_recent_tags):
-            if props is self.props and provider is self.provider_props and resource_type == self.type:
-                return cached
-        result = self._read_effective_tags()
-        _recent_tags.append((self.props, self.provider_props, self.type, result))
-        del _recent_tags[:-_RECENT]
-        return result
+        return self._effective_tags
 
-    def _read_effective_tags(self) -> EffectiveTags:
+    @cached_property
+    def _effective_tags(self) -> EffectiveTags:
         result = EffectiveTags()
         shape = aws_tag_shape(self.type)
         layers: list[tuple[str, Any]] = []
@@ -118,15 +117,15 @@ class Subject:
                         result.unknown.append(f"{origin}.{tag_key}")
                     result.values[tag_key] = value
             else:
-                result.problems.append(
-                    f"{origin} is {type(layer).__name__} {_short(layer)}, not a map of tag names to values"
-                )
+                result.problems.append(f"{origin} is a {value_kind(layer)} {short(layer)}, not a map of tag names "
+                                       "to values")
         return result
 
     @staticmethod
     def _read_tag_blocks(blocks: Any, result: EffectiveTags) -> None:
         if not is_list(blocks):
-            result.problems.append(f"tags is {type(blocks).__name__} {_short(blocks)}, not a list of key/value blocks")
+            result.problems.append(f"tags is a {value_kind(blocks)} {short(blocks)}, not a list of {{key, value}} "
+                                   "blocks")
             return
         for index in range(len(blocks)):
             block = get(blocks, index)
@@ -140,12 +139,3 @@ class Subject:
             if value is UNKNOWN:
                 result.unknown.append(f"tags[{index}].value")
             result.values[tag_key] = value
-
-
-def _short(value: object, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def short(value: object, limit: int = 60) -> str:
-    return _short(value, limit)

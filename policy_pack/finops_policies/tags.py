@@ -11,12 +11,21 @@ from pulumi_policy import PolicyConfigSchema
 
 from .messages import Unknown, violation
 from .policy import Finding, resource_policy
-from .subject import Subject, short
-from .values import UNKNOWN, plain
+from .subject import Subject
+from .values import UNKNOWN, plain, short
 
 NAME = "finops-required-tags"
 FIX_MISSING = ("add the tags on the resource, or once for the whole stack in the AWS provider's "
                "defaultTags (finops_components.enforce() does both).")
+
+
+# How tags are written, by the shape the resource type takes them in (resource_types.py): rule,
+# allowed, fix.
+SHAPES = {
+    "map": ("tags must be a map", "a map of tag names to string values, e.g. {Team: backend}", "pass tags as a map."),
+    "list": ("tags must be key/value blocks", "a list of {key, value, propagateAtLaunch} blocks, e.g. "
+             "[{key: Team, value: backend, propagateAtLaunch: true}]", "pass tags as a list of blocks."),
+}
 
 
 def tag_value_problems(values: Mapping[str, Any], rules_: tuple[TagRule, ...],
@@ -47,8 +56,8 @@ def tag_value_problems(values: Mapping[str, Any], rules_: tuple[TagRule, ...],
 def check(subject: Subject, rules: Rules) -> Iterator[Finding]:
     effective = subject.effective_tags()
     for problem in effective.problems:
-        yield violation(subject.describe(), "tags must be a map", problem,
-                        "a map of tag names to string values, e.g. {Team: backend}", "pass tags as a map.")
+        rule, allowed, fix = SHAPES[aws_tag_shape(subject.type) or "map"]
+        yield violation(subject.describe(), rule, problem, allowed, fix)
     whole_layer_unknown = [u for u in effective.unknown if "." not in u]
     if whole_layer_unknown:
         # Which tags are missing cannot be told yet; judge only the values we can see.

@@ -141,3 +141,24 @@ def plain(obj: object) -> Any:
     if is_list(obj):
         return [plain(get(obj, i)) for i in range(len(obj))]  # type: ignore[arg-type]
     return None if obj is MISSING else obj
+
+
+def value_kind(value: object) -> str:
+    """What a value is, in the words of the property schemas users read."""
+    if value is None or value is MISSING:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, Mapping):
+        return "map"
+    return "list" if is_list(value) else type(value).__name__
+
+
+def short(value: object, limit: int = 60) -> str:
+    """A value as it would be written, cut to ``limit`` characters; proxied or plain alike."""
+    text = repr(plain(value))
+    return text if len(text) <= limit else text[: limit - 3] + "..."

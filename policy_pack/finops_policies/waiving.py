@@ -1,4 +1,4 @@
-"""Apply ``waivers.yaml`` to findings, and the advisory policies that report waived ones.
+"""Apply ``waivers.yaml`` to findings: a waived finding is set aside for ``waived.py`` to report.
 
 A policy's enforcement level is fixed, so a waived finding cannot be re-levelled where it is
 found. Instead it is set aside here, and the advisory ``finops-waivers`` policies, which the
@@ -12,15 +12,11 @@ import datetime as dt
 import os
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 
-from finops_components.guardrails import Rules
 from finops_components.waivers import WaiverSet, load_waivers
-from pulumi_policy import EnforcementLevel, Policy, PolicyConfigSchema, StackValidationArgs
 
-from .policy import Finding, resource_policy, stack_policy
-from .subject import Subject, current_stack
+from .subject import current_stack
 
 DEFAULT_WAIVERS_FILE = "../waivers.yaml"  # relative to the pack directory: the repository layout
 STACK_KEY = "stack"
@@ -58,33 +54,6 @@ def waive(policy: str, resource_type: str, name: str, message: str, key: str) ->
     return None
 
 
-def _drain(key: str) -> list[str]:
+def drain(key: str) -> list[str]:
     with _lock:
         return _set_aside.pop((threading.get_ident(), key), [])
-
-
-def _resource_check(subject: Subject, rules: Rules) -> Iterator[Finding]:
-    yield from _drain(subject.urn)
-
-
-def _stack_check(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]:
-    yield from _drain(STACK_KEY)
-    current = waivers()
-    for problem in current.problems:
-        yield f"waiver not applied: {problem}"
-    for waiver in current.waivers:
-        if waiver.expired(today()):
-            yield (f"{current.source}: {waiver.describe()} for {waiver.policy} expired; remove or renew it "
-                   f"(line {waiver.line})")
-
-
-def build_policies() -> list[Policy]:
-    """The waivers policies; the pack must list them after every policy that can be waived."""
-    return [
-        # Nothing can be set aside without waivers: then the policy is out of scope for every type.
-        resource_policy("finops-waivers", "Violations waived by an approved, unexpired exception in waivers.yaml.",
-                        lambda resource_type: bool(waivers().waivers), _resource_check,
-                        PolicyConfigSchema(properties={}), lambda config: None, EnforcementLevel.ADVISORY),
-        stack_policy("finops-waivers-stack", "Waived stack violations, and waivers that are expired or malformed.",
-                     _stack_check, PolicyConfigSchema(properties={}), lambda config: None, EnforcementLevel.ADVISORY),
-    ]
