@@ -75,29 +75,29 @@ def _decode(struct: Any) -> dict[str, Any]:
 
 if compatible():
     class SharedPropertiesServicer(_BASE):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._plans: dict[str, list[_Step]] = {}
+            self._rules: dict[str, Rules | str] = {}
+
         def _private(self, name: str) -> Any:
             return getattr(self, f"_PolicyAnalyzerServicer__{name}")
 
         def Configure(self, request: Any, context: Any) -> Any:
-            self._plans: dict[str, list[_Step]] = {}  # levels and config may have changed
-            self._rules: dict[str, Rules | str] = {}
+            self._plans.clear()  # levels and config may have changed
+            self._rules.clear()
             return super().Configure(request, context)
 
         def _rules_of(self, finops: FinopsResourceCheck) -> Rules | str:
-            rules = getattr(self, "_rules", None)
-            if rules is None:
-                rules = self._rules = {}
-            if finops.name not in rules:
+            if finops.name not in self._rules:
                 try:
-                    rules[finops.name] = finops.rules(self._get_policy_config(finops.name))
+                    self._rules[finops.name] = finops.rules(self._get_policy_config(finops.name))
                 except ConfigError as exc:
-                    rules[finops.name] = invalid_config(exc)
-            return rules[finops.name]
+                    self._rules[finops.name] = invalid_config(exc)
+            return self._rules[finops.name]
 
         def _plan(self, resource_type: str) -> list[_Step]:
-            plans = getattr(self, "_plans", None)
-            if plans is None:
-                plans = self._plans = {}
+            plans = self._plans
             plan = plans.get(resource_type)
             if plan is None:
                 plan = []
