@@ -11,7 +11,8 @@ not-applicable answers, the diagnostics' wording) and changes how our policies a
 - each policy's rules under its config are resolved once per ``Configure``, not per request;
 - one :class:`Subject` per request, with plain decoded values, goes to every policy, so the
   effective tags and plain inputs are derived once (policies only read their arguments);
-- a report closure is made only for a policy that found something.
+- a report closure is made only for a policy that found something;
+- the protobuf Struct is read directly, not through protobuf's JSON-format conversion.
 
 Any other policy in the pack gets the SDK's own arguments and proxies. It relies on the SDK's
 private servicer; :func:`install` checks that the parts it uses exist and otherwise leaves
