@@ -105,8 +105,9 @@ def test_remediate_level_fills_in_the_tags_it_can_derive(pack, analyze: Analyze)
     pack.configure({"finops-required-tags": "remediate"})
     partial = tags(Environment=None, Project=None)
     remediations = pack.remediate(EC2, "web", {"instanceType": "t3.micro", "tags": partial})
-    assert [policy for policy, _ in remediations] == ["finops-required-tags"]
-    fixed = remediations[0][1]
+    assert [(r.policy, r.diagnostic) for r in remediations] == [("finops-required-tags", "")]
+    fixed = remediations[0].properties
+    assert fixed is not None
     assert fixed["tags"] == {**partial, "Project": "ai-agent-security-platform", "Environment": "dev"}
     assert fixed["instanceType"] == "t3.micro"
     # What remains (a person's answer) is still a violation after remediation, reported as mandatory.

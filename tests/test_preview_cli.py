@@ -170,3 +170,42 @@ def test_no_secret_reaches_the_cost_report(fmt: str) -> None:
     assert completed.stdout.strip()
     for secret in SECRETS:
         assert secret not in completed.stdout
+
+
+REMEDIABLE = ROOT / "tests" / "fixtures" / "remediable"
+
+
+def test_policies_at_the_remediate_level_fix_inputs_before_they_are_judged(tmp_path: Path) -> None:
+    # As `pulumi preview` does: Remediate first, then Analyze on the remediated inputs.
+    config = tmp_path / "policy-config.json"
+    config.write_text(json.dumps({"finops-required-tags": "remediate", "finops-budget-alerts": "disabled"}))
+    out = tmp_path / "report.json"
+    completed = finops("preview", "-C", str(REMEDIABLE), "-s", "dev", "--policy-pack", str(PACK_DIR),
+                       "--policy-pack-config", str(config), "--json", "--output", str(out))
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    report = json.loads(out.read_text())
+    assert [v["policy"] for v in report["violations"] if v["enforcementLevel"] == "mandatory"] == []
+    assert report["remediations"] == [{
+        "policy": "finops-required-tags", "policyPack": "finops-guardrails",
+        "resource": "aws:s3/bucket:Bucket 'reports'",
+        "urn": "urn:pulumi:dev::remediable-demo::pulumi:pulumi:Stack$aws:s3/bucket:Bucket::reports",
+        "changed": ["tags.Environment", "tags.Project"]}]
+
+
+def test_without_the_remediate_level_the_same_tags_fail_the_preview() -> None:
+    result = run_preview(PreviewOptions(cwd=REMEDIABLE, stack="dev", policy_packs=[PACK_DIR]))
+    assert result.remediations == []
+    [missing] = [v for v in result.mandatory if v.policy == "finops-required-tags"]
+    assert "found no Project, Environment" in missing.message
+    assert "Policy Remediations" not in render(result, "table")
+
+
+def test_remediations_are_listed_in_the_table_and_the_pull_request_comment(tmp_path: Path) -> None:
+    config = tmp_path / "policy-config.json"
+    config.write_text(json.dumps({"finops-required-tags": "remediate"}))
+    result = run_preview(PreviewOptions(cwd=REMEDIABLE, stack="dev", policy_packs=[PACK_DIR],
+                                        policy_pack_config=config))
+    assert "[remediate]  finops-guardrails  finops-required-tags  aws:s3/bucket:Bucket 'reports': set " \
+           "tags.Environment, tags.Project" in render(result, "table")
+    assert "| `finops-required-tags` | aws:s3/bucket:Bucket 'reports' | tags.Environment, tags.Project |" \
+        in render(result, "markdown")

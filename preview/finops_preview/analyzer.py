@@ -2,9 +2,10 @@
 
 The real CLI (v3.259) starts ``python -u -m pulumi.policy <engine> <pack-dir>`` in the pack
 directory with PULUMI_PROJECT/STACK/ORGANIZATION/DRY_RUN/CONFIG set, reads the port the pack
-prints, then calls GetPluginInfo, GetAnalyzerInfo, Configure and ConfigureStack, then
-Analyze per resource and AnalyzeStack once. :class:`PolicyPackProcess` does the same, so
-tests and ``finops preview`` exercise the pack through its public protocol.
+prints, then calls GetPluginInfo, GetAnalyzerInfo, Configure and ConfigureStack, then per
+resource Remediate (whose new properties replace the inputs) and Analyze, and AnalyzeStack
+once. :class:`PolicyPackProcess` does the same, so tests and ``finops preview`` exercise the
+pack through its public protocol.
 """
 
 from __future__ import annotations
@@ -44,6 +45,17 @@ class Diagnostic:
     @property
     def mandatory(self) -> bool:
         return self.enforcement_level == "mandatory"
+
+
+@dataclass(frozen=True)
+class Remediation:
+    """A policy at the ``remediate`` level rewrote a resource's inputs (properties), or could not
+    run and says why (diagnostic, which the engine shows as an advisory violation)."""
+
+    policy: str
+    pack: str
+    properties: dict[str, Any] | None
+    diagnostic: str = ""
 
 
 @dataclass
@@ -120,6 +132,7 @@ class PolicyPackProcess:
         self._channel: grpc.Channel | None = None
         self.stub: analyzer_pb2_grpc.AnalyzerStub
         self.info: analyzer_pb2.AnalyzerInfo
+        self.remediates = False  # set by configure(): whether any policy is at the remediate level
         self._stderr: list[bytes] = []
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -213,6 +226,9 @@ class PolicyPackProcess:
                   defaults: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         """Send Configure with, per policy: schema defaults < pack initialConfig < the user's file."""
         merged = merge_policy_config(self.info, policy_config or {}, defaults)
+        # The SDKs remediate only with policies at the remediate level: without one, Remediate
+        # answers nothing and the call can be spared.
+        self.remediates = any(level == "remediate" for level, _ in merged.values())
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         for name, (level, properties) in merged.items():
             request.policyConfig[name].CopyFrom(
@@ -222,28 +238,27 @@ class PolicyPackProcess:
     # -- analysis -------------------------------------------------------------------------------
     def analyze(self, resource_type: str, name: str, properties: Mapping[str, Any], *, urn: str | None = None,
                 provider: ProviderRef | None = None, parent: str = "") -> list[Diagnostic]:
-        urn = urn or f"urn:pulumi:{self.stack}::{self.project}::{resource_type}::{name}"
+        return _diagnostics(self.stub.Analyze(self._request(resource_type, name, properties, urn, provider, parent)))
+
+    def _request(self, resource_type: str, name: str, properties: Mapping[str, Any], urn: str | None,
+                 provider: ProviderRef | None, parent: str) -> analyzer_pb2.AnalyzeRequest:
         request = analyzer_pb2.AnalyzeRequest(
-            type=resource_type, name=name, urn=urn, properties=to_struct(properties),
+            type=resource_type, name=name, properties=to_struct(properties),
+            urn=urn or f"urn:pulumi:{self.stack}::{self.project}::{resource_type}::{name}",
             options=analyzer_pb2.AnalyzerResourceOptions(parent=parent),
         )
         provider_message = _provider_message(provider)
         if provider_message is not None:
             request.provider.CopyFrom(provider_message)
-        return _diagnostics(self.stub.Analyze(request))
+        return request
 
-    def remediate(self, resource_type: str, name: str, properties: Mapping[str, Any], *,
-                  provider: ProviderRef | None = None) -> list[tuple[str, dict[str, Any]]]:
-        """Remediate as the engine calls it before Analyze: (policy, new properties) per remediation."""
-        request = analyzer_pb2.AnalyzeRequest(
-            type=resource_type, name=name, properties=to_struct(properties),
-            urn=f"urn:pulumi:{self.stack}::{self.project}::{resource_type}::{name}")
-        provider_message = _provider_message(provider)
-        if provider_message is not None:
-            request.provider.CopyFrom(provider_message)
-        response = self.stub.Remediate(request)
-        return [(r.policyName, json_format.MessageToDict(r.properties)) for r in response.remediations
-                if r.HasField("properties")]
+    def remediate(self, resource_type: str, name: str, properties: Mapping[str, Any], *, urn: str | None = None,
+                  provider: ProviderRef | None = None, parent: str = "") -> list[Remediation]:
+        """Remediate as the engine calls it before Analyze, in the order the policies ran."""
+        response = self.stub.Remediate(self._request(resource_type, name, properties, urn, provider, parent))
+        return [Remediation(r.policyName, r.policyPackName,
+                            json_format.MessageToDict(r.properties) if r.HasField("properties") else None,
+                            r.diagnostic) for r in response.remediations]
 
     def analyze_stack(self, resources: Iterable[StackResource]) -> list[Diagnostic]:
         request = analyzer_pb2.AnalyzeStackRequest()

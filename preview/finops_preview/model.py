@@ -49,6 +49,33 @@ class Violation:
 
 
 @dataclass
+class RemediationRow:
+    """A policy at the remediate level rewrote a resource's inputs before it was analyzed."""
+
+    policy: str
+    pack: str
+    urn: str
+    resource: str                   # "type 'name'"
+    changed: list[str]              # property paths it set, changed or removed, e.g. tags.Project
+
+    @classmethod
+    def of(cls, policy: str, pack: str, urn: str, resource: str, before: Any, after: Any) -> RemediationRow:
+        return cls(policy, pack, urn, resource, changed_paths(before, after))
+
+
+def changed_paths(before: Any, after: Any, prefix: str = "") -> list[str]:
+    """Where two property trees differ, as dotted paths into maps (values are not shown: they
+    may be secret)."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        paths: list[str] = []
+        for key in sorted(set(before) | set(after)):
+            if before.get(key) != after.get(key) or (key in before) != (key in after):
+                paths += changed_paths(before.get(key), after.get(key), f"{prefix}.{key}" if prefix else key)
+        return paths
+    return [prefix] if before != after else []
+
+
+@dataclass
 class CostChange:
     urn: str
     name: str
@@ -90,6 +117,7 @@ class PreviewResult:
     budget_source: str | None
     baseline: BaselineDiff | None = None
     notes: list[str] = field(default_factory=list)
+    remediations: list[RemediationRow] = field(default_factory=list)
 
     @property
     def total_usd(self) -> float:

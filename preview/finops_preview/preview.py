@@ -17,7 +17,7 @@ from pulumi.runtime.proto import analyzer_pb2
 
 from .analyzer import PolicyPackError, PolicyPackProcess, read_policy_config
 from .baseline import compare_baseline
-from .model import PolicyRef, PreviewResult, ResourceRow, Violation
+from .model import PolicyRef, PreviewResult, RemediationRow, ResourceRow, Violation
 from .project import load_project, load_stack_config
 from .runner import ProgramRun, analyze_run, provider_of, run_stack
 from .secrets import mask, redact, secret_strings
@@ -133,7 +133,7 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
                 raise PolicyPackError(f"{where}: {exc}") from None
             started.append((pack, info))
         run = run_stack(options.cwd, options.stack)
-        violations, policies = _analyze(run, started)
+        violations, policies, remediations = _analyze(run, started)
 
     rows = build_rows(run, environment, usage)
     notes = []
@@ -146,6 +146,7 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
         region=stack_config.values.get("aws:region", "us-east-1"), price_dates=load_prices().dates(),
         resources=rows, violations=violations, policies=policies,
         budget_usd=plan.monthly_limit if plan else None, budget_source=plan.source if plan else None, notes=notes,
+        remediations=remediations,
     )
     if options.baseline is not None:
         result.baseline = compare_baseline(options.baseline, rows, options.max_increase_usd,
@@ -153,13 +154,15 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
     return result
 
 
-def _analyze(run: ProgramRun, packs: list[tuple[PolicyPackProcess, Any]]) -> tuple[list[Violation], list[PolicyRef]]:
+def _analyze(run: ProgramRun, packs: list[tuple[PolicyPackProcess, Any]]
+             ) -> tuple[list[Violation], list[PolicyRef], list[RemediationRow]]:
     resources_by_urn = {r.urn: r for r in run.resources}
     secrets: set[str] = set()
     for resource in run.resources:
         secrets |= secret_strings(resource.inputs) | secret_strings(resource.outputs)
     violations: list[Violation] = []
     policies: list[PolicyRef] = []
+    remediations: list[RemediationRow] = []
     for pack, info in packs:
         policies += [PolicyRef(info.name, p.name, p.policy_type == analyzer_pb2.POLICY_TYPE_STACK)
                      for p in info.policies]
@@ -167,13 +170,17 @@ def _analyze(run: ProgramRun, packs: list[tuple[PolicyPackProcess, Any]]) -> tup
         for urn, diagnostics in analysis.per_resource.items():
             resource = resources_by_urn[urn]
             violations += [Violation.of(d, urn, f"{resource.type} '{resource.name}'") for d in diagnostics]
+        for urn, done in analysis.remediations.items():
+            resource = resources_by_urn[urn]
+            remediations += [RemediationRow.of(r.policy, r.pack, urn, f"{resource.type} '{resource.name}'", before,
+                                               r.properties) for r, before in done if r.properties is not None]
         for diagnostic in analysis.stack:
             target = resources_by_urn.get(diagnostic.urn)
             label = f"{target.type} '{target.name}'" if target else "stack"
             violations.append(Violation.of(diagnostic, diagnostic.urn, label))
     for violation in violations:
         violation.message = redact(violation.message, secrets)
-    return violations, policies
+    return violations, policies, remediations
 
 
 __all__ = ["ConfigError", "PolicyPackError", "PreviewOptions", "run_preview"]

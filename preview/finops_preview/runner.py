@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .analyzer import Diagnostic, PolicyPackProcess, ProviderRef, StackResource
+from .analyzer import Diagnostic, PolicyPackProcess, ProviderRef, Remediation, StackResource
 from .mock_engine import RecordedResource
 from .project import Project, StackConfig, load_project, load_stack_config
 
@@ -75,6 +75,8 @@ def provider_of(resource: RecordedResource, run: ProgramRun, urns: Mapping[str, 
 class Analysis:
     per_resource: dict[str, list[Diagnostic]] = field(default_factory=dict)
     stack: list[Diagnostic] = field(default_factory=list)
+    # What policies at the remediate level did, per URN: (remediation, inputs before it).
+    remediations: dict[str, list[tuple[Remediation, dict[str, Any]]]] = field(default_factory=dict)
 
     def all(self) -> list[Diagnostic]:
         return [d for ds in self.per_resource.values() for d in ds] + self.stack
@@ -85,18 +87,39 @@ class Analysis:
 
 def analyze_run(pack: PolicyPackProcess, run: ProgramRun, resources: Iterable[RecordedResource] | None = None
                 ) -> Analysis:
-    """Analyze each custom resource with its provider, then the stack, as the engine does."""
+    """As the engine does: each custom resource remediated, then analyzed (with its provider) on
+    the remediated inputs; then the stack."""
     urns = run.by_urn()
     analysis = Analysis()
+    remediated: dict[str, dict[str, Any]] = {}
     for resource in resources if resources is not None else run.custom_resources():
-        analysis.per_resource[resource.urn] = pack.analyze(
-            resource.type, resource.name, _unsecret(resource.inputs), urn=resource.urn,
-            provider=provider_of(resource, run, urns), parent=resource.parent)
+        provider = provider_of(resource, run, urns)
+        inputs = _unsecret(resource.inputs)
+        diagnostics: list[Diagnostic] = []
+        if pack.remediates:
+            for remediation in pack.remediate(resource.type, resource.name, inputs, urn=resource.urn,
+                                              provider=provider, parent=resource.parent):
+                analysis.remediations.setdefault(resource.urn, []).append((remediation, inputs))
+                if remediation.diagnostic:
+                    # The engine shows a remediation that could not run as an advisory violation.
+                    diagnostics.append(Diagnostic(remediation.policy, remediation.pack, remediation.diagnostic,
+                                                  "advisory", resource.urn))
+                elif remediation.properties is not None:
+                    inputs = remediated[resource.urn] = remediation.properties
+        analysis.per_resource[resource.urn] = diagnostics + pack.analyze(
+            resource.type, resource.name, inputs, urn=resource.urn, provider=provider, parent=resource.parent)
     analysis.stack = pack.analyze_stack(
-        StackResource(r.type, r.name, r.urn, _unsecret(r.outputs or r.inputs), r.parent, r.dependencies,
+        StackResource(r.type, r.name, r.urn, _stack_view(r, remediated.get(r.urn)), r.parent, r.dependencies,
                       provider_of(r, run, urns))
         for r in run.custom_resources())
     return analysis
+
+
+def _stack_view(resource: RecordedResource, remediated: dict[str, Any] | None) -> Any:
+    """A resource's properties as AnalyzeStack sees them: its outputs, which the provider derives
+    from the inputs, so remediated inputs show there too."""
+    properties = _unsecret(resource.outputs or resource.inputs)
+    return {**properties, **remediated} if remediated is not None else properties
 
 
 def _unsecret(value: Any) -> Any:

@@ -27,6 +27,9 @@ def as_dict(result: PreviewResult) -> dict[str, Any]:
             "policy": v.policy, "policyPack": v.pack, "enforcementLevel": v.level, "resource": v.resource,
             "urn": v.urn, "message": v.message,
         } for v in result.violations],
+        "remediations": [{
+            "policy": r.policy, "policyPack": r.pack, "resource": r.resource, "urn": r.urn, "changed": r.changed,
+        } for r in result.remediations],
         "summary": {
             "resources": len(result.resources), "mandatory": len(result.mandatory),
             "advisory": len(result.advisory), "monthlyUsd": result.total_usd, "budgetUsd": result.budget_usd,

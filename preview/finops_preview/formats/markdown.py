@@ -24,6 +24,11 @@ def render(result: PreviewResult) -> str:
         for v in sorted(result.violations, key=lambda v: (v.level != "mandatory", v.policy)):
             out.append(f"| {v.level} | `{v.policy}` | {_cell(v.resource)} | {_cell(v.message)} |")
         out.append("")
+    if result.remediations:
+        out += ["#### Remediations", "", "Applied by policies at the `remediate` level before the resources were "
+                "judged.", "", "| policy | resource | set |", "|---|---|---|"]
+        out += [f"| `{r.policy}` | {_cell(r.resource)} | {_cell(', '.join(r.changed))} |" for r in result.remediations]
+        out.append("")
     if result.baseline is not None:
         b = result.baseline
         out += ["#### Cost change", "", f"{money(b.total_before)} → {money(b.total_after)} "

@@ -32,6 +32,11 @@ def render(result: PreviewResult) -> str:
             out.append(f"    [{level}]  {pack}  {policy}  ({len(items)})")
             out += [f"        {v.message}" for v in items]
         out.append("")
+    if result.remediations:
+        out.append("Policy Remediations (applied before the policies judged the resource):")
+        out += [f"    [remediate]  {r.pack}  {r.policy}  {r.resource}: set {', '.join(r.changed) or 'nothing'}"
+                for r in result.remediations]
+        out.append("")
     if result.baseline is not None:
         b = result.baseline
         out.append(f"Cost change against {b.source}: {money(b.total_before)} -> {money(b.total_after)} "
