@@ -173,7 +173,7 @@ def _analyze(run: ProgramRun, packs: list[tuple[PolicyPackProcess, Any]]
         for urn, done in analysis.remediations.items():
             resource = resources_by_urn[urn]
             remediations += [RemediationRow.of(r.policy, r.pack, urn, f"{resource.type} '{resource.name}'", before,
-                                               r.properties) for r, before in done if r.properties is not None]
+                                               r.properties) for r, before in done]
         for diagnostic in analysis.stack:
             target = resources_by_urn.get(diagnostic.urn)
             label = f"{target.type} '{target.name}'" if target else "stack"

@@ -75,7 +75,7 @@ def provider_of(resource: RecordedResource, run: ProgramRun, urns: Mapping[str, 
 class Analysis:
     per_resource: dict[str, list[Diagnostic]] = field(default_factory=dict)
     stack: list[Diagnostic] = field(default_factory=list)
-    # What policies at the remediate level did, per URN: (remediation, inputs before it).
+    # What policies at the remediate level changed, per URN, in order: (remediation, inputs before it).
     remediations: dict[str, list[tuple[Remediation, dict[str, Any]]]] = field(default_factory=dict)
 
     def all(self) -> list[Diagnostic]:
@@ -91,7 +91,6 @@ def analyze_run(pack: PolicyPackProcess, run: ProgramRun, resources: Iterable[Re
     the remediated inputs; then the stack."""
     urns = run.by_urn()
     analysis = Analysis()
-    remediated: dict[str, dict[str, Any]] = {}
     for resource in resources if resources is not None else run.custom_resources():
         provider = provider_of(resource, run, urns)
         inputs = _unsecret(resource.inputs)
@@ -99,27 +98,27 @@ def analyze_run(pack: PolicyPackProcess, run: ProgramRun, resources: Iterable[Re
         if pack.remediates:
             for remediation in pack.remediate(resource.type, resource.name, inputs, urn=resource.urn,
                                               provider=provider, parent=resource.parent):
-                analysis.remediations.setdefault(resource.urn, []).append((remediation, inputs))
                 if remediation.diagnostic:
                     # The engine shows a remediation that could not run as an advisory violation.
                     diagnostics.append(Diagnostic(remediation.policy, remediation.pack, remediation.diagnostic,
                                                   "advisory", resource.urn))
                 elif remediation.properties is not None:
-                    inputs = remediated[resource.urn] = remediation.properties
+                    analysis.remediations.setdefault(resource.urn, []).append((remediation, inputs))
+                    inputs = remediation.properties
         analysis.per_resource[resource.urn] = diagnostics + pack.analyze(
             resource.type, resource.name, inputs, urn=resource.urn, provider=provider, parent=resource.parent)
     analysis.stack = pack.analyze_stack(
-        StackResource(r.type, r.name, r.urn, _stack_view(r, remediated.get(r.urn)), r.parent, r.dependencies,
-                      provider_of(r, run, urns))
+        StackResource(r.type, r.name, r.urn, _stack_view(r, analysis.remediations.get(r.urn)), r.parent,
+                      r.dependencies, provider_of(r, run, urns))
         for r in run.custom_resources())
     return analysis
 
 
-def _stack_view(resource: RecordedResource, remediated: dict[str, Any] | None) -> Any:
+def _stack_view(resource: RecordedResource, remediations: list[tuple[Remediation, dict[str, Any]]] | None) -> Any:
     """A resource's properties as AnalyzeStack sees them: its outputs, which the provider derives
-    from the inputs, so remediated inputs show there too."""
+    from the inputs, so the last remediation's inputs show there too."""
     properties = _unsecret(resource.outputs or resource.inputs)
-    return {**properties, **remediated} if remediated is not None else properties
+    return {**properties, **(remediations[-1][0].properties or {})} if remediations else properties
 
 
 def _unsecret(value: Any) -> Any:
