@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerate ``guardrails/instance_types.tsv`` from AWS's DescribeInstanceTypes data.
+"""Regenerate ``finops_core/data/instance_types.tsv`` from AWS's DescribeInstanceTypes data.
 
 The source is the copy of DescribeInstanceTypes that moto ships
 (``moto/ec2/resources/instance_types.json.gz``), refreshed by its maintainers from AWS.
@@ -17,7 +17,7 @@ from importlib import metadata, util
 from pathlib import Path
 from typing import Any
 
-OUTPUT = Path(__file__).resolve().parents[1] / "components/finops_components/guardrails/instance_types.tsv"
+OUTPUT = Path(__file__).resolve().parents[1] / "core/finops_core/data/instance_types.tsv"
 COLUMNS = ("type", "vcpus", "memory_mib", "accelerators", "arch", "current_generation")
 
 

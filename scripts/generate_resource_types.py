@@ -14,7 +14,7 @@ import re
 from importlib import metadata, util
 from pathlib import Path
 
-OUT_DIR = Path(__file__).resolve().parents[1] / "components/finops_components/guardrails"
+OUT_DIR = Path(__file__).resolve().parents[1] / "core/finops_core/data"
 _TOKEN = re.compile(r"super\(\w+, __self__\)\.__init__\(\s*'([^']+)'")
 
 

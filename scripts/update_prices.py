@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Rebuild entries of ``costs/prices.json`` from AWS's public price list offer files.
+"""Rebuild entries of ``finops_core/data/prices.json`` from AWS's public price list offer files.
 
 Offer files live at ``https://pricing.us-east-1.amazonaws.com/offers/v1.0/aws/<service>/current/
 <region>/index.json`` (AmazonEC2, AmazonRDS, AmazonElastiCache). Download them where the
@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-PRICES = Path(__file__).resolve().parents[1] / "components/finops_components/costs/prices.json"
+PRICES = Path(__file__).resolve().parents[1] / "core/finops_core/data/prices.json"
 
 
 def _on_demand_usd(offer: Mapping[str, Any], sku: str) -> float | None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import PACK_DIR, ROOT
-from finops_components.guardrails.loader import DEFAULT_RULES_FILE
+from finops_core.rules.loader import DEFAULT_RULES_FILE
 
 PROGRAM = "import finops_components as finops\nfinops.enforce()\n"
 GOOD_BUDGET = (ROOT / "budgets" / "dev.yaml").read_text()

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
-from finops_components.budget_plans import load_budget_plan
-from finops_components.guardrails import ConfigError
+from finops_core.budget_plans import load_budget_plan
+from finops_core.rules import ConfigError
 
 
 @pytest.mark.parametrize(("env", "low", "high"), [("dev", 500, 2000), ("staging", 500, 2000),

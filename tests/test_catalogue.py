@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from finops_components.guardrails import catalogue
+from finops_core import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 

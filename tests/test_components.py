@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT
 from finops_components.audit_log_bucket import lifecycle_rules
 from finops_components.budget_alerts import BudgetLimitError, batches
-from finops_components.guardrails import ConfigError
+from finops_core.rules import ConfigError
 
 SUBNETS = ["subnet-a", "subnet-b"]
 
@@ -195,7 +195,7 @@ def test_explicit_tags_given_as_outputs_are_merged(mock_stack) -> None:
 
 def test_budget_alerts_refuse_more_notifications_than_aws_allows(mock_stack, tmp_path: Path, monkeypatch) -> None:
     import yaml
-    from finops_components.guardrails.loader import DEFAULT_RULES_FILE
+    from finops_core.rules.loader import DEFAULT_RULES_FILE
 
     rules = yaml.safe_load(DEFAULT_RULES_FILE.read_text())
     rules["budgetAlerts"]["thresholds"] = [25, 50, 75, 90, 95]  # + the forecast alert = 6 > 5

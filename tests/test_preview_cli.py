@@ -12,7 +12,7 @@ from xml.etree import ElementTree as ET
 import jsonschema
 import pytest
 from conftest import PACK_DIR, ROOT
-from finops_components.costs import load_prices
+from finops_core import load_prices
 from finops_preview.formats import render
 from finops_preview.model import PreviewResult
 from finops_preview.preview import PreviewOptions, run_preview

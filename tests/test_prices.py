@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from conftest import ROOT
-from finops_components.costs import estimate_resource, load_prices
-from finops_components.costs.prices import PRICES_FILE, PriceCatalogue
+from finops_core import estimate_resource, load_prices
+from finops_core.prices import PRICES_FILE, PriceCatalogue
 
 
 def test_every_region_records_its_date_and_source() -> None:

@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 import pytest
-from finops_components.guardrails.quantity import QuantityError, parse_quantity
+from finops_core.quantity import QuantityError, parse_quantity
 
 
 @pytest.mark.parametrize(("text", "expected"), [

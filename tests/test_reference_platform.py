@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 from conftest import PACK_DIR, ROOT
-from finops_components.guardrails import load_rules
-from finops_components.guardrails.resource_types import aws_tag_shape, is_labelled_kubernetes_type
+from finops_core.resource_types import aws_tag_shape, is_labelled_kubernetes_type
+from finops_core.rules import load_rules
 from finops_preview.analyzer import PolicyPackProcess
 from finops_preview.runner import Analysis, ProgramRun, analyze_run, run_stack
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from finops_components.guardrails import ConfigError, load_rules, with_overrides
-from finops_components.guardrails.loader import DEFAULT_RULES_FILE
+from finops_core.rules import ConfigError, load_rules, with_overrides
+from finops_core.rules.loader import DEFAULT_RULES_FILE
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("env_name", ["dev", "staging", "prod"])
 def test_each_environments_defaults_fit_its_own_caps(env_name: str) -> None:
-    from finops_components.guardrails.judge import judge_instance
+    from finops_core.sizes import judge_instance
 
     env = load_rules().environments[env_name]
     d = env.defaults

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PACK_DIR, mandatory, tags
-from finops_components.waivers import load_waivers
+from finops_core.waivers import load_waivers
 from finops_preview.analyzer import PolicyPackProcess, StackResource
 
 WAIVERS = """\

@@ -1,50 +1,53 @@
-"""FinOps components for Pulumi.
+"""FinOps components for Pulumi: everything a team builds with them is tagged, labelled and
+sized within its environment's caps.
 
-Heavy modules (those importing pulumi_aws or pulumi_kubernetes) are loaded on first use, so
-``import finops_components.guardrails`` stays fast for the policy pack.
+    import finops_components as finops
+    env = finops.enforce(service="ui", team="frontend")   # tags + labels on every resource below
+    finops.LogGroup("api-logs", finops.LogGroupArgs(service="ui"))
+
+The rules, catalogue, prices and budget plans live in the Pulumi-free core, ``finops_core``.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from finops_core.budget_plans import BudgetPlan, load_budget_plan
 
-# public name -> module that defines it.
-_LAZY: dict[str, str] = {
-    "enforce": "tagging",
-    "current_environment": "tagging",
-    "Environment": "environment",
-    "environment_from_config": "environment",
-    "CapError": "caps",
-    "KubernetesCluster": "kubernetes_cluster",
-    "KubernetesClusterArgs": "kubernetes_cluster",
-    "NodeGroupSpec": "kubernetes_cluster",
-    "TeamNamespace": "team_namespace",
-    "TeamNamespaceArgs": "team_namespace",
-    "Database": "database",
-    "DatabaseArgs": "database",
-    "Cache": "cache",
-    "CacheArgs": "cache",
-    "AuditLogBucket": "audit_log_bucket",
-    "AuditLogBucketArgs": "audit_log_bucket",
-    "LogGroup": "log_group",
-    "LogGroupArgs": "log_group",
-    "AutoShutdown": "auto_shutdown",
-    "AutoShutdownArgs": "auto_shutdown",
-    "NodeGroupSchedule": "auto_shutdown",
-    "BudgetAlerts": "budget_alerts",
-    "BudgetAlertsArgs": "budget_alerts",
-    "BudgetPlan": "budget_plans",
-    "load_budget_plan": "budget_plans",
-}
+from .audit_log_bucket import AuditLogBucket, AuditLogBucketArgs
+from .auto_shutdown import AutoShutdown, AutoShutdownArgs, NodeGroupSchedule
+from .budget_alerts import BudgetAlerts, BudgetAlertsArgs
+from .cache import Cache, CacheArgs
+from .caps import CapError
+from .database import Database, DatabaseArgs
+from .environment import Environment, environment_from_config
+from .kubernetes_cluster import KubernetesCluster, KubernetesClusterArgs, NodeGroupSpec
+from .log_group import LogGroup, LogGroupArgs
+from .tagging import current_environment, enforce
+from .team_namespace import TeamNamespace, TeamNamespaceArgs
 
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'finops_components' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__all__ = [
+    "AuditLogBucket",
+    "AuditLogBucketArgs",
+    "AutoShutdown",
+    "AutoShutdownArgs",
+    "BudgetAlerts",
+    "BudgetAlertsArgs",
+    "BudgetPlan",
+    "Cache",
+    "CacheArgs",
+    "CapError",
+    "Database",
+    "DatabaseArgs",
+    "Environment",
+    "KubernetesCluster",
+    "KubernetesClusterArgs",
+    "LogGroup",
+    "LogGroupArgs",
+    "NodeGroupSchedule",
+    "NodeGroupSpec",
+    "TeamNamespace",
+    "TeamNamespaceArgs",
+    "current_environment",
+    "enforce",
+    "environment_from_config",
+    "load_budget_plan",
+]

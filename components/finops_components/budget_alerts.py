@@ -17,8 +17,8 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+from finops_core.budget_plans import MAX_EMAIL_SUBSCRIBERS, BudgetPlan, load_budget_plan
 
-from .budget_plans import MAX_EMAIL_SUBSCRIBERS, BudgetPlan, load_budget_plan
 from .environment import Environment
 from .tagging import current_environment
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from finops_core.sizes import SizeCap, describe_cap, judge_instance, violation
+
 from .environment import Environment
-from .guardrails.judge import SizeCap, describe_cap, judge_instance, violation
 
 
 class CapError(ValueError):

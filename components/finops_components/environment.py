@@ -10,8 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
-
-from .guardrails import ConfigError, EnvironmentRules, Rules, load_rules
+from finops_core.rules import ConfigError, EnvironmentRules, Rules, load_rules
 
 
 @dataclass(frozen=True)

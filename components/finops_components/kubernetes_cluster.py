@@ -10,10 +10,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
+from finops_core import catalogue
 
 from .caps import CapError, require_at_most, require_instance
 from .environment import Environment
-from .guardrails import catalogue
 from .tagging import current_environment
 
 _NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")

@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import pulumi
+from finops_core.pod_specs import POD_TEMPLATES, kind_of, python_name
+from finops_core.resource_types import aws_tag_shape, is_labelled_kubernetes_type
 
 from .environment import Environment, environment_from_config
-from .guardrails.kubernetes_paths import POD_TEMPLATES, kind_of, python_name
-from .guardrails.resource_types import aws_tag_shape, is_labelled_kubernetes_type
 
 
 def _template_paths(kind: str) -> tuple[tuple[str, ...], ...]:

@@ -7,9 +7,9 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+from finops_core.quantity import cpu_quantity, memory_quantity
 
 from .caps import CapError
-from .guardrails.quantity import cpu_quantity, memory_quantity
 from .tagging import current_environment
 
 

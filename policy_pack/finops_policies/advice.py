@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from finops_components.costs import estimate_resource
-from finops_components.guardrails import Rules, catalogue
+from finops_core import catalogue, estimate_resource
+from finops_core.rules import Rules
 from pulumi_policy import EnforcementLevel, Policy, PolicyConfigSchema, StackValidationArgs
 
 from .kubernetes import kind_of

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from finops_components.guardrails import Rules
+from finops_core.rules import Rules
 from pulumi_policy import PolicyConfigSchema, StackValidationArgs
 
 from .messages import AtResource, Unknown, violation

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from finops_components.guardrails import Rules
-from finops_components.guardrails.model import ContainerCap
-from finops_components.guardrails.quantity import QuantityError, format_bytes, format_cpu, parse_quantity
+from finops_core.quantity import QuantityError, format_bytes, format_cpu, parse_quantity
+from finops_core.rules import Rules
+from finops_core.rules.schema import ContainerCap
 from pulumi_policy import PolicyConfigSchema
 
 from .config_schema import per_environment

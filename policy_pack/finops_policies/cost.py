@@ -10,9 +10,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from finops_components.budget_plans import find_budget_plan
-from finops_components.costs import estimate_resource
-from finops_components.guardrails import ConfigError, Rules
+from finops_core import estimate_resource
+from finops_core.budget_plans import find_budget_plan
+from finops_core.rules import ConfigError, Rules
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationArgs, StackValidationPolicy
 
 from .messages import violation

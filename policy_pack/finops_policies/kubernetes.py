@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from finops_components.guardrails.kubernetes_paths import POD_SPECS, POD_TEMPLATES, kind_of
-from finops_components.guardrails.resource_types import is_labelled_kubernetes_type
+from finops_core.pod_specs import POD_SPECS, POD_TEMPLATES, kind_of
+from finops_core.resource_types import is_labelled_kubernetes_type
 
 __all__ = ["POD_SPECS", "POD_TEMPLATES", "is_kubernetes_object", "kind_of", "pod_spec_path"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from finops_components.guardrails.judge import EXCEPTION_HINT, violation
+from finops_core.sizes import EXCEPTION_HINT, violation
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from finops_components.guardrails import ConfigError, Rules, load_rules, with_overrides
+from finops_core.rules import ConfigError, Rules, load_rules, with_overrides
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,

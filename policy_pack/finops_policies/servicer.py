@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from inspect import isawaitable
 from typing import Any
 
-from finops_components.guardrails import ConfigError, Rules
+from finops_core.rules import ConfigError, Rules
 from pulumi.runtime import proto
 from pulumi_policy import policy as sdk
 from pulumi_policy.deserialize import SPECIAL_SIG_KEY, deserialize_properties

@@ -6,9 +6,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from finops_components.guardrails import EnvironmentRules, Rules
-from finops_components.guardrails.judge import describe_cap, judge_instance
-from finops_components.guardrails.model import (
+from finops_core.rules import EnvironmentRules, Rules
+from finops_core.rules.schema import (
     CacheCap,
     DatabaseCap,
     EbsVolumeCap,
@@ -17,6 +16,7 @@ from finops_components.guardrails.model import (
     LogRetentionCap,
     NodeGroupCap,
 )
+from finops_core.sizes import describe_cap, judge_instance
 from pulumi_policy import PolicyConfigSchema, ResourceValidationPolicy
 
 from .config_schema import per_environment

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from finops_components.guardrails import EnvironmentRules, Rules
-from finops_components.guardrails.resource_types import aws_tag_shape
+from finops_core.resource_types import aws_tag_shape
+from finops_core.rules import EnvironmentRules, Rules
 
 from .values import MISSING, UNKNOWN, get, get_path, is_list, plain, short, string_items, value_kind
 

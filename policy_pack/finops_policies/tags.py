@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from finops_components.guardrails import Rules, TagRule
-from finops_components.guardrails.resource_types import aws_tag_shape
+from finops_core.resource_types import aws_tag_shape
+from finops_core.rules import Rules, TagRule
 from pulumi_policy import PolicyConfigSchema
 
 from .messages import Unknown, violation

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from finops_components.guardrails import Rules
+from finops_core.rules import Rules
 from pulumi_policy import EnforcementLevel, Policy, PolicyConfigSchema, StackValidationArgs
 
 from .policy import Finding, resource_policy, stack_policy

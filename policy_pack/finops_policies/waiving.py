@@ -14,7 +14,7 @@ import threading
 from collections import defaultdict
 from pathlib import Path
 
-from finops_components.waivers import WaiverSet, load_waivers
+from finops_core.waivers import WaiverSet, load_waivers
 
 from .subject import current_stack
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from finops_components.yamldoc import ConfigError
+from finops_core.reading import ConfigError
 
 from .model import BaselineDiff, CostChange, ResourceRow
 

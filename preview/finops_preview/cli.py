@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from finops_components.yamldoc import ConfigError
+from finops_core.reading import ConfigError
 
 from .analyzer import PolicyPackError
 from .formats import RENDERERS, render

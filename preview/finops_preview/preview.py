@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from finops_components.budget_plans import find_budget_plan
-from finops_components.costs import estimate_resource, load_prices
-from finops_components.guardrails import ConfigError, load_rules
-from finops_components.waivers import parse_waivers
-from finops_components.yamldoc import load_yaml, require_mapping
+from finops_core import estimate_resource, load_prices
+from finops_core.budget_plans import find_budget_plan
+from finops_core.reading import load_yaml, require_mapping
+from finops_core.rules import ConfigError, load_rules
+from finops_core.waivers import parse_waivers
 from pulumi.runtime.proto import analyzer_pb2
 
 from .analyzer import PolicyPackError, PolicyPackProcess, read_policy_config

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from finops_components.yamldoc import ConfigError, load_yaml, require_mapping
+from finops_core.reading import ConfigError, load_yaml, require_mapping
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from finops_components.yamldoc import ConfigError
+from finops_core.reading import ConfigError
 
 VARIANCE_FLAG_PERCENT = 10.0
 

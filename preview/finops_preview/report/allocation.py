@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from finops_components.budget_plans import BudgetPlan, find_budget_plan
-from finops_components.guardrails import load_rules
+from finops_core.budget_plans import BudgetPlan, find_budget_plan
+from finops_core.rules import load_rules
 
 from ..model import ResourceRow
 from ..preview import build_rows

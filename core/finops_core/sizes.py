@@ -7,7 +7,7 @@ from functools import cache
 
 from . import catalogue
 from .catalogue import InstanceType
-from .model import CacheCap, DatabaseCap, InstanceCap
+from .rules.schema import CacheCap, DatabaseCap, InstanceCap
 
 EXCEPTION_HINT = "For an exception, ask the platform team to approve a waiver."
 SizeCap = InstanceCap | DatabaseCap | CacheCap

@@ -7,9 +7,10 @@ written by hand, so a new AWS resource with ``tags`` is policed from the next re
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
-_HERE = Path(__file__).parent
+from .data import DATA_DIR
+
+_HERE = DATA_DIR
 
 
 @cache

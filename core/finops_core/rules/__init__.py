@@ -3,10 +3,10 @@
 This package imports neither pulumi nor pulumi_aws, so the policy pack can load it fast.
 """
 
-from ..yamldoc import ConfigError
-from .catalogue import InstanceType, lookup, nearest
+from ..catalogue import InstanceType, lookup, nearest
+from ..reading import ConfigError
 from .loader import DEFAULT_RULES_FILE, load_rules, with_overrides
-from .model import EnvironmentRules, Rules, TagRule
+from .schema import EnvironmentRules, Rules, TagRule
 
 __all__ = [
     "DEFAULT_RULES_FILE",

@@ -16,11 +16,12 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, TypeVar, get_type_hints
 
-from ..yamldoc import ConfigError, Path_, YamlDoc, load_yaml, require_mapping
-from .model import AdviceRules, BudgetAlertRules, EnvironmentRules, Rules, TagRule
-from .quantity import QuantityError, parse_quantity
+from ..data import DATA_DIR
+from ..quantity import QuantityError, parse_quantity
+from ..reading import ConfigError, Path_, YamlDoc, load_yaml, require_mapping
+from .schema import AdviceRules, BudgetAlertRules, EnvironmentRules, Rules, TagRule
 
-DEFAULT_RULES_FILE = Path(__file__).with_name("rules.yaml")
+DEFAULT_RULES_FILE = DATA_DIR / "rules.yaml"
 
 _LABEL_NAME = re.compile(
     r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"

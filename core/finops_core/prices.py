@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-PRICES_FILE = Path(__file__).with_name("prices.json")
+from .data import DATA_DIR
+
+PRICES_FILE = DATA_DIR / "prices.json"
 FALLBACK_REGION = "us-east-1"
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .guardrails import Rules, load_rules
-from .yamldoc import ConfigError, Path_, YamlDoc, load_yaml, require_mapping
+from .reading import ConfigError, Path_, YamlDoc, load_yaml, require_mapping
+from .rules import Rules, load_rules
 
 # AWS Budgets: e-mail subscribers per notification (CreateNotification / Subscriber docs).
 MAX_EMAIL_SUBSCRIBERS = 10

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .yamldoc import ConfigError, YamlDoc, load_yaml, require_mapping
+from .reading import ConfigError, YamlDoc, load_yaml, require_mapping
 
 BUDGET_POLICIES = frozenset({"finops-cost-vs-budget", "finops-cost-vs-budget-warning"})
 _REQUIRED = ("policy", "reason", "approver", "ticket", "expires")

@@ -9,9 +9,10 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-CATALOGUE_FILE = Path(__file__).with_name("instance_types.tsv")
+from .data import DATA_DIR
+
+CATALOGUE_FILE = DATA_DIR / "instance_types.tsv"
 _SERVICE_PREFIXES = ("db.", "cache.")
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
-from .quantity import parse_quantity
+from ..quantity import parse_quantity
 
 
 def key(name: str, **extra: Any) -> Any:
