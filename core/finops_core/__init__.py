@@ -13,8 +13,8 @@ from .rules import EnvironmentRules, Rules, TagRule, load_rules, with_overrides
 
 __all__ = [
     "ConfigError",
-    "Estimate",
     "EnvironmentRules",
+    "Estimate",
     "PriceCatalogue",
     "Rules",
     "TagRule",

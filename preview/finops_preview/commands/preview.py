@@ -1,0 +1,72 @@
+"""``finops preview``: run a stack's program and policy packs offline; plan, violations, cost."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from finops_core.reading import ConfigError
+
+from ..analyzer import PolicyPackError
+from ..exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_VIOLATION
+from ..formats import RENDERERS, render
+from ..output import write_output
+from ..preview import PreviewOptions, run_preview
+from ..runner import ProgramError
+
+NAME = "preview"
+HELP = "run a stack's program and policy packs offline; print plan, violations and cost"
+DESCRIPTION = ("Run a stack's program under Pulumi's mocks and its policy packs over the Analyzer protocol, "
+               "without cloud credentials or the Pulumi CLI.")
+
+
+def add_arguments(preview: argparse.ArgumentParser) -> None:
+    preview.add_argument("-s", "--stack", required=True, help="the stack to preview (e.g. dev)")
+    preview.add_argument("-C", "--cwd", type=Path, default=Path("."), help="the Pulumi project directory")
+    preview.add_argument("--policy-pack", action="append", type=Path, default=[], dest="policy_packs",
+                         metavar="DIR", help="a policy pack to run (repeatable; default: the project's policy_pack)")
+    preview.add_argument("--policy-pack-config", type=Path, metavar="FILE",
+                         help="policy pack config JSON, as for pulumi preview")
+    preview.add_argument("--format", choices=sorted(RENDERERS), default="table", help="report format")
+    preview.add_argument("-j", "--json", action="store_true", help="same as --format json")
+    preview.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report here (default: stdout)")
+    preview.add_argument("--usage-file", type=Path, metavar="FILE",
+                         help="monthly amounts for usage-priced resources (resources: {name: {monthlyUsd: N}})")
+    preview.add_argument("--baseline", type=Path, metavar="FILE",
+                         help="JSON of an earlier preview (e.g. of main) to show the monthly cost difference")
+    preview.add_argument("--max-increase-usd", type=float, metavar="USD",
+                         help="with --baseline: fail when the monthly cost rises by more than this")
+    preview.add_argument("--max-increase-percent", type=float, metavar="PCT",
+                         help="with --baseline: fail when the monthly cost rises by more than this share")
+    preview.add_argument("--rules", type=Path, metavar="FILE",
+                         help="guardrail rules (default: $FINOPS_RULES_FILE, else the packaged rules.yaml)")
+    preview.add_argument("--waivers", type=Path, metavar="FILE",
+                         help="approved exceptions (default: the project's waivers.yaml)")
+    preview.add_argument("--budgets-dir", type=Path, metavar="DIR",
+                         help="directory of <environment>.yaml budgets (default: the project's budgets/)")
+
+
+def run(args: argparse.Namespace) -> int:
+    fmt = "json" if args.json else args.format
+    if (args.max_increase_usd is not None or args.max_increase_percent is not None) and args.baseline is None:
+        print("finops: --max-increase-usd/--max-increase-percent need --baseline FILE", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.rules is not None:
+        # The program under mocks and the policy packs are child processes: they read it from here.
+        os.environ["FINOPS_RULES_FILE"] = str(args.rules.resolve())
+    options = PreviewOptions(
+        cwd=args.cwd, stack=args.stack, policy_packs=args.policy_packs, policy_pack_config=args.policy_pack_config,
+        usage_file=args.usage_file, baseline=args.baseline, max_increase_usd=args.max_increase_usd,
+        max_increase_percent=args.max_increase_percent, budgets_dir=args.budgets_dir, waivers_file=args.waivers,
+    )
+    try:
+        result = run_preview(options)
+        write_output(render(result, fmt), args.output)
+    except (ConfigError, PolicyPackError, ProgramError) as exc:
+        print(f"finops: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if args.output is not None and fmt != "table":
+        print(render(result, "table").rstrip().rsplit("\n", 1)[-1].strip(), file=sys.stderr)
+    return EXIT_VIOLATION if result.failed else EXIT_OK
