@@ -26,8 +26,9 @@ DEFAULT_RULES_FILE = DATA_DIR / "rules.yaml"
 _LABEL_NAME = re.compile(
     r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
 )
-_TOP_LEVEL = ("project", "tags", "labels", "environments", "budgetAlerts", "advice", "serviceOwners")
-_OPTIONAL = ("advice", "serviceOwners")
+_TOP_LEVEL = ("project", "tags", "allocationTags", "labels", "environments", "budgetAlerts", "advice",
+              "serviceOwners")
+_OPTIONAL = ("allocationTags", "advice", "serviceOwners")
 
 T = TypeVar("T")
 
@@ -84,10 +85,10 @@ def _build(cls: type[T], raw: object, path: Path_, doc: YamlDoc, **extra: Any) -
     return cls(**extra, **kwargs)
 
 
-def _tag_rules(doc: YamlDoc, raw: object) -> tuple[TagRule, ...]:
+def _tag_rules(doc: YamlDoc, raw: object, section: str = "tags") -> tuple[TagRule, ...]:
     rules = []
-    for tag_key, spec in require_mapping(doc, raw, ("tags",)).items():
-        where: Path_ = ("tags", tag_key)
+    for tag_key, spec in require_mapping(doc, raw, (section,)).items():
+        where: Path_ = (section, tag_key)
         spec = require_mapping(doc, spec, where)
         unknown = set(spec) - {"allowed", "pattern", "hint"}
         if unknown:
@@ -109,7 +110,7 @@ def _tag_rules(doc: YamlDoc, raw: object) -> tuple[TagRule, ...]:
         hint = spec.get("hint")
         rules.append(TagRule(str(tag_key), tuple(allowed) if allowed else None, pattern,
                              hint if isinstance(hint, str) else None))
-    if not rules:
+    if not rules and section == "tags":
         raise doc.error(("tags",), {}, "at least one required tag")
     return tuple(rules)
 
@@ -119,7 +120,8 @@ def _labels(doc: YamlDoc, raw: object, tag_keys: tuple[str, ...]) -> dict[str, s
     for tag_key, label in require_mapping(doc, raw, ("labels",)).items():
         where: Path_ = ("labels", tag_key)
         if tag_key not in tag_keys:
-            raise doc.error(where, tag_key, "a tag key declared under 'tags': " + ", ".join(tag_keys))
+            raise doc.error(where, tag_key, "a tag key declared under 'tags' or 'allocationTags': "
+                            + ", ".join(tag_keys))
         if not isinstance(label, str) or not _LABEL_NAME.match(label):
             raise doc.error(where, label, "a valid Kubernetes label name such as cost-center")
         labels[str(tag_key)] = label
@@ -182,7 +184,11 @@ def parse_rules(doc: YamlDoc) -> Rules:
     if not isinstance(project, str) or not project:
         raise doc.error(("project",), project, "the project name as a non-empty string")
     tags = _tag_rules(doc, top["tags"])
-    labels = _labels(doc, top["labels"], tuple(t.key for t in tags))
+    allocation_tags = _tag_rules(doc, top.get("allocationTags", {}), "allocationTags")
+    for rule in allocation_tags:
+        if rule.key in {t.key for t in tags}:
+            raise doc.error(("allocationTags", rule.key), rule.key, "a tag that is not already mandatory under 'tags'")
+    labels = _labels(doc, top["labels"], tuple(t.key for t in (*tags, *allocation_tags)))
     environments: dict[str, EnvironmentRules] = {}
     for env_name, env_raw in require_mapping(doc, top["environments"], ("environments",)).items():
         if not isinstance(env_name, str) or not re.fullmatch(r"[a-z][a-z0-9-]*", env_name):
@@ -194,6 +200,7 @@ def parse_rules(doc: YamlDoc) -> Rules:
         source=doc.source,
         project=project,
         tags=tags,
+        allocation_tags=allocation_tags,
         labels=labels,
         environments=environments,
         budget_alerts=_budget_alerts(doc, top["budgetAlerts"]),

@@ -158,6 +158,9 @@ class Rules:
     source: str
     project: str
     tags: tuple[TagRule, ...]
+    # Optional allocation dimensions (e.g. Feature): judged only where a resource carries them,
+    # and allocated by in the report. Organisations add their own in rules.yaml.
+    allocation_tags: tuple[TagRule, ...]
     labels: Mapping[str, str]
     environments: Mapping[str, EnvironmentRules]
     budget_alerts: BudgetAlertRules
@@ -171,8 +174,12 @@ class Rules:
     def tag_keys(self) -> tuple[str, ...]:
         return tuple(rule.key for rule in self.tags)
 
+    @property
+    def allocation_keys(self) -> tuple[str, ...]:
+        return tuple(rule.key for rule in self.allocation_tags)
+
     def tag_rule(self, tag_key: str) -> TagRule:
-        for rule in self.tags:
+        for rule in (*self.tags, *self.allocation_tags):
             if rule.key == tag_key:
                 return rule
         raise KeyError(tag_key)
@@ -182,6 +189,11 @@ class Rules:
         """The tag rules keyed by Kubernetes label name: one set of allowed values for both."""
         return tuple(TagRule(self.labels[r.key], r.allowed, r.pattern, r.hint)
                      for r in self.tags if r.key in self.labels)
+
+    @cached_property
+    def allocation_label_rules(self) -> tuple[TagRule, ...]:
+        return tuple(TagRule(self.labels[r.key], r.allowed, r.pattern, r.hint)
+                     for r in self.allocation_tags if r.key in self.labels)
 
     def environment_of(self, declared: object, stack: str | None) -> EnvironmentRules | None:
         """The environment a resource belongs to: its declared tag/label, else the stack name.
