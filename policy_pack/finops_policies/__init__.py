@@ -6,7 +6,12 @@ Importing this package starts nothing: only the pack's ``__main__.py`` construct
 
 from __future__ import annotations
 
+from finops_core.values import register_unknown_error
 from pulumi_policy import Policy
+from pulumi_policy.proxy import UnknownValueError
+
+# Reading a proxied property the engine does not know yet raises this: the core reads it as UNKNOWN.
+register_unknown_error(UnknownValueError)
 
 PACK_NAME = "finops-guardrails"
 

@@ -14,13 +14,13 @@ from typing import Any
 
 from finops_core import catalogue, estimate_resource
 from finops_core.rules import Rules
+from finops_core.values import MISSING, UNKNOWN, get, get_path, is_list, plain
 from pulumi_policy import EnforcementLevel, Policy, PolicyConfigSchema, StackValidationArgs
 
 from .kubernetes import kind_of
 from .messages import AtResource, Unknown, violation
 from .policy import Finding, resource_policy, stack_policy
 from .subject import Subject, current_stack, provider_region
-from .values import MISSING, UNKNOWN, get, get_path, is_list, plain
 
 ADVISORY = EnforcementLevel.ADVISORY
 INSTANCE_FIELDS = {

@@ -6,11 +6,11 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from finops_core.rules import Rules
+from finops_core.values import MISSING, UNKNOWN, get, is_list, number
 from pulumi_policy import PolicyConfigSchema, StackValidationArgs
 
 from .messages import AtResource, Unknown, violation
 from .policy import Finding, stack_policy
-from .values import MISSING, UNKNOWN, get, is_list, number
 
 NAME = "finops-budget-alerts"
 BUDGET_TYPE = "aws:budgets/budget:Budget"

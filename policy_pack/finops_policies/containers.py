@@ -9,6 +9,7 @@ from typing import Any
 from finops_core.quantity import QuantityError, format_bytes, format_cpu, parse_quantity
 from finops_core.rules import Rules
 from finops_core.rules.schema import ContainerCap
+from finops_core.values import MISSING, UNKNOWN, get, get_path, is_list, short
 from pulumi_policy import PolicyConfigSchema
 
 from .config_schema import per_environment
@@ -16,7 +17,6 @@ from .kubernetes import is_kubernetes_object, pod_spec_path
 from .messages import Unknown, violation
 from .policy import Finding, environment_section_patch, resource_policy
 from .subject import Subject
-from .values import MISSING, UNKNOWN, get, get_path, is_list, short
 
 NAME = "finops-container-limits"
 _RESOURCES = (("cpu", "cpu_cores", "max_cpu", format_cpu), ("memory", "memory_bytes", "max_memory", format_bytes))

@@ -13,12 +13,12 @@ from typing import Any
 from finops_core import estimate_resource
 from finops_core.budget_plans import find_budget_plan
 from finops_core.rules import ConfigError, Rules
+from finops_core.values import plain
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationArgs, StackValidationPolicy
 
 from .messages import violation
 from .policy import Finding, stack_policy
 from .subject import current_stack, provider_region
-from .values import plain
 
 FAIL, WARN = "finops-cost-vs-budget", "finops-cost-vs-budget-warning"
 DEFAULT_BUDGETS_DIR = "../budgets"  # relative to the pack directory, the repository layout

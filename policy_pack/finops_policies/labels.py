@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from finops_core.rules import Rules
+from finops_core.values import MISSING, UNKNOWN, get_path, string_items
 from pulumi_policy import PolicyConfigSchema
 
 from .kubernetes import POD_TEMPLATES, is_kubernetes_object, kind_of
@@ -13,7 +14,6 @@ from .messages import Unknown, violation
 from .policy import Finding, resource_policy
 from .subject import Subject
 from .tags import tag_value_problems
-from .values import MISSING, UNKNOWN, get_path, string_items
 
 NAME = "finops-required-labels"
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from finops_core.rules import ConfigError, Rules, load_rules, with_overrides
+from finops_core.values import UNKNOWN_STRING
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -25,7 +26,6 @@ from pulumi_policy.proxy import UnknownValueError
 
 from .messages import AtResource, Unknown
 from .subject import Subject, current_stack
-from .values import UNKNOWN_STRING
 from .waiving import STACK_KEY, target_of_urn, waive
 
 Finding = str | Unknown | AtResource

@@ -27,6 +27,7 @@ from inspect import isawaitable
 from typing import Any
 
 from finops_core.rules import ConfigError, Rules
+from finops_core.values import MISSING
 from pulumi.runtime import proto
 from pulumi_policy import policy as sdk
 from pulumi_policy.deserialize import SPECIAL_SIG_KEY, deserialize_properties
@@ -34,7 +35,6 @@ from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from .policy import FinopsResourceCheck, Verdict, invalid_config
 from .subject import Subject, current_stack
-from .values import MISSING
 
 _USED = ("_get_enforcement_level", "_create_report_violation", "_get_resource_options", "_get_provider_resource",
          "_get_policy_config", "_configure_runtime_settings", "_map_enforcement_level")

@@ -17,6 +17,7 @@ from finops_core.rules.schema import (
     NodeGroupCap,
 )
 from finops_core.sizes import describe_cap, judge_instance
+from finops_core.values import MISSING, UNKNOWN, number, short, values_at
 from pulumi_policy import PolicyConfigSchema, ResourceValidationPolicy
 
 from .config_schema import per_environment
@@ -24,7 +25,6 @@ from .messages import Unknown, violation
 from .policy import Finding, environment_section_patch, resource_policy
 from .subject import Subject
 from .targets import CACHE, DB, EBS, INSTANCE, LAMBDA, LOGS, NODES, TARGETS, Target
-from .values import MISSING, UNKNOWN, number, short, values_at
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,7 @@ from typing import Any
 
 from finops_core.resource_types import aws_tag_shape
 from finops_core.rules import EnvironmentRules, Rules
-
-from .values import MISSING, UNKNOWN, get, get_path, is_list, plain, short, string_items, value_kind
+from finops_core.values import MISSING, UNKNOWN, get, get_path, is_list, plain, short, string_items, value_kind
 
 
 def provider_region(provider_props: object) -> str:

@@ -7,12 +7,12 @@ from typing import Any
 
 from finops_core.resource_types import aws_tag_shape
 from finops_core.rules import Rules, TagRule
+from finops_core.values import UNKNOWN, plain, short
 from pulumi_policy import PolicyConfigSchema
 
 from .messages import Unknown, violation
 from .policy import Finding, resource_policy
 from .subject import Subject
-from .values import UNKNOWN, plain, short
 
 NAME = "finops-required-tags"
 FIX_MISSING = ("add the tags on the resource, or once for the whole stack in the AWS provider's "

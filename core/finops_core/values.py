@@ -1,17 +1,15 @@
 """Safe reads of resource properties as the engine sends them.
 
-Properties arrive wrapped in pulumi_policy's proxies, which raise ``UnknownValueError`` on a
-value not known during preview, and may hold anything at all (a user can put a string where
-a map belongs). Policies read through here and get a value, ``UNKNOWN`` or ``MISSING``,
-never an exception.
+Properties may hold anything at all (a user can put a string where a map belongs), and values
+not known during preview arrive as the engine's sentinel strings, or, in the policy SDK, as
+proxies that raise on reading. Everything that reads properties (policies, the estimator, the
+report) reads through here and gets a value, ``UNKNOWN`` or ``MISSING``, never an exception.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
-
-from pulumi_policy.proxy import UnknownValueError
 
 UNKNOWN_STRING: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 # The engine's sentinels for values not known until the update runs (pulumi/sdk resource.go).
@@ -24,6 +22,17 @@ UNKNOWN_SENTINELS: Final = frozenset({
     "e48ece36-62e2-4504-bad9-02848725956a",
     "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
 })
+
+
+# Exceptions that mean "unknown during preview" when a proxied value is read. The core imports
+# no Pulumi package; the policy pack registers pulumi_policy's UnknownValueError here.
+_UNKNOWN_ERRORS: tuple[type[BaseException], ...] = ()
+
+
+def register_unknown_error(error: type[BaseException]) -> None:
+    global _UNKNOWN_ERRORS
+    if error not in _UNKNOWN_ERRORS:
+        _UNKNOWN_ERRORS = (*_UNKNOWN_ERRORS, error)
 
 
 class _Marker:
@@ -64,7 +73,7 @@ def get(obj: object, key: str | int) -> Any:
             value = obj[key]  # type: ignore[index]
     except (KeyError, IndexError, TypeError):
         return MISSING
-    except UnknownValueError:
+    except _UNKNOWN_ERRORS:
         return UNKNOWN
     if value is None:
         return MISSING
