@@ -1,23 +1,53 @@
-"""Read YAML files so that every error can name the file, the key and the line.
+"""Read YAML and JSON files so that every error can name the file, the key and the line.
 
-All the files this project reads (guardrail rules, budgets, stack config, waivers) go
-through here, so a user always gets the same one-line message shape instead of a traceback.
+All the files this project reads (guardrail rules, budgets, stack config, waivers, usage, policy
+config, baselines, saved actuals) go through here, so a user always gets the same one-line
+message shape instead of a traceback, and no file can make a reader hang or exhaust memory:
+
+- bounded: file size, nesting depth and (YAML) alias expansion have limits;
+- strict: duplicate keys are refused (as Pulumi's own YAML reader does), and so are NaN and
+  infinities anywhere in a file; values the YAML library cannot build (``2026-02-30``, a
+  5,000-digit number, ``!!float six-hundred``) are one message, not a traceback;
+- a directory, a device, a missing file or bytes that are not UTF-8 are one message too.
 """
 
 from __future__ import annotations
 
+import json
+import math
+import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
+from yaml.constructor import ConstructorError
 
 Path_ = tuple[str | int, ...]
 
+MAX_YAML_BYTES = 2 * 1024 * 1024      # our YAML files are hand-written config: a few KiB
+MAX_JSON_BYTES = 64 * 1024 * 1024     # JSON reports and plans of large stacks can be big
+MAX_DEPTH = 64                        # nesting, counted through aliases
+MAX_NODES = 100_000                   # YAML values once every alias is expanded
+_FOUND_LIMIT = 120                    # characters of a found value shown in a message
+_SPACE = re.compile(r"\s+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _one_line(text: str, limit: int | None = None) -> str:
+    text = _SPACE.sub(" ", text).strip()
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
 
 class ConfigError(Exception):
-    """Bad input: names the file, the key (and line where known), what was found and expected."""
+    """Bad input: names the file, the key (and line where known), what was found and expected.
+
+    The message is always one line, and a long found value is shortened."""
 
     def __init__(
         self,
@@ -36,9 +66,25 @@ class ConfigError(Exception):
 
     def render(self) -> str:
         where = self.source if self.line is None else f"{self.source}:{self.line}"
-        key = f" {self.key}:" if self.key else ""
-        found = self.found if isinstance(self.found, str) and self.found.startswith("<") else repr(self.found)
-        return f"{where}:{key} found {found}; expected {self.expected}"
+        key = f" {_one_line(self.key, 200)}:" if self.key else ""
+        if isinstance(self.found, str) and self.found.startswith("<"):
+            found = _one_line(self.found, 2 * _FOUND_LIMIT)
+            found = found if found.endswith(">") else found + ">"
+        else:
+            found = _one_line(_safe_repr(self.found), _FOUND_LIMIT)
+        return _one_line(f"{where}:{key} found {found}; expected {self.expected}")
+
+
+def _safe_repr(value: object) -> str:
+    # repr() of a huge int raises ValueError (Python's digit limit); of a huge container is long.
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        return f"<a number of about {int(value.bit_length() * 0.30103)} digits>"
+    if isinstance(value, (dict, list, tuple, set)) and len(value) > 20:
+        return f"<a {type(value).__name__} of {len(value)} items>"
+    try:
+        return repr(value)
+    except (ValueError, RecursionError):
+        return f"<a {type(value).__name__}>"
 
 
 def dotted(path: Path_) -> str:
@@ -51,7 +97,7 @@ def dotted(path: Path_) -> str:
 
 @dataclass
 class YamlDoc:
-    """A parsed YAML document plus the line of every key, for error messages."""
+    """A parsed document (YAML or JSON) plus the line of every key where known, for messages."""
 
     source: str
     data: Any
@@ -69,6 +115,160 @@ class YamlDoc:
     def error(self, path: Path_, found: object, expected: str) -> ConfigError:
         return ConfigError(self.source, dotted(path) or None, found, expected, self.line(path))
 
+    def number(self, path: Path_, value: object, expected: str = "a finite number") -> float:
+        """``value`` (found at ``path``) as a finite float, or a located ConfigError."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
+            raise self.error(path, value, expected)
+        return float(value)
+
+
+JsonDoc = YamlDoc
+
+
+def _finite(value: int | float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
+def finite_number(value: object, where: str | Path, key: str | None = None, line: int | None = None,
+                  expected: str = "a finite number") -> float:
+    """``value`` as a finite float; NaN, infinities, booleans, numbers too large for a float and
+    non-numbers are a ConfigError naming ``where`` (a file, ``--option`` or variable) and ``key``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
+        raise ConfigError(where, key, value, expected)
+    return float(value)
+
+
+def parse_finite_number(text: str, where: str | Path, key: str | None = None,
+                        expected: str = "a finite number") -> float:
+    """A number written as text (a CLI option, an environment variable): finite, or ConfigError."""
+    try:
+        value = float(text.strip())
+    except (ValueError, AttributeError):
+        raise ConfigError(where, key, text, expected) from None
+    return finite_number(value, where, key, expected=expected)
+
+
+# --- YAML -------------------------------------------------------------------------------------
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that limits nesting while composing, refuses duplicate keys and non-finite
+    floats, and turns any value it cannot build into a ConstructorError with the value's mark."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels",
+                                    self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:
+            shown = _one_line(str(node.value), 40) if isinstance(node, yaml.ScalarNode) else node.tag
+            reason = _one_line(str(exc) or exc.__class__.__name__, 60)
+            raise ConstructorError(None, None, f"cannot read the value {shown!r} as {node.tag.rsplit(':', 1)[-1]}"
+                                   f" ({reason})", node.start_mark) from None
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                if key_node.tag == _MERGE_TAG or not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    duplicate = key in seen
+                    seen.add(key)
+                except TypeError:
+                    continue  # an unhashable key is reported by the base class
+                if duplicate:
+                    raise ConstructorError("while reading a mapping", node.start_mark,
+                                           f"found the key {_one_line(str(key), 60)!r} twice (keys must be unique)",
+                                           key_node.start_mark)
+        return super().construct_mapping(node, deep)
+
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
+        value = super().construct_yaml_float(node)
+        if not math.isfinite(value):
+            raise ConstructorError(None, None, f"the number {node.value!r} (NaN and infinities are not allowed)",
+                                   node.start_mark)
+        return float(value)
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        if len(str(node.value)) > 300:  # beyond any float: refused before Python's 4,300-digit limit
+            raise ConstructorError(None, None, f"a number of {len(str(node.value))} digits", node.start_mark)
+        return int(super().construct_yaml_int(node))
+
+    def construct_yaml_str(self, node: yaml.ScalarNode) -> str:
+        value = str(super().construct_yaml_str(node))
+        if _SURROGATE.search(value):
+            raise ConstructorError(None, None, "a lone surrogate escape (such as \\ud800) in a string",
+                                   node.start_mark)
+        return value
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:float", _StrictLoader.construct_yaml_float)
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
+_StrictLoader.add_constructor("tag:yaml.org,2002:str", _StrictLoader.construct_yaml_str)
+
+
+class _TooBig(Exception):
+    def __init__(self, problem: str, node: yaml.Node) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.node = node
+
+
+def _check_graph(root: yaml.Node) -> None:
+    """Refuse recursive aliases, and documents whose aliases expand beyond MAX_NODES values or
+    MAX_DEPTH levels. Works on the composed graph (where an alias is a shared node), memoised,
+    so a billion-laughs document is refused after a few hundred steps."""
+    sizes: dict[int, tuple[int, int]] = {}    # id(node) -> (expanded values, height)
+    open_: set[int] = set()
+
+    def visit(node: yaml.Node, depth: int) -> tuple[int, int]:
+        known = sizes.get(id(node))
+        if known is None:
+            if id(node) in open_:
+                raise _TooBig("an alias that refers to itself (a recursive structure)", node)
+            if depth > MAX_DEPTH:
+                raise _TooBig(f"nested deeper than {MAX_DEPTH} levels (counting aliases)", node)
+            open_.add(id(node))
+            count, height = 1, 0
+            children: list[yaml.Node] = []
+            if isinstance(node, yaml.MappingNode):
+                for key_node, value_node in node.value:
+                    children += (key_node, value_node)
+            elif isinstance(node, yaml.SequenceNode):
+                children = list(node.value)
+            for child in children:
+                child_count, child_height = visit(child, depth + 1)
+                count += child_count
+                height = max(height, child_height + 1)
+                if count > MAX_NODES:
+                    raise _TooBig(f"more than {MAX_NODES} values once aliases are expanded", node)
+            open_.discard(id(node))
+            known = sizes[id(node)] = (count, height)
+        if depth + known[1] > MAX_DEPTH:
+            raise _TooBig(f"nested deeper than {MAX_DEPTH} levels (counting aliases)", node)
+        return known
+
+    visit(root, 0)
+
 
 def _record_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None:
     lines[path] = node.start_mark.line + 1
@@ -83,18 +283,34 @@ def _record_lines(node: yaml.Node, path: Path_, lines: dict[Path_, int]) -> None
             _record_lines(item, (*path, index), lines)
 
 
+def _malformed(source: str | Path, problem: str, line: int | None,
+               expected: str = "a valid YAML document") -> ConfigError:
+    return ConfigError(source, None, f"<malformed YAML: {_one_line(problem, 160)}>", expected, line)
+
+
 def parse_yaml(text: str, source: str | Path) -> YamlDoc:
-    loader = yaml.SafeLoader(text)
+    """Parse one YAML document; every problem is a ConfigError naming ``source`` and the line."""
+    if len(text) > MAX_YAML_BYTES:
+        raise ConfigError(source, None, f"<{len(text)} characters>", f"a YAML file of at most {MAX_YAML_BYTES} bytes")
+    try:
+        loader = _StrictLoader(text)
+    except yaml.reader.ReaderError as exc:
+        raise _malformed(source, _one_line(str(exc).splitlines()[0], 100),
+                         text.count("\n", 0, exc.position) + 1) from None
     try:
         node = loader.get_single_node()
+        if node is not None:
+            _check_graph(node)
         data = loader.construct_document(node) if node is not None else None
+    except _TooBig as exc:
+        raise _malformed(source, exc.problem, exc.node.start_mark.line + 1,
+                         "a plain YAML document (no alias bombs, no deep nesting)") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(
-            source, None, f"<malformed YAML: {problem}>", "a valid YAML document",
-            None if mark is None else mark.line + 1,
-        ) from None
+        problem = getattr(exc, "problem", None) or (str(exc).splitlines() or [exc.__class__.__name__])[0]
+        raise _malformed(source, problem, None if mark is None else mark.line + 1) from None
+    except RecursionError:  # a guard of last resort: the limits above should stop it first
+        raise _malformed(source, "nested too deeply", None) from None
     finally:
         loader.dispose()
     lines: dict[Path_, int] = {}
@@ -103,18 +319,128 @@ def parse_yaml(text: str, source: str | Path) -> YamlDoc:
     return YamlDoc(str(source), data, lines)
 
 
+# --- files ------------------------------------------------------------------------------------
+
+def _read_text(path: Path, kind: str, limit: int) -> str:
+    """The UTF-8 text of a regular file of at most ``limit`` bytes, or a ConfigError."""
+    expected = f"a {kind} file"
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ConfigError(path, None, "<no such file>", f"an existing {kind} file") from None
+    except OSError as exc:
+        raise ConfigError(path, None, f"<unreadable: {exc.strerror or exc.__class__.__name__}>", expected) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ConfigError(path, None, "<a directory>", expected)
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError(path, None, "<not a regular file>", expected)
+    if info.st_size > limit:
+        raise ConfigError(path, None, f"<{info.st_size} bytes>", f"a {kind} file of at most {limit} bytes")
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(limit + 1)
+    except OSError as exc:
+        raise ConfigError(path, None, f"<unreadable: {exc.strerror or exc.__class__.__name__}>", expected) from None
+    if len(raw) > limit:
+        raise ConfigError(path, None, f"<more than {limit} bytes>", f"a {kind} file of at most {limit} bytes")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(path, None, f"<a byte that is not UTF-8: 0x{raw[exc.start]:02x}>",
+                          f"a UTF-8 {kind} file", line) from None
+
+
 def load_yaml(path: str | Path) -> YamlDoc:
     path = Path(path)
+    return parse_yaml(_read_text(path, "YAML", MAX_YAML_BYTES), path)
+
+
+# --- JSON -------------------------------------------------------------------------------------
+
+class _Refused:
+    """Put in place of a value the JSON reader refuses, so the walk after parsing can name its key."""
+
+    def __init__(self, found: str, expected: str) -> None:
+        self.found = found
+        self.expected = expected
+
+
+def _json_float(text: str) -> float | _Refused:
+    value = float(text)
+    if not math.isfinite(value):
+        return _Refused(f"<the number {_one_line(text, 40)}, too large>", "a finite number")
+    return value
+
+
+def _json_int(text: str) -> int | _Refused:
+    if len(text.lstrip("-")) > 300:  # beyond any float; Python's own digit limit is 4,300
+        return _Refused(f"<a number of {len(text.lstrip('-'))} digits>", "a finite number")
+    return int(text)
+
+
+def _json_constant(text: str) -> _Refused:
+    return _Refused(f"<{text}>", "a finite number (JSON has no NaN or Infinity)")
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any] | _Refused:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            return _Refused(f"<the key {_one_line(key, 60)!r} twice>", "each key once per object")
+        out[key] = value
+    return out
+
+
+def _check_json(data: Any, source: str | Path) -> None:
+    """Walk the parsed JSON (without recursion): refuse markers left by the hooks, and depth."""
+    stack: list[tuple[Any, Path_]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, _Refused):
+            raise ConfigError(source, dotted(path) or None, value.found, value.expected)
+        if len(path) > MAX_DEPTH:
+            raise ConfigError(source, dotted(path[:8]) + "…", f"<nested deeper than {MAX_DEPTH} levels>",
+                              "a JSON document of ordinary depth")
+        if isinstance(value, str) and _SURROGATE.search(value):
+            raise ConfigError(source, dotted(path) or None, value, "text without lone surrogate escapes (\\ud800)")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if _SURROGATE.search(key):
+                    raise ConfigError(source, dotted(path) or None, key, "keys without lone surrogate escapes")
+                stack.append((item, (*path, key)))
+        elif isinstance(value, list):
+            stack.extend((item, (*path, index)) for index, item in enumerate(value))
+
+
+def parse_json(text: str, source: str | Path) -> YamlDoc:
+    """Parse a JSON document strictly (no NaN/Infinity, no duplicate keys, bounded depth); every
+    problem is a one-line ConfigError naming ``source`` and the key or line."""
+    if len(text) > MAX_JSON_BYTES:
+        raise ConfigError(source, None, f"<{len(text)} characters>", f"a JSON file of at most {MAX_JSON_BYTES} bytes")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(path, None, "<no such file>", "an existing YAML file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, None, f"<unreadable: {exc.__class__.__name__}>", "a UTF-8 YAML file") from None
-    return parse_yaml(text, path)
+        data = json.loads(text, parse_float=_json_float, parse_int=_json_int, parse_constant=_json_constant,
+                          object_pairs_hook=_json_object)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(source, None, f"<malformed JSON: {_one_line(exc.msg, 80)}>", "a valid JSON document",
+                          exc.lineno) from None
+    except RecursionError:
+        raise ConfigError(source, None, "<malformed JSON: nested too deeply>",
+                          "a JSON document of ordinary depth") from None
+    except ValueError as exc:  # e.g. an integer beyond Python's digit limit
+        raise ConfigError(source, None, f"<malformed JSON: {_one_line(str(exc), 80)}>",
+                          "a valid JSON document") from None
+    _check_json(data, source)
+    return YamlDoc(str(source), data)
+
+
+def load_json(path: str | Path, max_bytes: int = MAX_JSON_BYTES) -> YamlDoc:
+    path = Path(path)
+    return parse_json(_read_text(path, "JSON", max_bytes), path)
 
 
 def require_mapping(doc: YamlDoc, value: object, path: Path_) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise doc.error(path, value, "a mapping of keys to values")
     return value
+
