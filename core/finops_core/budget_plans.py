@@ -46,9 +46,15 @@ class BudgetPlan:
 
 
 def _amount(doc: YamlDoc, value: object, path: Path_) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise doc.error(path, "<missing>" if value is None else value, "an amount in USD greater than 0")
-    return float(value)
+    # NaN compares false with everything, so it would pass "> 0" and every later check: refuse it
+    # (and infinities, and numbers too large for a float) here too, not only in the reader.
+    expected = "an amount in USD greater than 0"
+    if value is None:
+        raise doc.error(path, "<missing>", expected)
+    amount = doc.number(path, value, expected)
+    if amount <= 0:
+        raise doc.error(path, value, expected)
+    return amount
 
 
 def _choice(doc: YamlDoc, value: object, path: Path_, choices: tuple[str, ...]) -> str:

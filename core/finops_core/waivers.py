@@ -9,9 +9,9 @@ reported. Waivers of budget policies ("approval for large expenses") need an app
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import fnmatch
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,6 +23,50 @@ BUDGET_POLICIES = frozenset({"finops-cost-vs-budget", "finops-cost-vs-budget-war
 _REQUIRED = ("policy", "reason", "approver", "ticket", "expires")
 _KEYS = (*_REQUIRED, "stack", "type", "name")
 _USER = re.compile(r"^[a-z][a-z0-9._-]{1,62}$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+TODAY_VARIABLE = "FINOPS_TODAY"
+
+
+def today() -> dt.date:
+    """Today in UTC, or the day in FINOPS_TODAY (YYYY-MM-DD), which lets a CI run judge expiry as
+    of a given day. A value that is not such a date is a ConfigError naming the variable."""
+    override = os.environ.get(TODAY_VARIABLE)
+    if not override:
+        return dt.datetime.now(dt.timezone.utc).date()
+    day = _day(override.strip())
+    if day is None:
+        raise ConfigError(TODAY_VARIABLE, None, override, "a date written YYYY-MM-DD, such as 2027-01-31")
+    return day
+
+
+def _day(text: str) -> dt.date | None:
+    if not _DAY.match(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def expiry_day(value: object) -> dt.date | None:
+    """The day a waiver expires at the end of: a YAML date, a date with a time of day (its day),
+    or the same written as text; None for anything else."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        day = _day(text)
+        if day is not None:
+            return day
+        if _DAY.match(text[:10]) and len(text) > 10 and text[10] in "Tt ":
+            try:
+                return dt.datetime.fromisoformat(text.replace("t", "T").replace("z", "+00:00")
+                                                 .replace("Z", "+00:00")).date()
+            except ValueError:
+                return None
+    return None
 
 
 @dataclass(frozen=True)
@@ -43,6 +87,9 @@ class Waiver:
                 and fnmatch.fnmatchcase(resource_type, self.type) and fnmatch.fnmatchcase(name, self.name))
 
     def expired(self, today: dt.date) -> bool:
+        """Past the expiry day (a waiver holds through the whole day it expires on)."""
+        if isinstance(today, dt.datetime):
+            today = today.date()
         return today > self.expires
 
     def describe(self) -> str:
@@ -72,11 +119,8 @@ def _entry(doc: YamlDoc, index: int, raw: object, budget_approvers: tuple[str, .
         value = entry.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             raise doc.error((*path, key), "<missing>", f"the key {key}")
-    expires = entry["expires"]
-    if isinstance(expires, str):
-        with contextlib.suppress(ValueError):  # a bad date is reported just below
-            expires = dt.date.fromisoformat(expires)
-    if not isinstance(expires, dt.date):
+    expires = expiry_day(entry["expires"])
+    if expires is None:
         raise doc.error((*path, "expires"), entry["expires"], "a date such as 2027-01-31")
     approver = str(entry["approver"])
     if not _USER.match(approver):
