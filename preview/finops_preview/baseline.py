@@ -2,27 +2,46 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from finops_core.reading import ConfigError
+from finops_core.reading import finite_number, load_json
 
 from .model import BaselineDiff, CostChange, ResourceRow
+
+_EXPECTED = "the JSON of an earlier `finops preview --json`"
+
+
+def _limit(value: float | None, option: str) -> float | None:
+    # NaN compares false with everything: a NaN limit would never refuse an increase.
+    return None if value is None else finite_number(value, option, expected="a finite number")
+
+
+def read_baseline(path: Path) -> dict[str, Mapping[str, Any]]:
+    """The resources of an earlier ``finops preview --json`` by URN, each with a finite (or
+    null) ``monthlyUsd``; anything else is a ConfigError naming the file and the key."""
+    doc = load_json(path)
+    data = doc.data
+    resources = data.get("resources") if isinstance(data, Mapping) else None
+    if not isinstance(resources, list):
+        raise doc.error(("resources",), "<not a finops preview JSON report>", _EXPECTED)
+    before: dict[str, Mapping[str, Any]] = {}
+    for index, entry in enumerate(resources):
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("urn"), str):
+            raise doc.error(("resources", index), "<not a resource with a urn>", _EXPECTED)
+        cost = entry.get("monthlyUsd")
+        if cost is not None:
+            doc.number(("resources", index, "monthlyUsd"), cost, "a finite monthly amount in USD, or null")
+        before[entry["urn"]] = entry
+    return before
 
 
 def compare_baseline(path: Path, rows: Sequence[ResourceRow], max_increase_usd: float | None,
                      max_increase_percent: float | None) -> BaselineDiff:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        before = {r["urn"]: r for r in data["resources"]}
-        for entry in before.values():
-            float(entry.get("monthlyUsd") or 0)
-    except FileNotFoundError:
-        raise ConfigError(path, None, "<no such file>", "the JSON of an earlier `finops preview --json`") from None
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise ConfigError(path, "resources", "<not a finops preview JSON report>",
-                          "the JSON of an earlier `finops preview --json`") from None
+    max_increase_usd = _limit(max_increase_usd, "--max-increase-usd")
+    max_increase_percent = _limit(max_increase_percent, "--max-increase-percent")
+    before = read_baseline(path)
     after = {r.urn: r for r in rows}
     changes = []
     for urn in sorted(set(before) | set(after)):
@@ -30,10 +49,11 @@ def compare_baseline(path: Path, rows: Sequence[ResourceRow], max_increase_usd: 
         new = float(after[urn].monthly_usd or 0) if urn in after else 0.0
         if round(new - old, 2) != 0:
             source = after.get(urn)
-            name = source.name if source else before[urn].get("name", urn)
-            kind = source.type if source else before[urn].get("type", "")
+            name = source.name if source else str(before[urn].get("name", urn))
+            kind = source.type if source else str(before[urn].get("type", ""))
             changes.append(CostChange(urn, name, kind, round(old, 2), round(new, 2)))
     total_before = round(sum(float(r.get("monthlyUsd") or 0) for r in before.values()), 2)
+    finite_number(total_before, path, "resources", expected="monthly amounts adding up to a finite total")
     total_after = round(sum(r.monthly_usd or 0 for r in rows), 2)
     increase = round(total_after - total_before, 2)
     exceeded = None

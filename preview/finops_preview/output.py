@@ -1,34 +1,94 @@
-"""Writing a command's report: to stdout, or to a file replaced atomically."""
+"""Writing a command's report: to stdout, or to a file replaced atomically.
+
+A report file is written to a temporary file beside it and renamed over it, so a failed write
+(full disk, no permission) leaves the old file or none, never half a report. A target that is
+not a regular file (``/dev/null``, ``/dev/stdout``, a pipe) cannot be renamed over: it is
+written directly. Any write error is bad input (ConfigError, exit 2), never exit 1, which CI
+reads as a mandatory violation.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
 
 from finops_core.reading import ConfigError
 
+OPTION = "--output"
+
+
+def _problem(path: Path, exc: OSError) -> ConfigError:
+    return ConfigError(OPTION, None, str(path), f"a writable file ({exc.strerror or exc.__class__.__name__})")
+
+
+def _encoded(text: str) -> bytes:
+    # A report never fails on a character that UTF-8 cannot carry (a lone surrogate in a name).
+    return text.encode("utf-8", errors="backslashreplace")
+
+
+def _default_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _write_in_place(path: Path, data: bytes) -> None:
+    try:
+        with open(path, "wb") as stream:
+            stream.write(data)
+    except OSError as exc:
+        raise _problem(path, exc) from None
+
+
+def _replace(path: Path, data: bytes, directory: Path, mode: int) -> None:
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    except OSError as exc:
+        raise _problem(path, exc) from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            os.fchmod(stream.fileno(), mode)  # mkstemp makes 0600; a report is as readable as any file
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise _problem(path, exc) from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
 
 def write_output(text: str, path: Path | None) -> None:
     """Write ``text`` to ``path`` (temporary file + rename, so a failed write leaves no half file)
     or to stdout. A path that cannot be written is bad input (ConfigError), not a crash."""
     if path is None:
-        sys.stdout.write(text)
+        try:
+            sys.stdout.write(text)
+        except UnicodeEncodeError:
+            encoding = sys.stdout.encoding or "utf-8"
+            sys.stdout.write(text.encode(encoding, errors="backslashreplace").decode(encoding))
         return
-    if path.is_dir():
-        raise ConfigError("--output", None, str(path), "a file path, not a directory")
+    path = Path(path)
+    if path.is_symlink():
+        path = path.resolve()  # replace the file the link points to, not the link
+    try:
+        info: os.stat_result | None = path.stat()
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise _problem(path, exc) from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise ConfigError(OPTION, None, str(path), "a file path, not a directory")
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        _write_in_place(path, _encoded(text))  # a device or pipe: nothing to rename over
+        return
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
-        raise ConfigError("--output", None, str(path), f"a file in an existing directory ({directory} does not exist)")
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise ConfigError("--output", None, str(path), f"a writable file ({exc.strerror or exc})") from None
+        raise ConfigError(OPTION, None, str(path), f"a file in an existing directory ({directory} does not exist)")
+    mode = stat.S_IMODE(info.st_mode) if info is not None else _default_mode()
+    _replace(path, _encoded(text), directory, mode)
