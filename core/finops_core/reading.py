@@ -24,7 +24,6 @@ from typing import Any
 
 import yaml
 from yaml.composer import ComposerError
-from yaml.constructor import ConstructorError
 
 Path_ = tuple[str | int, ...]
 
@@ -156,9 +155,21 @@ def parse_finite_number(text: str, where: str | Path, key: str | None = None,
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
+class _BadValue(yaml.YAMLError):
+    """A value the strict loader refuses; ``node`` locates it (line, and key path once found)."""
+
+    def __init__(self, node: yaml.Node, found: str, expected: str) -> None:
+        super().__init__(expected)
+        self.node, self.found, self.expected = node, found, expected
+
+
+def _text(node: yaml.Node) -> str:
+    return _one_line(str(node.value), 40) if isinstance(node, yaml.ScalarNode) else node.tag.rsplit(":", 1)[-1]
+
+
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that limits nesting while composing, refuses duplicate keys and non-finite
-    floats, and turns any value it cannot build into a ConstructorError with the value's mark."""
+    numbers, and turns any value it cannot build into a _BadValue naming the value's node."""
 
     def __init__(self, text: str) -> None:
         super().__init__(text)
@@ -178,10 +189,9 @@ class _StrictLoader(yaml.SafeLoader):
         try:
             return super().construct_object(node, deep)
         except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:
-            shown = _one_line(str(node.value), 40) if isinstance(node, yaml.ScalarNode) else node.tag
+            kind = node.tag.rsplit(":", 1)[-1]
             reason = _one_line(str(exc) or exc.__class__.__name__, 60)
-            raise ConstructorError(None, None, f"cannot read the value {shown!r} as {node.tag.rsplit(':', 1)[-1]}"
-                                   f" ({reason})", node.start_mark) from None
+            raise _BadValue(node, f"<{_text(node)}>", f"a valid {kind} ({reason})") from None
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         if isinstance(node, yaml.MappingNode):
@@ -196,34 +206,55 @@ class _StrictLoader(yaml.SafeLoader):
                 except TypeError:
                     continue  # an unhashable key is reported by the base class
                 if duplicate:
-                    raise ConstructorError("while reading a mapping", node.start_mark,
-                                           f"found the key {_one_line(str(key), 60)!r} twice (keys must be unique)",
-                                           key_node.start_mark)
+                    raise _BadValue(key_node, "<the same key a second time>",
+                                    "each key once per mapping (Pulumi refuses duplicate keys too)")
         return super().construct_mapping(node, deep)
 
     def construct_yaml_float(self, node: yaml.ScalarNode) -> float:
         value = super().construct_yaml_float(node)
         if not math.isfinite(value):
-            raise ConstructorError(None, None, f"the number {node.value!r} (NaN and infinities are not allowed)",
-                                   node.start_mark)
+            raise _BadValue(node, f"<{_text(node)}>", "a finite number (NaN and infinities are not allowed)")
         return float(value)
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
-        if len(str(node.value)) > 300:  # beyond any float: refused before Python's 4,300-digit limit
-            raise ConstructorError(None, None, f"a number of {len(str(node.value))} digits", node.start_mark)
+        digits = len(str(node.value))
+        if digits > 300:  # beyond any float: refused before Python's 4,300-digit limit
+            raise _BadValue(node, f"<a number of {digits} digits>", "a finite number")
         return int(super().construct_yaml_int(node))
 
     def construct_yaml_str(self, node: yaml.ScalarNode) -> str:
         value = str(super().construct_yaml_str(node))
         if _SURROGATE.search(value):
-            raise ConstructorError(None, None, "a lone surrogate escape (such as \\ud800) in a string",
-                                   node.start_mark)
+            raise _BadValue(node, "<a lone surrogate escape such as \\ud800>", "text that UTF-8 can carry")
         return value
 
 
 _StrictLoader.add_constructor("tag:yaml.org,2002:float", _StrictLoader.construct_yaml_float)
 _StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
 _StrictLoader.add_constructor("tag:yaml.org,2002:str", _StrictLoader.construct_yaml_str)
+
+
+def _path_of(root: yaml.Node, target: yaml.Node) -> Path_ | None:
+    """The key path of ``target`` (a value or key node) in the graph under ``root``; the graph was
+    checked by _check_graph, so this ends. A key node's path is the path of its key."""
+    stack: list[tuple[yaml.Node, Path_]] = [(root, ())]
+    seen: set[int] = set()
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else _text(key_node)
+                if key_node is target:
+                    return (*path, key)
+                stack.append((value_node, (*path, key)))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*path, index)) for index, item in enumerate(node.value))
+    return None
 
 
 class _TooBig(Exception):
@@ -302,6 +333,10 @@ def parse_yaml(text: str, source: str | Path) -> YamlDoc:
         if node is not None:
             _check_graph(node)
         data = loader.construct_document(node) if node is not None else None
+    except _BadValue as exc:
+        path = _path_of(node, exc.node) if node is not None else None
+        raise ConfigError(source, dotted(path or ()) or None, exc.found, exc.expected,
+                          exc.node.start_mark.line + 1) from None
     except _TooBig as exc:
         raise _malformed(source, exc.problem, exc.node.start_mark.line + 1,
                          "a plain YAML document (no alias bombs, no deep nesting)") from None
