@@ -343,6 +343,9 @@ def parse_yaml(text: str, source: str | Path) -> YamlDoc:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or (str(exc).splitlines() or [exc.__class__.__name__])[0]
+        context = getattr(exc, "context", None)
+        if context and problem.startswith("but "):  # "expected a single document ... but found another"
+            problem = f"{context} {problem}"
         raise _malformed(source, problem, None if mark is None else mark.line + 1) from None
     except RecursionError:  # a guard of last resort: the limits above should stop it first
         raise _malformed(source, "nested too deeply", None) from None
