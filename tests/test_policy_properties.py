@@ -12,9 +12,9 @@ import contextlib
 from typing import Any
 
 import pytest
+from finops_core.kinds import kinds_table
 from finops_policies import PACK_NAME, all_policies
 from finops_policies.servicer import SharedPropertiesServicer
-from finops_policies.targets import TARGETS
 from google.protobuf import struct_pb2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -37,11 +37,12 @@ from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 SENTINELS = ["04da6b54-80e4-46f7-96ec-b56ff0331ba9", "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
              "3eeb2bf0-c639-47a8-9e75-3b44932eb421", "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
              "dd056dcd-154b-4c76-9bd3-c8f88648b5ff"]
-TYPES = sorted({t.resource_type for t in TARGETS} | {
+TYPES = sorted(set(kinds_table()) | {
     "aws:s3/bucket:Bucket", "aws:autoscaling/group:Group", "aws:ec2/natGateway:NatGateway",
     "kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:CronJob", "kubernetes:core/v1:Pod",
     "kubernetes:core/v1:Service", "kubernetes:apps/v1:StatefulSet"})
-KEYS = sorted({t.path[0] for t in TARGETS} | {"tags", "tagsAll", "metadata", "spec", "type", "multiAzEnabled",
+PROPERTY_ROOTS = {path[0] for kind in kinds_table().values() for path in kind.properties.values()}
+KEYS = sorted(PROPERTY_ROOTS | {"tags", "tagsAll", "metadata", "spec", "type", "multiAzEnabled",
                                                "loadBalancerType", "retentionInDays", "numCacheClusters"})
 
 NESTED_KEYS = [*KEYS, "labels", "containers", "template", "limits", "resources", "cpu", "memory", "key", "value",

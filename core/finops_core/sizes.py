@@ -42,7 +42,7 @@ def _largest_fitting(family: str, cap: SizeCap) -> str | None:
     gpus = getattr(cap, "max_gpus", None)
     best = None
     for candidate in catalogue.all_types():
-        if candidate.name.split(".", 1)[0] != family:
+        if candidate.family != family:
             continue
         if candidate.vcpus > cap.max_vcpus or candidate.memory_gib > cap.max_memory_gib:
             continue
@@ -71,7 +71,8 @@ def judge_instance(name: str, cap: SizeCap) -> InstanceVerdict:
             and (gpus is None or known.accelerators <= gpus))
     suggestion = None
     if not fits:
-        fitting = _largest_fitting(known.name.split(".", 1)[0], cap)
-        prefix = name[: len(name) - len(catalogue.ec2_name(name))]
-        suggestion = prefix + fitting if fitting else None
+        fitting = _largest_fitting(known.family, cap)
+        naming = catalogue.naming_of(name)
+        suggestion = (fitting if known.name == name or naming.matches(fitting) else naming.spell(fitting)) \
+            if fitting else None
     return InstanceVerdict(name, known, fits, f"{name} ({known.describe()})", suggestion)

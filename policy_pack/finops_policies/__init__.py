@@ -17,11 +17,10 @@ PACK_NAME = "finops-guardrails"
 
 
 def all_policies() -> list[Policy]:
-    from . import advice, budgets, containers, cost, labels, sizing, tags, waived
+    """Every policy of the pack, declared in :mod:`.registry` (the waivers policies last)."""
+    from .registry import build_pack_policies
 
-    # The waivers policies come last: they report what the others set aside for the same request.
-    return [tags.POLICY, labels.POLICY, *sizing.build_policies(), containers.POLICY, budgets.POLICY,
-            cost.FAIL_POLICY, cost.WARN_POLICY, *advice.build_policies(), *waived.build_policies()]
+    return build_pack_policies()
 
 
 __all__ = ["PACK_NAME", "all_policies"]

@@ -8,32 +8,26 @@ stands, saying the saving could not be priced.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from finops_core import catalogue, estimate_resource
+from finops_core.kinds import kind_of
 from finops_core.rules import Rules
-from finops_core.values import MISSING, UNKNOWN, get, get_path, is_list, plain
-from pulumi_policy import EnforcementLevel, Policy, PolicyConfigSchema, StackValidationArgs
+from finops_core.values import MISSING, UNKNOWN, get, get_path, plain
+from pulumi_policy import EnforcementLevel, StackValidationArgs
 
-from .kubernetes import kind_of
+from .kubernetes import kind_of as k8s_kind_of
 from .messages import AtResource, Unknown, violation
-from .policy import Finding, resource_policy, stack_policy
+from .policy import Finding
+from .registry import ResourcePolicySpec, StackPolicySpec
 from .subject import Subject, current_stack, provider_region
 
 ADVISORY = EnforcementLevel.ADVISORY
-INSTANCE_FIELDS = {
-    "aws:ec2/instance:Instance": "instanceType",
-    "aws:ec2/launchTemplate:LaunchTemplate": "instanceType",
-    "aws:ec2/spotInstanceRequest:SpotInstanceRequest": "instanceType",
-    "aws:rds/instance:Instance": "instanceClass",
-    "aws:rds/clusterInstance:ClusterInstance": "instanceClass",
-    "aws:elasticache/replicationGroup:ReplicationGroup": "nodeType",
-    "aws:elasticache/cluster:Cluster": "nodeType",
-}
-NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 VOLUME = "aws:ebs/volume:Volume"
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
 def saving(resource_type: str, before: Mapping[str, Any], after: Mapping[str, Any], region: str) -> str:
@@ -44,42 +38,42 @@ def saving(resource_type: str, before: Mapping[str, Any], after: Mapping[str, An
     return f"estimated saving ${old.monthly_usd - new.monthly_usd:,.2f}/month"
 
 
-def _instance_types(subject: Subject) -> Iterator[tuple[str, str, Callable[[str], dict[str, Any]]]]:
-    """(where, type name, inputs with the type replaced) for every instance type of the resource.
+def _replaced(inputs: Any, where: str, new: str) -> Any:  # (inputs, where) bound per instance type
+    """A copy of ``inputs`` with the value at ``where`` (as values_at writes it: ``a.b[0].c``) set to ``new``."""
+    steps: list[str | int] = [int(index) if index else key for key, index in _STEP.findall(where)]
 
-    Reads only the type fields; the full inputs are copied only when a saving is to be priced.
-    """
-    if subject.type == NODE_GROUP:
-        types = get(subject.props, "instanceTypes")
-        if is_list(types):
-            for index in range(len(types)):
-                name = get(types, index)
-                if isinstance(name, str):
-                    yield f"instanceTypes[{index}]", name, _replace_at(subject, index)
+    def copy(node: Any, rest: list[str | int]) -> Any:
+        if not rest:
+            return new
+        head, tail = rest[0], rest[1:]
+        if isinstance(head, int) and isinstance(node, list):
+            return [copy(item, tail) if i == head else item for i, item in enumerate(node)]
+        if isinstance(head, str) and isinstance(node, Mapping):
+            return {**node, head: copy(node.get(head), tail)}
+        return node
+
+    return copy(inputs, steps)
+
+
+def _instance_types(subject: Subject) -> Iterator[tuple[str, str, Callable[[str], Any]]]:
+    """(where, type name, inputs with the type replaced) for every instance type of the resource,
+    wherever the table of resource kinds says the kind keeps one."""
+    kind = kind_of(subject.type)
+    if kind is None:
         return
-    field = INSTANCE_FIELDS.get(subject.type)
-    name = get(subject.props, field) if field else None
-    if field and isinstance(name, str):
-        yield field, name, lambda new: {**subject.inputs, field: new}
-
-
-def _replace_at(subject: Subject, index: int) -> Callable[[str], dict[str, Any]]:
-    def replaced(new: str) -> dict[str, Any]:
-        inputs = subject.inputs
-        types = list(inputs["instanceTypes"])
-        types[index] = new
-        return {**inputs, "instanceTypes": types}
-
-    return replaced
+    for role in kind.instance_type_roles:
+        for where, name in kind.values(subject.props, role):
+            if isinstance(name, str):
+                yield where, name, partial(_replaced, subject.inputs, where)
 
 
 def _twin(name: str, families: Mapping[str, str]) -> str | None:
-    prefix = name[: len(name) - len(catalogue.ec2_name(name))]
-    family, _, size = catalogue.ec2_name(name).partition(".")
+    naming = catalogue.naming_of(name)
+    family, _, size = naming.strip(name).partition(".")
     target = families.get(family)
     if target is None or catalogue.lookup(f"{target}.{size}") is None:
         return None
-    return f"{prefix}{target}.{size}"
+    return naming.spell(f"{target}.{size}")
 
 
 def _family_advice(table: Callable[[Rules], Mapping[str, str]], rule: str, why: str) -> Any:
@@ -157,40 +151,40 @@ def _dev_network(subject: Subject, rules: Rules) -> Iterator[Finding]:
                         "load balancer", "use type ClusterIP in dev.")
 
 
-@dataclass(frozen=True)
-class Advice:
-    name: str
-    description: str
-    applies_to: Callable[[str], bool]
-    check: Any
+def _types(*names: str) -> frozenset[str]:
+    return frozenset(names)
 
 
-def _types(*names: str) -> Callable[[str], bool]:
-    wanted = frozenset(names)
-    return wanted.__contains__
+def _has_instance_types(resource_type: str) -> bool:
+    kind = kind_of(resource_type)
+    return kind is not None and bool(kind.instance_type_roles)
 
 
-INSTANCE_TYPES = (*INSTANCE_FIELDS, NODE_GROUP)
-RESOURCE_ADVICE: tuple[Advice, ...] = (
-    Advice("finops-advice-gp3", "gp2 volumes cost about 20 % more than gp3 with the same baseline performance.",
-           _types(VOLUME, "aws:ec2/instance:Instance"), _volume_type_advice("gp2", "gp3", "same baseline, cheaper")),
-    Advice("finops-advice-io1", "io1 volumes cost more than io2 or gp3 for most workloads.",
-           _types(VOLUME, "aws:ec2/instance:Instance"),
-           _volume_type_advice("io1", "gp3", "up to 16,000 IOPS without paying per IOPS")),
-    Advice("finops-advice-current-generation", "Previous-generation instance families cost more per unit of work.",
-           _types(*INSTANCE_TYPES), _family_advice(lambda r: r.advice.previous_generation,
-                                                   "previous-generation family", "current generation")),
-    Advice("finops-advice-graviton", "x86 instance types with a Graviton (arm64) twin cost more.",
-           _types(*INSTANCE_TYPES), _family_advice(lambda r: r.advice.graviton, "x86 type with a Graviton twin",
-                                                   "Graviton, arm64 images needed")),
-    Advice("finops-advice-multi-az", "Multi-AZ databases and caches outside prod double their cost.",
-           _types("aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup"), _multi_az),
-    Advice("finops-advice-log-retention", "Log groups without retention keep (and bill) logs forever.",
-           _types("aws:cloudwatch/logGroup:LogGroup"), _log_retention),
-    Advice("finops-advice-dev-network", "NAT gateways and LoadBalancer Services in dev cost per hour, used or not.",
-           lambda t: t == "aws:ec2/natGateway:NatGateway" or (t.startswith("kubernetes:core/")
-                                                              and kind_of(t) == "Service"), _dev_network),
-)
+RESOURCE_SPECS: list[ResourcePolicySpec] = [
+    ResourcePolicySpec("finops-advice-gp3", "gp2 volumes cost about 20 % more than gp3 with the same baseline "
+                       "performance.", _types(VOLUME, "aws:ec2/instance:Instance"),
+                       _volume_type_advice("gp2", "gp3", "same baseline, cheaper"), level=ADVISORY),
+    ResourcePolicySpec("finops-advice-io1", "io1 volumes cost more than io2 or gp3 for most workloads.",
+                       _types(VOLUME, "aws:ec2/instance:Instance"),
+                       _volume_type_advice("io1", "gp3", "up to 16,000 IOPS without paying per IOPS"), level=ADVISORY),
+    ResourcePolicySpec("finops-advice-current-generation", "Previous-generation instance families cost more per "
+                       "unit of work.", _has_instance_types,
+                       _family_advice(lambda r: r.advice.previous_generation, "previous-generation family",
+                                      "current generation"), level=ADVISORY),
+    ResourcePolicySpec("finops-advice-graviton", "x86 instance types with a Graviton (arm64) twin cost more.",
+                       _has_instance_types, _family_advice(lambda r: r.advice.graviton,
+                                                           "x86 type with a Graviton twin",
+                                                           "Graviton, arm64 images needed"), level=ADVISORY),
+    ResourcePolicySpec("finops-advice-multi-az", "Multi-AZ databases and caches outside prod double their cost.",
+                       _types("aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup"),
+                       _multi_az, level=ADVISORY),
+    ResourcePolicySpec("finops-advice-log-retention", "Log groups without retention keep (and bill) logs forever.",
+                       _types("aws:cloudwatch/logGroup:LogGroup"), _log_retention, level=ADVISORY),
+    ResourcePolicySpec("finops-advice-dev-network", "NAT gateways and LoadBalancer Services in dev cost per hour, "
+                       "used or not.", lambda t: t == "aws:ec2/natGateway:NatGateway" or (
+                           t.startswith("kubernetes:core/") and k8s_kind_of(t) == "Service"),
+                       _dev_network, level=ADVISORY),
+]
 
 
 def _bucket_lifecycle(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]:
@@ -241,17 +235,10 @@ def _auto_shutdown(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]
             "add it to finops_components.AutoShutdown."), r.urn)
 
 
-def build_policies() -> list[Policy]:
-    policies: list[Policy] = [
-        resource_policy(name=a.name, description=a.description, applies_to=a.applies_to, check=a.check,
-                        config_schema=PolicyConfigSchema(properties={}), patch=lambda c: None,
-                        enforcement_level=ADVISORY)
-        for a in RESOURCE_ADVICE
-    ]
-    policies.append(stack_policy("finops-advice-bucket-lifecycle", "Buckets without lifecycle rules keep every "
-                                 "object in its most expensive class forever.", _bucket_lifecycle,
-                                 PolicyConfigSchema(properties={}), lambda c: None, ADVISORY))
-    policies.append(stack_policy("finops-advice-dev-auto-shutdown", "Dev compute and databases without an "
-                                 "auto-shutdown schedule run (and bill) all night and weekend.", _auto_shutdown,
-                                 PolicyConfigSchema(properties={}), lambda c: None, ADVISORY))
-    return policies
+SPECS: list[ResourcePolicySpec | StackPolicySpec] = [
+    *RESOURCE_SPECS,
+    StackPolicySpec("finops-advice-bucket-lifecycle", "Buckets without lifecycle rules keep every object in its "
+                    "most expensive class forever.", _bucket_lifecycle, level=ADVISORY),
+    StackPolicySpec("finops-advice-dev-auto-shutdown", "Dev compute and databases without an auto-shutdown "
+                    "schedule run (and bill) all night and weekend.", _auto_shutdown, level=ADVISORY),
+]

@@ -10,7 +10,8 @@ from finops_core.values import MISSING, UNKNOWN, get, is_list, number
 from pulumi_policy import PolicyConfigSchema, StackValidationArgs
 
 from .messages import AtResource, Unknown, violation
-from .policy import Finding, stack_policy
+from .policy import Finding
+from .registry import StackPolicySpec
 
 NAME = "finops-budget-alerts"
 BUDGET_TYPE = "aws:budgets/budget:Budget"
@@ -90,7 +91,7 @@ def _patch(config: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return {"budgetAlerts": {"thresholds": config["thresholds"]}}
 
 
-POLICY = stack_policy(
+SPECS = [StackPolicySpec(
     name=NAME,
     description="The stack holds an AWS budget alerting subscribers at 50, 75 and 90 % of actual spend.",
     check=check,
@@ -101,4 +102,4 @@ POLICY = stack_policy(
         },
     }),
     patch=_patch,
-)
+)]

@@ -15,7 +15,8 @@ from pulumi_policy import PolicyConfigSchema
 from .config_schema import per_environment
 from .kubernetes import is_kubernetes_object, pod_spec_path
 from .messages import Unknown, violation
-from .policy import Finding, environment_section_patch, resource_policy
+from .policy import Finding, environment_section_patch
+from .registry import ResourcePolicySpec
 from .subject import Subject
 
 NAME = "finops-container-limits"
@@ -85,13 +86,13 @@ def check(subject: Subject, rules: Rules) -> Iterator[Finding]:
             yield from _container(subject, where, get(containers, index), env.container, env.name)
 
 
-POLICY = resource_policy(
+SPECS = [ResourcePolicySpec(
     name=NAME,
     description="Kubernetes containers set CPU and memory limits within the environment's caps.",
-    applies_to=_applies,
+    resource_types=_applies,
     check=check,
     config_schema=PolicyConfigSchema(properties={
         "environments": per_environment(ContainerCap, "container"),
     }),
     patch=environment_section_patch("container"),
-)
+)]

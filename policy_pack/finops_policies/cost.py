@@ -14,10 +14,11 @@ from finops_core import estimate_resource
 from finops_core.budget_plans import find_budget_plan
 from finops_core.rules import ConfigError, Rules
 from finops_core.values import plain
-from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationArgs, StackValidationPolicy
+from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationArgs
 
 from .messages import violation
-from .policy import Finding, stack_policy
+from .policy import Finding
+from .registry import StackPolicySpec
 from .subject import current_stack, provider_region
 
 FAIL, WARN = "finops-cost-vs-budget", "finops-cost-vs-budget-warning"
@@ -71,9 +72,9 @@ def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Findi
                         "review the estimate before the budget is reached.")
 
 
-def _policy(name: str, description: str, level: EnforcementLevel) -> StackValidationPolicy:
-    return stack_policy(
-        name=name, description=description, enforcement_level=level,
+def _spec(name: str, description: str, level: EnforcementLevel) -> StackPolicySpec:
+    return StackPolicySpec(
+        name=name, description=description, level=level,
         check=lambda args, rules: _check(args, rules, name),
         patch=lambda config: None,  # these settings are not rules.yaml keys; _check reads them
         config_schema=PolicyConfigSchema(properties={
@@ -84,7 +85,9 @@ def _policy(name: str, description: str, level: EnforcementLevel) -> StackValida
         }))
 
 
-FAIL_POLICY = _policy(FAIL, "The stack's estimated monthly cost stays within its environment's budget.",
-                      EnforcementLevel.MANDATORY)
-WARN_POLICY = _policy(WARN, "Warns when the stack's estimated monthly cost nears its environment's budget.",
-                      EnforcementLevel.ADVISORY)
+SPECS = [
+    _spec(FAIL, "The stack's estimated monthly cost stays within its environment's budget.",
+                      EnforcementLevel.MANDATORY),
+    _spec(WARN, "Warns when the stack's estimated monthly cost nears its environment's budget.",
+                      EnforcementLevel.ADVISORY),
+]

@@ -11,7 +11,8 @@ from pulumi_policy import PolicyConfigSchema
 
 from .kubernetes import POD_TEMPLATES, is_kubernetes_object, kind_of
 from .messages import Unknown, violation
-from .policy import Finding, resource_policy
+from .policy import Finding
+from .registry import ResourcePolicySpec
 from .subject import Subject
 from .tags import tag_value_problems
 
@@ -44,10 +45,10 @@ def _patch(config: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return patch or None
 
 
-POLICY = resource_policy(
+SPECS = [ResourcePolicySpec(
     name=NAME,
     description="Every Kubernetes object and pod template carries the mandatory cost-allocation labels.",
-    applies_to=is_kubernetes_object,
+    resource_types=is_kubernetes_object,
     check=check,
     config_schema=PolicyConfigSchema(properties={
         "labels": {
@@ -59,4 +60,4 @@ POLICY = resource_policy(
                  "description": "Replace the allowed values of some tags (as in finops-required-tags)."},
     }),
     patch=_patch,
-)
+)]

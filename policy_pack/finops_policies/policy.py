@@ -7,12 +7,14 @@ Each policy reads the shared guardrail rules, layers its own ``--policy-pack-con
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from finops_core.rules import ConfigError, Rules, load_rules, with_overrides
 from finops_core.values import UNKNOWN_STRING
+from finops_core.waivers import WaiverSet
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -26,7 +28,7 @@ from pulumi_policy.proxy import UnknownValueError
 
 from .messages import AtResource, Unknown
 from .subject import Subject, current_stack
-from .waiving import STACK_KEY, target_of_urn, waive
+from .waiver_file import current_waivers, target_of_urn, waivers_today
 
 Finding = str | Unknown | AtResource
 ResourceCheck = Callable[[Subject, Rules], Iterable[Finding]]
@@ -42,13 +44,33 @@ def _rules(config: Mapping[str, Any] | None, patch: ConfigPatch, policy_name: st
     return with_overrides(base, patch(config), f"policy pack config for {policy_name}")
 
 
+@dataclass
+class PackSettings:
+    """Settings of one pack instance that every policy of it reads, set when the engine configures
+    the pack (``Configure``): whether the waivers policies are enabled. Without them waivers do not
+    apply, and a waived violation stays at its policy's level."""
+
+    waivers_on: bool = True
+    waivers_file: str | None = None   # the finops-waivers policy's ``file`` config
+
+
+@dataclass(frozen=True)
+class Waived:
+    """A finding an approved waiver covers: reported once, by the advisory waivers policies."""
+
+    message: str
+    urn: str | None
+    waiver: str
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """What a check found, after waivers: (message, urn) pairs to report, and the first value it
-    could not judge because the engine does not know it yet (dotted path), if any."""
+    """What a check found: (message, urn) pairs to report, the findings waivers took aside, and the
+    first value it could not judge because the engine does not know it yet (dotted path), if any."""
 
     findings: list[tuple[str, str | None]]
     unknown: str | None = None
+    waived: list[Waived] = field(default_factory=list)
 
     def report_to(self, report: ReportViolation) -> None:
         """Report as the SDK expects: findings first, then the unknown as its UnknownValueError,
@@ -59,27 +81,43 @@ class Verdict:
             raise UnknownValueError(UNKNOWN_STRING, self.unknown.split("."))
 
 
-def _verdict(findings: Iterable[Finding], policy: str, subject: Subject | None = None) -> Verdict:
-    """Findings with waived ones set aside (see waiving.py)."""
+def judge_findings(findings: Iterable[Finding], policy: str, subject: Subject | None, waivers: WaiverSet | None,
+                   today: dt.date | None) -> Verdict:
+    """Findings with those an approved, unexpired waiver covers set aside in ``waived``.
+
+    ``waivers`` None: waivers are off (or the policy cannot be waived), every finding stands."""
     kept: list[tuple[str, str | None]] = []
+    waived: list[Waived] = []
     unknown: str | None = None
+    stack = current_stack()
     for finding in findings:
         if isinstance(finding, Unknown):
             unknown = unknown or finding.path
             continue
         if isinstance(finding, AtResource):
             message, urn = finding.message, finding.urn
-            (resource_type, name), key = target_of_urn(urn), STACK_KEY
+            resource_type, name = target_of_urn(urn)
         elif subject is not None:
-            message, urn, resource_type, name, key = finding, None, subject.type, subject.name, subject.urn
+            message, urn, resource_type, name = finding, None, subject.type, subject.name
         else:
-            message, urn, resource_type, name, key = finding, None, "pulumi:pulumi:Stack", current_stack() or "", \
-                STACK_KEY
-        message_kept = waive(policy, resource_type, name, message, key) if not policy.startswith("finops-waivers") \
-            else message
-        if message_kept is not None:
-            kept.append((message_kept, urn))
-    return Verdict(kept, unknown)
+            message, urn, resource_type, name = finding, None, "pulumi:pulumi:Stack", stack or ""
+        waiver = waivers.find(policy, stack, resource_type, name) if waivers is not None else None
+        if waiver is None or today is None:
+            kept.append((message, urn))
+        elif waiver.expired(today):
+            kept.append((f"{message} ({waiver.describe()} expired: the policy applies again)", urn))
+        else:
+            waived.append(Waived(message, urn, f"{waiver.describe()}: {waiver.reason}"))
+    return Verdict(kept, unknown, waived)
+
+
+def _waivers(settings: PackSettings, waivable: bool) -> tuple[WaiverSet | None, dt.date | None]:
+    if not (waivable and settings.waivers_on):
+        return None, None
+    current = current_waivers(settings.waivers_file)
+    if not current.waivers:
+        return None, None
+    return current, waivers_today()
 
 
 @dataclass(frozen=True)
@@ -92,13 +130,32 @@ class FinopsResourceCheck:
     applies_to: Callable[[str], bool]
     check: ResourceCheck
     patch: ConfigPatch
+    settings: PackSettings
+    waivable: bool = True
 
     def rules(self, config: Mapping[str, Any] | None) -> Rules:
         """The rules under this policy's config; raises ConfigError for config that does not fit."""
         return _rules(config, self.patch, self.name)
 
     def judge(self, subject: Subject, rules: Rules) -> Verdict:
-        return _verdict(self.check(subject, rules), self.name, subject)
+        waivers, today = _waivers(self.settings, self.waivable)
+        return judge_findings(self.check(subject, rules), self.name, subject, waivers, today)
+
+
+@dataclass(frozen=True)
+class FinopsStackCheck:
+    name: str
+    check: StackCheck
+    patch: ConfigPatch
+    settings: PackSettings
+    waivable: bool = True
+
+    def rules(self, config: Mapping[str, Any] | None) -> Rules:
+        return _rules(config, self.patch, self.name)
+
+    def judge(self, args: StackValidationArgs, rules: Rules) -> Verdict:
+        waivers, today = _waivers(self.settings, self.waivable)
+        return judge_findings(self.check(args, rules), self.name, None, waivers, today)
 
 
 def invalid_config(error: ConfigError) -> str:
@@ -126,8 +183,10 @@ def resource_policy(
     patch: ConfigPatch,
     enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
     remediation: Callable[[Subject, Rules], Mapping[str, Any] | None] | None = None,
+    waivable: bool = True,
+    settings: PackSettings | None = None,
 ) -> ResourceValidationPolicy:
-    finops = FinopsResourceCheck(name, applies_to, check, patch)
+    finops = FinopsResourceCheck(name, applies_to, check, patch, settings or PackSettings(), waivable)
 
     def subject_of(args: ResourceValidationArgs) -> Subject:
         provider = args.provider.props if args.provider is not None else None
@@ -172,19 +231,25 @@ def stack_policy(
     config_schema: PolicyConfigSchema | None,
     patch: ConfigPatch,
     enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
+    waivable: bool = True,
+    settings: PackSettings | None = None,
 ) -> StackValidationPolicy:
+    finops = FinopsStackCheck(name, check, patch, settings or PackSettings(), waivable)
+
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
         try:
-            rules = _rules(args.get_config(), patch, name)
+            rules = finops.rules(args.get_config())
         except ConfigError as exc:
             report(invalid_config(exc), None)
             return
-        _verdict(check(args, rules), name).report_to(report)
+        finops.judge(args, rules).report_to(report)
 
-    return StackValidationPolicy(
+    policy = StackValidationPolicy(
         name=name,
         description=description,
         validate=validate,
         enforcement_level=enforcement_level,
         config_schema=config_schema,
     )
+    policy.finops = finops  # type: ignore[attr-defined]
+    return policy

@@ -35,6 +35,7 @@ from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from .policy import FinopsResourceCheck, Verdict, invalid_config
 from .subject import Subject, current_stack
+from .waiver_policies import RESOURCE_NAME as WAIVERS_POLICY
 
 _USED = ("_get_enforcement_level", "_create_report_violation", "_get_resource_options", "_get_provider_resource",
          "_get_policy_config", "_configure_runtime_settings", "_map_enforcement_level")
@@ -87,7 +88,23 @@ if compatible():
         def Configure(self, request: Any, context: Any) -> Any:
             self._plans.clear()  # levels and config may have changed
             self._rules.clear()
-            return super().Configure(request, context)
+            response = super().Configure(request, context)
+            self._configure_settings()
+            return response
+
+        def _configure_settings(self) -> None:
+            """Waivers apply only while the waivers policies are enabled: otherwise a waived violation
+            would vanish without a trace. Also where waivers.yaml is, from that policy's config."""
+            policies = self._private("policies")
+            waivers = next((p for p in policies if p.name == WAIVERS_POLICY), None)
+            for policy in policies:
+                settings = getattr(policy, "finops_settings", None)
+                if settings is None:
+                    continue
+                settings.waivers_on = waivers is not None and \
+                    self._get_enforcement_level(waivers) != sdk.EnforcementLevel.DISABLED
+                configured = self._get_policy_config(WAIVERS_POLICY) if waivers is not None else None
+                settings.waivers_file = configured.get("file") if isinstance(configured, dict) else None
 
         def _rules_of(self, finops: FinopsResourceCheck) -> Rules | str:
             if finops.name not in self._rules:

@@ -1,30 +1,45 @@
-"""Per-environment sizing caps, one CrossGuard policy per concern, driven by :mod:`.targets`."""
+"""Per-environment sizing caps: one CrossGuard policy per cap section of rules.yaml.
+
+Which property of which resource type a section judges is the table of resource kinds
+(``finops_core/data/kinds``); this module only says, per section, the policy's name, what it is
+for and how to fix a violation. A new kind is a row in that table; a new section is a cap
+dataclass in the rules schema plus one entry here.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
+from finops_core.kinds import ResourceKind, SizeRule, kinds_in_section
 from finops_core.rules import EnvironmentRules, Rules
 from finops_core.rules.schema import (
+    AnalyticsCap,
     CacheCap,
     DatabaseCap,
     EbsVolumeCap,
     InstanceCap,
     LambdaCap,
     LogRetentionCap,
+    MachineLearningCap,
     NodeGroupCap,
+    SearchCap,
+    StreamingCap,
+    TaskCap,
+    WarehouseCap,
+    cap_key_attr,
+    cap_unit,
 )
 from finops_core.sizes import describe_cap, judge_instance
-from finops_core.values import MISSING, UNKNOWN, number, short, values_at
-from pulumi_policy import PolicyConfigSchema, ResourceValidationPolicy
+from finops_core.values import MISSING, UNKNOWN, number, short
+from pulumi_policy import PolicyConfigSchema
 
 from .config_schema import per_environment
 from .messages import Unknown, violation
-from .policy import Finding, environment_section_patch, resource_policy
+from .policy import Finding, environment_section_patch
+from .registry import ResourcePolicySpec
 from .subject import Subject
-from .targets import CACHE, DB, EBS, INSTANCE, LAMBDA, LOGS, NODES, TARGETS, Target
 
 
 @dataclass(frozen=True)
@@ -37,39 +52,48 @@ class SizingPolicy:
 
 
 SIZING_POLICIES: tuple[SizingPolicy, ...] = (
-    SizingPolicy(INSTANCE, "EC2 instance types stay within the environment's vCPU, memory and "
-                 "GPU caps.", "instance", InstanceCap, "choose a smaller instance type."),
-    SizingPolicy(NODES, "Node groups scale to at most the environment's node count.",
-                 "nodeGroup", NodeGroupCap, "lower the maximum size."),
-    SizingPolicy(DB, "Database classes, storage and Multi-AZ stay within the environment's "
-                 "caps.", "database", DatabaseCap, "choose a smaller class or less storage."),
-    SizingPolicy(CACHE, "Cache node types stay within the environment's vCPU and memory caps.",
-                 "cache", CacheCap, "choose a smaller node type."),
-    SizingPolicy(EBS, "EBS volumes stay within the environment's size cap.", "ebsVolume",
+    SizingPolicy("finops-instance-size", "EC2 instance types (instances, launch templates, spot requests and "
+                 "fleets, EC2 Fleet, autoscaling groups, EKS node groups) stay within the environment's vCPU, "
+                 "memory and GPU caps.", "instance", InstanceCap, "choose a smaller instance type."),
+    SizingPolicy("finops-node-group-size", "Node groups, autoscaling groups and fleets scale to at most the "
+                 "environment's node count.", "nodeGroup", NodeGroupCap, "lower the maximum size."),
+    SizingPolicy("finops-database-size", "Database classes (RDS, Aurora, DocumentDB, Neptune), storage, "
+                 "Multi-AZ and Aurora Serverless v2 capacity stay within the environment's caps.", "database",
+                 DatabaseCap, "choose a smaller class or less storage."),
+    SizingPolicy("finops-cache-size", "Cache node types (ElastiCache, MemoryDB) stay within the environment's "
+                 "vCPU and memory caps.", "cache", CacheCap, "choose a smaller node type."),
+    SizingPolicy("finops-search-size", "OpenSearch data, master and warm node types and the data node count "
+                 "stay within the environment's caps.", "search", SearchCap,
+                 "choose a smaller node type or fewer nodes."),
+    SizingPolicy("finops-streaming-size", "MSK broker types and broker counts stay within the environment's "
+                 "caps.", "streaming", StreamingCap, "choose a smaller broker type or fewer brokers."),
+    SizingPolicy("finops-warehouse-size", "Redshift node types and counts, and Redshift Serverless RPUs, stay "
+                 "within the environment's caps.", "warehouse", WarehouseCap,
+                 "choose a smaller node type, fewer nodes or fewer RPUs."),
+    SizingPolicy("finops-analytics-size", "EMR instance types (groups and fleets) and instance counts stay "
+                 "within the environment's caps.", "analytics", AnalyticsCap,
+                 "choose a smaller instance type or fewer instances."),
+    SizingPolicy("finops-ml-size", "SageMaker endpoint and notebook instance types and counts stay within "
+                 "the environment's caps.", "machineLearning", MachineLearningCap,
+                 "choose a smaller ml. instance type or fewer instances."),
+    SizingPolicy("finops-task-size", "ECS task definitions (what Fargate bills) stay within the environment's "
+                 "vCPU and memory caps.", "task", TaskCap, "request less CPU or memory."),
+    SizingPolicy("finops-ebs-volume-size", "EBS volumes (and the volumes of instances, launch templates, node "
+                 "groups, OpenSearch, MSK and notebooks) stay within the environment's size cap.", "ebsVolume",
                  EbsVolumeCap, "request a smaller volume."),
-    SizingPolicy(LAMBDA, "Lambda functions stay within the environment's memory cap.", "lambda",
+    SizingPolicy("finops-lambda-memory", "Lambda functions stay within the environment's memory cap.", "lambda",
                  LambdaCap, "lower memorySize."),
-    SizingPolicy(LOGS, "Log groups set a retention no longer than the environment allows.",
+    SizingPolicy("finops-log-retention", "Log groups set a retention no longer than the environment allows.",
                  "logRetention", LogRetentionCap, "set retentionInDays to a supported value within the cap."),
 )
 
-_ENV_ATTR = {f.metadata["key"]: f.name for f in fields(EnvironmentRules) if "key" in f.metadata}
 
-
-def _cap(env: EnvironmentRules, section: str) -> Any:
-    return getattr(env, _ENV_ATTR[section])
-
-
-def _cap_key(cap: Any, attr: str) -> str:
-    return str(next(f.metadata["key"] for f in fields(cap) if f.name == attr))
-
-
-def _instance_class(subject: Subject, where: str, value: Any, env: EnvironmentRules, target: Target,
-                    fix: str) -> Iterator[Finding]:
-    cap = _cap(env, target.section)
-    rule = f"{env.name} {target.section} size"
+def _instance_type(subject: Subject, where: str, value: Any, env: EnvironmentRules, rule: SizeRule,
+                   fix: str) -> Iterator[Finding]:
+    cap = env.section(rule.section)
+    name = f"{env.name} {rule.section} size"
     if not isinstance(value, str) or not value:
-        yield violation(subject.describe(), rule, f"{where}={short(value)}", "an instance type name such as t3.micro",
+        yield violation(subject.describe(), name, f"{where}={short(value)}", "an instance type name such as t3.micro",
                         "set a valid instance type.")
         return
     verdict = judge_instance(value, cap)
@@ -79,39 +103,44 @@ def _instance_class(subject: Subject, where: str, value: Any, env: EnvironmentRu
         fix = "use a known type; unknown types are rejected because their size cannot be judged."
     elif verdict.suggestion:
         fix = f"{fix[:-1]} such as {verdict.suggestion}."
-    yield violation(subject.describe(), rule, f"{where}={verdict.found}", f"{describe_cap(cap)} in {env.name}", fix)
+    yield violation(subject.describe(), name, f"{where}={verdict.found}", f"{describe_cap(cap)} in {env.name}", fix)
 
 
-def _number(subject: Subject, where: str, value: Any, env: EnvironmentRules, target: Target,
+def _number(subject: Subject, where: str, value: Any, env: EnvironmentRules, rule: SizeRule,
             fix: str) -> Iterator[Finding]:
-    cap = _cap(env, target.section)
-    limit = getattr(cap, target.cap_field)
-    rule = f"{env.name} {_cap_key(cap, target.cap_field)}"
-    allowed = f"at most {limit:g} {target.unit} in {env.name}"
+    cap = env.section(rule.section)
+    limit = getattr(cap, cap_key_attr(type(cap), rule.cap_key))
+    unit = cap_unit(type(cap), rule.cap_key)
+    unit_text = f" {unit}" if unit else ""
+    name = f"{env.name} {rule.cap_key}"
+    allowed = f"at most {limit:g}{unit_text} in {env.name}"
     if value is MISSING:
-        if target.check == "required-at-most":
-            yield violation(subject.describe(), rule, f"{where} not set (kept forever)",
+        if rule.check == "required-at-most":
+            yield violation(subject.describe(), name, f"{where} not set (kept forever)",
                             f"{allowed} (1 to {limit:g})", fix)
         return
     amount = number(value)
     if amount is None:
-        yield violation(subject.describe(), rule, f"{where}={short(value)}", allowed, "set a number.")
-    elif target.check == "required-at-most" and amount == 0:
-        yield violation(subject.describe(), rule, f"{where}=0 (never expire)", allowed, fix)
-    elif amount > limit:
-        yield violation(subject.describe(), rule, f"{where}={amount:g} {target.unit}", allowed, fix)
+        yield violation(subject.describe(), name, f"{where}={short(value)}", allowed, "set a number.")
+        return
+    scaled = amount * rule.scale
+    if rule.check == "required-at-most" and amount == 0:
+        yield violation(subject.describe(), name, f"{where}=0 (never expire)", allowed, fix)
+    elif scaled > limit:
+        shown = f"{amount:g}" if rule.scale == 1 else f"{amount:g} ({scaled:g}{unit_text})"
+        yield violation(subject.describe(), name, f"{where}={shown}" + (unit_text if rule.scale == 1 else ""),
+                        allowed, fix)
 
 
-def _flag(subject: Subject, where: str, value: Any, env: EnvironmentRules, target: Target,
+def _flag(subject: Subject, where: str, value: Any, env: EnvironmentRules, rule: SizeRule,
           fix: str) -> Iterator[Finding]:
-    cap = _cap(env, target.section)
-    if value is True and not getattr(cap, target.cap_field):
-        yield violation(subject.describe(), f"{env.name} {_cap_key(cap, target.cap_field)}", f"{where}=true",
+    cap = env.section(rule.section)
+    if value is True and not getattr(cap, cap_key_attr(type(cap), rule.cap_key)):
+        yield violation(subject.describe(), f"{env.name} {rule.cap_key}", f"{where}=true",
                         f"{where}=false in {env.name}", f"set {where} to false.")
 
 
-_CHECKS = {"instance-class": _instance_class, "at-most": _number, "required-at-most": _number,
-           "allowed-flag": _flag}
+_CHECKS = {"instance-type": _instance_type, "at-most": _number, "required-at-most": _number, "allowed-flag": _flag}
 
 
 def _environment(subject: Subject, rules: Rules) -> EnvironmentRules | Unknown | None:
@@ -121,7 +150,7 @@ def _environment(subject: Subject, rules: Rules) -> EnvironmentRules | Unknown |
     return subject.environment(rules, declared)
 
 
-def _check_for(policy: SizingPolicy, targets: Mapping[str, tuple[Target, ...]]) -> Any:
+def _check_for(policy: SizingPolicy, kinds: dict[str, ResourceKind]) -> Any:
     def check(subject: Subject, rules: Rules) -> Iterator[Finding]:
         env = _environment(subject, rules)
         if isinstance(env, Unknown):
@@ -132,32 +161,31 @@ def _check_for(policy: SizingPolicy, targets: Mapping[str, tuple[Target, ...]]) 
                             f"{subject.stack!r} names no environment", ", ".join(rules.environments),
                             "tag the resource with Environment, or name the stack after its environment.")
             return
-        for target in targets[subject.type]:
-            for where, value in values_at(subject.props, target.path):
+        kind = kinds[subject.type]
+        for rule in kind.sizes:
+            if rule.section != policy.section:
+                continue
+            for where, value in kind.values(subject.props, rule.role):
                 if value is UNKNOWN:
                     yield Unknown(where)
-                elif value is not MISSING or target.check == "required-at-most":
-                    yield from _CHECKS[target.check](subject, where, value, env, target, policy.fix)
+                elif value is not MISSING or rule.check == "required-at-most":
+                    yield from _CHECKS[rule.check](subject, where, value, env, rule, policy.fix)
 
     return check
 
 
-def build_policies() -> list[ResourceValidationPolicy]:
-    policies = []
+def build_specs() -> list[ResourcePolicySpec]:
+    specs = []
     for policy in SIZING_POLICIES:
-        by_type: dict[str, tuple[Target, ...]] = {}
-        for target in TARGETS:
-            if target.policy == policy.name:
-                by_type[target.resource_type] = (*by_type.get(target.resource_type, ()), target)
-        types = frozenset(by_type)
-        policies.append(resource_policy(
+        kinds = kinds_in_section(policy.section)
+        specs.append(ResourcePolicySpec(
             name=policy.name,
             description=policy.description,
-            applies_to=types.__contains__,
-            check=_check_for(policy, by_type),
+            resource_types=frozenset(kinds),
+            check=_check_for(policy, kinds),
             config_schema=PolicyConfigSchema(properties={
                 "environments": per_environment(policy.cap_type, policy.section),
             }),
             patch=environment_section_patch(policy.section),
         ))
-    return policies
+    return specs

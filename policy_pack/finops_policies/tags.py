@@ -11,7 +11,8 @@ from finops_core.values import UNKNOWN, plain, short
 from pulumi_policy import PolicyConfigSchema
 
 from .messages import Unknown, violation
-from .policy import Finding, resource_policy
+from .policy import Finding
+from .registry import ResourcePolicySpec
 from .subject import Subject
 
 NAME = "finops-required-tags"
@@ -116,10 +117,10 @@ _TAG_SPEC = {
     "additionalProperties": False,
 }
 
-POLICY = resource_policy(
+SPECS = [ResourcePolicySpec(
     name=NAME,
     description="Every taggable AWS resource carries the mandatory cost-allocation tags with allowed values.",
-    applies_to=lambda resource_type: aws_tag_shape(resource_type) is not None,
+    resource_types=lambda resource_type: aws_tag_shape(resource_type) is not None,
     check=check,
     config_schema=PolicyConfigSchema(properties={
         "tags": {
@@ -130,4 +131,4 @@ POLICY = resource_policy(
     }),
     patch=_patch,
     remediation=remediate,
-)
+)]

@@ -37,9 +37,25 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _build(cls: type[T], raw: object, path: Path_, doc: YamlDoc, **extra: Any) -> T:
-    """Build a cap dataclass from its YAML mapping, field by field, using the declared keys."""
+def _derived(root: Mapping[str, Any], expression: str) -> Any:
+    """The value of ``section.key`` (optionally ``/n``) in an environment's raw caps, or None."""
+    reference, _, divisor = expression.partition("/")
+    section, _, name = reference.partition(".")
+    block = root.get(section)
+    value: Any = block.get(name) if isinstance(block, Mapping) else None
+    if divisor and _is_number(value):
+        return float(value) / float(divisor)
+    return value
+
+
+def _build(cls: type[T], raw: object, path: Path_, doc: YamlDoc, root: Mapping[str, Any] | None = None,
+           **extra: Any) -> T:
+    """Build a cap dataclass from its YAML mapping, field by field, using the declared keys.
+
+    ``root`` is the environment's raw mapping, from which optional keys and sections that a
+    file does not give are derived (their field's ``derive`` metadata)."""
     mapping = require_mapping(doc, raw, path)
+    root = mapping if root is None else root
     declared = [f for f in fields(cls) if "key" in f.metadata]  # type: ignore[arg-type]
     known = {f.metadata["key"] for f in declared}
     for name in mapping:
@@ -50,15 +66,25 @@ def _build(cls: type[T], raw: object, path: Path_, doc: YamlDoc, **extra: Any) -
     for f in declared:
         yaml_key = f.metadata["key"]
         where = (*path, yaml_key)
+        derive = f.metadata.get("derive")
         if yaml_key not in mapping:
             if "default" in f.metadata:
                 kwargs[f.name] = f.metadata["default"]
                 continue
-            raise doc.error(where, "<missing>", f"the key {yaml_key}")
-        value = mapping[yaml_key]
+            mapping_value: Any
+            if isinstance(derive, Mapping):
+                derived = {k: _derived(root, expression) for k, expression in derive.items()}
+                mapping_value = {k: v for k, v in derived.items() if v is not None}
+            elif isinstance(derive, str) and _derived(root, derive) is not None:
+                mapping_value = _derived(root, derive)
+            else:
+                raise doc.error(where, "<missing>", f"the key {yaml_key}")
+            value = mapping_value
+        else:
+            value = mapping[yaml_key]
         hint = hints[f.name]
         if is_dataclass(hint):
-            kwargs[f.name] = _build(hint, value, where, doc)  # type: ignore[arg-type]
+            kwargs[f.name] = _build(hint, value, where, doc, root)  # type: ignore[arg-type]
         elif hint is bool:
             if not isinstance(value, bool):
                 raise doc.error(where, value, "true or false")
@@ -193,7 +219,8 @@ def parse_rules(doc: YamlDoc) -> Rules:
     for env_name, env_raw in require_mapping(doc, top["environments"], ("environments",)).items():
         if not isinstance(env_name, str) or not re.fullmatch(r"[a-z][a-z0-9-]*", env_name):
             raise doc.error(("environments", env_name), env_name, "a lowercase environment name such as dev")
-        environments[env_name] = _build(EnvironmentRules, env_raw, ("environments", env_name), doc, name=env_name)
+        environments[env_name] = _build(EnvironmentRules, env_raw, ("environments", env_name), doc, None,
+                                        name=env_name)
     if not environments:
         raise doc.error(("environments",), {}, "at least one environment")
     return Rules(

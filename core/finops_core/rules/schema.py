@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -53,8 +53,10 @@ class InstanceCap:
 class DatabaseCap:
     max_vcpus: float = key("maxVcpus")
     max_memory_gib: float = key("maxMemoryGib")
-    max_storage_gib: float = key("maxStorageGib")
+    max_storage_gib: float = key("maxStorageGib", unit="GiB")
     multi_az: bool = key("multiAz")
+    # Aurora Serverless v2 capacity; an ACU is about 2 GiB of memory, so by default the class cap.
+    max_acus: float = key("maxAcus", unit="ACUs", derive="database.maxMemoryGib/2")
 
 
 @dataclass(frozen=True)
@@ -65,17 +67,79 @@ class CacheCap:
 
 @dataclass(frozen=True)
 class EbsVolumeCap:
-    max_size_gib: float = key("maxSizeGib")
+    max_size_gib: float = key("maxSizeGib", unit="GiB")
 
 
 @dataclass(frozen=True)
 class LambdaCap:
-    max_memory_mb: int = key("maxMemoryMb")
+    max_memory_mb: int = key("maxMemoryMb", unit="MB")
 
 
 @dataclass(frozen=True)
 class NodeGroupCap:
-    max_size: int = key("maxSize")
+    max_size: int = key("maxSize", unit="nodes")
+
+
+# Sections added after the first release are optional in an organisation's rules file: a
+# missing one is derived (``derive``) from the environment's instance and node-group caps, so a
+# file written for an earlier release keeps loading and judges the new kinds no looser than EC2.
+_INSTANCE_LIKE = {"maxVcpus": "instance.maxVcpus", "maxMemoryGib": "instance.maxMemoryGib"}
+
+
+@dataclass(frozen=True)
+class SearchCap:
+    """OpenSearch domains: data, dedicated master and warm node types; data node count."""
+
+    max_vcpus: float = key("maxVcpus")
+    max_memory_gib: float = key("maxMemoryGib")
+    max_nodes: int = key("maxNodes", unit="nodes", derive="nodeGroup.maxSize")
+
+
+@dataclass(frozen=True)
+class StreamingCap:
+    """MSK clusters: broker type and broker count."""
+
+    max_vcpus: float = key("maxVcpus")
+    max_memory_gib: float = key("maxMemoryGib")
+    max_brokers: int = key("maxBrokers", unit="brokers", derive="nodeGroup.maxSize")
+
+
+@dataclass(frozen=True)
+class WarehouseCap:
+    """Redshift: node type and count; Redshift Serverless base and maximum RPUs."""
+
+    max_vcpus: float = key("maxVcpus")
+    max_memory_gib: float = key("maxMemoryGib")
+    max_nodes: int = key("maxNodes", unit="nodes", derive="nodeGroup.maxSize")
+    max_rpus: float = key("maxRpus", unit="RPUs", derive="instance.maxMemoryGib")
+
+
+@dataclass(frozen=True)
+class AnalyticsCap:
+    """EMR: instance types of every group and fleet, and instance counts."""
+
+    max_vcpus: float = key("maxVcpus")
+    max_memory_gib: float = key("maxMemoryGib")
+    max_gpus: int = key("maxGpus", derive="instance.maxGpus")
+    max_instances: int = key("maxInstances", unit="instances", derive="nodeGroup.maxSize")
+
+
+@dataclass(frozen=True)
+class MachineLearningCap:
+    """SageMaker endpoints and notebooks: ml. instance types and instance counts."""
+
+    max_vcpus: float = key("maxVcpus")
+    max_memory_gib: float = key("maxMemoryGib")
+    max_gpus: int = key("maxGpus", derive="instance.maxGpus")
+    max_instances: int = key("maxInstances", unit="instances", derive="nodeGroup.maxSize")
+
+
+@dataclass(frozen=True)
+class TaskCap:
+    """ECS task definitions (what Fargate bills): vCPUs and memory of the task."""
+
+    max_vcpus: float = key("maxVcpus", unit="vCPU")
+    max_memory_gib: float = key("maxMemoryGib", unit="GiB")
 
 
 @dataclass(frozen=True)
@@ -86,6 +150,8 @@ class ContainerCap:
     # Unbounded containers defeat every cap; a LimitRange default counts only if the
     # policy can see it, which it cannot at preview time.
     require_limits: bool = key("requireLimits", default=True)
+    # Extended resources (nvidia.com/gpu, amd.com/gpu ...) a container may request.
+    max_gpus: int = key("maxGpus", derive="instance.maxGpus")
     cpu_cores: Decimal = field(init=False, repr=False)
     memory_bytes: Decimal = field(init=False, repr=False)
 
@@ -96,7 +162,7 @@ class ContainerCap:
 
 @dataclass(frozen=True)
 class LogRetentionCap:
-    max_days: int = key("maxDays")
+    max_days: int = key("maxDays", unit="days")
 
 
 @dataclass(frozen=True)
@@ -137,6 +203,31 @@ class EnvironmentRules:
     log_retention: LogRetentionCap = key("logRetention")
     auto_shutdown: AutoShutdown = key("autoShutdown")
     defaults: EnvironmentDefaults = key("defaults")
+    search: SearchCap = key("search", derive=_INSTANCE_LIKE)
+    streaming: StreamingCap = key("streaming", derive=_INSTANCE_LIKE)
+    warehouse: WarehouseCap = key("warehouse", derive=_INSTANCE_LIKE)
+    analytics: AnalyticsCap = key("analytics", derive=_INSTANCE_LIKE)
+    machine_learning: MachineLearningCap = key("machineLearning", derive=_INSTANCE_LIKE)
+    task: TaskCap = key("task", derive=_INSTANCE_LIKE)
+
+    def section(self, yaml_key: str) -> Any:
+        """The cap block under its rules.yaml key, e.g. ``section("ebsVolume")``."""
+        return getattr(self, _SECTION_ATTRS[yaml_key])
+
+
+_SECTION_ATTRS = {f.metadata["key"]: f.name for f in fields(EnvironmentRules) if "key" in f.metadata}
+
+
+def cap_key_attr(cap_type: type, yaml_key: str) -> str:
+    """The dataclass attribute of a cap's rules.yaml key (``maxSizeGib`` -> ``max_size_gib``)."""
+    for f in fields(cap_type):
+        if f.metadata.get("key") == yaml_key:
+            return f.name
+    raise KeyError(f"{cap_type.__name__} has no key {yaml_key}")
+
+
+def cap_unit(cap_type: type, yaml_key: str) -> str:
+    return str(next(f.metadata.get("unit", "") for f in fields(cap_type) if f.metadata.get("key") == yaml_key))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,175 @@
+"""The table of resource kinds: for each Pulumi resource type, where the guardrails find what they
+judge and price. The table is data (``data/kinds/*.yaml``, one file per service group); sizing,
+advice, the estimator and the report read it, and none of them restates a property path.
+
+A row::
+
+    aws:opensearch/domain:Domain:
+      properties:                                # role -> property path (engine names, * = each element)
+        instanceType: clusterConfig.instanceType
+        instanceCount: clusterConfig.instanceCount
+      sizes:                                     # what is judged against which cap of rules.yaml
+        - {property: instanceType, cap: search}               # a type name: vCPUs, memory, GPUs
+        - {property: instanceCount, cap: search.maxNodes}      # a number: at most the cap
+      price: {model: opensearch-domain}          # how the estimator prices it (see estimate.py)
+
+Adding a kind is a row here plus, for a new cap, its entry in the rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Literal
+
+from .data import DATA_DIR
+from .reading import ConfigError, Path_, YamlDoc, load_yaml, require_mapping
+from .values import MISSING, UNKNOWN, get_path, values_at
+
+KINDS_DIR = DATA_DIR / "kinds"
+
+# How a value is judged against its cap:
+#   instance-type     a type name, judged by what the catalogue says it is (vCPUs, memory, GPUs)
+#   at-most           a number no larger than the cap field (times `scale`)
+#   required-at-most  as at-most, but the value must be set (and 0 means "forever")
+#   allowed-flag      a boolean that may be true only where the cap field is true
+Check = Literal["instance-type", "at-most", "required-at-most", "allowed-flag"]
+CHECKS: tuple[str, ...] = ("instance-type", "at-most", "required-at-most", "allowed-flag")
+
+
+@dataclass(frozen=True)
+class SizeRule:
+    """One property of a kind judged against one cap: ``section`` (e.g. ``instance``) and, for
+    numbers and flags, the cap's key in that section (e.g. ``maxSizeGib``)."""
+
+    role: str
+    path: tuple[str, ...]
+    section: str
+    cap_key: str
+    check: Check
+    scale: float = 1.0   # the property's unit -> the cap's unit (e.g. MiB -> GiB: 1/1024)
+
+
+@dataclass(frozen=True)
+class ResourceKind:
+    type: str
+    properties: Mapping[str, tuple[str, ...]]
+    sizes: tuple[SizeRule, ...] = ()
+    price: Mapping[str, Any] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def sections(self) -> frozenset[str]:
+        return frozenset(rule.section for rule in self.sizes)
+
+    @property
+    def instance_type_roles(self) -> tuple[str, ...]:
+        """The roles holding instance/node type names (judged by the catalogue; advised on)."""
+        return tuple(dict.fromkeys(r.role for r in self.sizes if r.check == "instance-type"))
+
+    def path(self, role: str) -> tuple[str, ...]:
+        return self.properties[role]
+
+    def has(self, role: str) -> bool:
+        return role in self.properties
+
+    def value(self, inputs: object, role: str) -> Any:
+        """The value of a role without list steps; MISSING or UNKNOWN as :mod:`.values` reads them."""
+        path = self.properties.get(role)
+        if path is None:
+            return MISSING
+        return get_path(inputs, path)
+
+    def values(self, inputs: object, role: str) -> Iterator[tuple[str, Any]]:
+        """Every (concrete path, value) of a role, stepping into lists at ``*``."""
+        path = self.properties.get(role)
+        if path is not None:
+            yield from values_at(inputs, path)
+
+    def known(self, inputs: object, role: str, default: Any = None) -> Any:
+        """The role's value, or ``default`` when missing; UNKNOWN passes through."""
+        value = self.value(inputs, role)
+        return default if value is MISSING else value
+
+
+def _path(doc: YamlDoc, raw: object, where: Path_) -> tuple[str, ...]:
+    if not isinstance(raw, str) or not raw or any(not part for part in raw.split(".")):
+        raise doc.error(where, raw, "a property path such as clusterConfig.instanceType")
+    return tuple(raw.split("."))
+
+
+def _size_rule(doc: YamlDoc, raw: object, where: Path_, properties: Mapping[str, tuple[str, ...]]) -> SizeRule:
+    spec = require_mapping(doc, raw, where)
+    unknown = set(spec) - {"property", "cap", "check", "scale"}
+    if unknown:
+        bad = sorted(unknown)[0]
+        raise doc.error((*where, bad), bad, "property, cap, check or scale")
+    role = spec.get("property")
+    if role not in properties:
+        raise doc.error((*where, "property"), role, "a role declared under properties: " + ", ".join(properties))
+    cap = spec.get("cap")
+    if not isinstance(cap, str) or not cap:
+        raise doc.error((*where, "cap"), cap, "a cap section such as instance, or section.key such as "
+                        "ebsVolume.maxSizeGib")
+    section, _, cap_key = cap.partition(".")
+    default_check = "at-most" if cap_key else "instance-type"
+    check = spec.get("check", default_check)
+    if check not in CHECKS:
+        raise doc.error((*where, "check"), check, "one of " + ", ".join(CHECKS))
+    if (check == "instance-type") == bool(cap_key):
+        raise doc.error((*where, "cap"), cap, "a bare section for instance-type, section.key for the other checks")
+    scale = spec.get("scale", 1.0)
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not scale > 0:
+        raise doc.error((*where, "scale"), scale, "a positive number")
+    return SizeRule(str(role), properties[str(role)], section, cap_key, check, float(scale))
+
+
+def parse_kinds(doc: YamlDoc) -> dict[str, ResourceKind]:
+    kinds: dict[str, ResourceKind] = {}
+    for type_token, raw in require_mapping(doc, doc.data, ()).items():
+        where: Path_ = (type_token,)
+        if not isinstance(type_token, str) or type_token.count(":") < 2:
+            raise doc.error(where, type_token, "a Pulumi type token such as aws:ec2/instance:Instance")
+        spec = require_mapping(doc, raw, where)
+        unknown = set(spec) - {"properties", "sizes", "price"}
+        if unknown:
+            bad = sorted(unknown)[0]
+            raise doc.error((*where, bad), bad, "properties, sizes or price")
+        properties = {str(role): _path(doc, path, (*where, "properties", role))
+                      for role, path in require_mapping(doc, spec.get("properties", {}),
+                                                        (*where, "properties")).items()}
+        sizes_raw = spec.get("sizes", [])
+        if not isinstance(sizes_raw, list):
+            raise doc.error((*where, "sizes"), sizes_raw, "a list of {property, cap} entries")
+        sizes = tuple(_size_rule(doc, item, (*where, "sizes", i), properties) for i, item in enumerate(sizes_raw))
+        price = dict(require_mapping(doc, spec.get("price", {}), (*where, "price")))
+        if price and not isinstance(price.get("model"), str):
+            raise doc.error((*where, "price", "model"), price.get("model"), "the name of a pricing model")
+        kinds[type_token] = ResourceKind(type_token, properties, sizes, price, doc.source)
+    return kinds
+
+
+@cache
+def kinds_table() -> Mapping[str, ResourceKind]:
+    """Every kind, from every file of ``data/kinds``; a type declared twice is an error."""
+    table: dict[str, ResourceKind] = {}
+    for path in sorted(KINDS_DIR.glob("*.yaml")):
+        for type_token, kind in parse_kinds(load_yaml(path)).items():
+            if type_token in table:
+                raise ConfigError(path, type_token, type_token,
+                                  f"one row per type (also in {table[type_token].source})")
+            table[type_token] = kind
+    return table
+
+
+def kind_of(resource_type: str) -> ResourceKind | None:
+    return kinds_table().get(resource_type)
+
+
+def kinds_in_section(section: str) -> dict[str, ResourceKind]:
+    """The kinds with at least one property judged by the cap section ``section``."""
+    return {t: k for t, k in kinds_table().items() if section in k.sections}
+
+
+__all__ = ["UNKNOWN", "ResourceKind", "SizeRule", "kind_of", "kinds_in_section", "kinds_table"]
