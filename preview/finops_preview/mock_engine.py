@@ -1,25 +1,40 @@
 """Run a Pulumi program under Pulumi's own mocks and record every resource it registers.
 
 Mocks stand in for the engine and the providers: each resource gets a plausible id and the
-outputs programs commonly read (arn, name, endpoint ...), invokes get plausible answers, and
-the default providers the engine would create are recorded with their stack-config inputs.
+outputs programs commonly read (arn, name, endpoint ...); every invoke is answered with a
+value of the shape of the SDK's own result type (so ``aws.route53.get_zone(...).zone_id`` is
+a string, ``get_subnets().ids[0]`` exists); resource references pass through as the engine
+passes them; and each resource's source position (which the SDK sends with the registration)
+is recorded.
 
-Run in a child process (``python -m finops_preview.mock_engine``): the Pulumi runtime keeps
-global state, and a program may do anything at import time.
+Run in a child process: the Pulumi runtime keeps global state, and a program may do anything
+at import time. The child reads its request as JSON on stdin and writes its result to the
+file the request names (``result_path``), never to stdout: the program's own ``print()`` goes
+to stdout, which the runner shows to the user. This module imports nothing of this library,
+so it also runs under a program's own virtualenv (``runtime.options.virtualenv``), loaded by
+path.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import runpy
 import sys
 import traceback
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 ACCOUNT_ID = "123456789012"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+_SIG = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+_PLACEHOLDER_DEPTH = 6
 
 
 @dataclass
@@ -34,6 +49,8 @@ class RecordedResource:
     provider: str = ""          # provider reference "urn::id", "" for the default provider
     dependencies: list[str] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    source_file: str = ""       # the program file that declared it, relative to the project directory
+    source_line: int = 0        # 0: unknown
 
 
 def plausible_outputs(resource_type: str, name: str, inputs: Mapping[str, Any], region: str) -> dict[str, Any]:
@@ -56,6 +73,10 @@ def plausible_outputs(resource_type: str, name: str, inputs: Mapping[str, Any], 
         outputs.setdefault("nodeGroupName", f"{name}-mock")
     if resource_type == "aws:s3/bucket:Bucket":
         outputs.setdefault("bucket", f"{name}-mock")
+    if resource_type == "aws:ec2/instance:Instance":
+        outputs.setdefault("publicIp", "203.0.113.10")
+        outputs.setdefault("publicDns", f"ec2-203-0-113-10.{region}.compute.amazonaws.com")
+        outputs.setdefault("privateIp", "10.0.0.10")
     if resource_type.startswith("kubernetes:"):
         metadata = dict(outputs.get("metadata") or {})
         metadata.setdefault("name", name)
@@ -63,7 +84,8 @@ def plausible_outputs(resource_type: str, name: str, inputs: Mapping[str, Any], 
     return outputs
 
 
-def plausible_invoke(token: str, args: Mapping[str, Any], region: str) -> dict[str, Any]:
+def known_invoke(token: str, region: str) -> dict[str, Any]:
+    """Answers for the invokes whose values matter to programs (account, region, zones)."""
     answers: dict[str, dict[str, Any]] = {
         "aws:index/getCallerIdentity:getCallerIdentity": {
             "accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/preview", "userId": "AIDAMOCK",
@@ -72,22 +94,159 @@ def plausible_invoke(token: str, args: Mapping[str, Any], region: str) -> dict[s
         "aws:index/getPartition:getPartition": {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"},
         "aws:ec2/getVpc:getVpc": {"id": "vpc-mock", "cidrBlock": "10.0.0.0/16"},
         "aws:ec2/getSubnets:getSubnets": {"ids": ["subnet-mock-a", "subnet-mock-b"], "id": "subnets"},
+        "aws:ec2/getSubnetIds:getSubnetIds": {"ids": ["subnet-mock-a", "subnet-mock-b"], "id": "subnets"},
         "aws:ec2/getInstances:getInstances": {"ids": [], "privateIps": [], "publicIps": [], "id": "instances"},
         "aws:index/getAvailabilityZones:getAvailabilityZones": {
-            "names": [f"{region}a", f"{region}b", f"{region}c"], "id": region},
+            "names": [f"{region}a", f"{region}b", f"{region}c"], "zoneIds": ["use1-az1", "use1-az2", "use1-az3"],
+            "id": region},
+        "aws:ec2/getAmi:getAmi": {"id": "ami-0123456789abcdef0", "imageId": "ami-0123456789abcdef0",
+                                  "architecture": "x86_64"},
     }
     return answers.get(token, {})
+
+
+def plausible_invoke(token: str, args: Mapping[str, Any], region: str, result_type: type | None = None
+                     ) -> dict[str, Any]:
+    """Every field of the SDK's result type, with a placeholder of its type, and known answers on top."""
+    answer = placeholder_of_type(result_type, token_name(token)) if result_type is not None else {}
+    if not isinstance(answer, dict):
+        answer = {}
+    answer.update(known_invoke(token, region))
+    return answer
+
+
+def token_name(token: str) -> str:
+    return token.rsplit(":", 1)[-1] or "invoke"
+
+
+def placeholder_of_type(typ: Any, name: str, depth: int = 0) -> Any:
+    """A value of type ``typ`` (an SDK output type, a builtin, a list or map of them)."""
+    if depth > _PLACEHOLDER_DEPTH:
+        return None
+    origin = typing.get_origin(typ)
+    if origin is typing.Union:
+        options = [t for t in typing.get_args(typ) if t is not type(None)]
+        return placeholder_of_type(options[0], name, depth + 1) if options else None
+    if origin in (list, Sequence, tuple, set, frozenset) or typ in (list, tuple):
+        args = typing.get_args(typ)
+        item = placeholder_of_type(args[0], name, depth + 1) if args else f"{name}-mock"
+        return [] if item is None else [item]
+    if origin in (dict, Mapping) or typ is dict:
+        return {}
+    if typ is str:
+        return _string_placeholder(name)
+    if typ is bool:
+        return False
+    if typ in (int, float):
+        return 0
+    fields = _output_type_fields(typ)
+    if fields is not None:
+        return {key: placeholder_of_type(sub, key, depth + 1) for key, sub in fields.items()}
+    return None
+
+
+def _string_placeholder(name: str) -> str:
+    kebab = re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+    if kebab == "arn" or kebab.endswith("-arn"):
+        return f"arn:aws:mock:us-east-1:{ACCOUNT_ID}:{kebab}"
+    return f"{kebab}-mock"
+
+
+def _output_type_fields(typ: Any) -> dict[str, Any] | None:
+    try:
+        from pulumi import _types
+    except ImportError:  # pragma: no cover - pulumi is always there in a program's environment
+        return None
+    if not isinstance(typ, type) or not _types.is_output_type(typ):
+        return None
+    try:
+        return dict(_types.output_type_types(typ))
+    except Exception:  # an SDK type whose hints cannot be resolved: no fields rather than a crash
+        return {}
+
+
+_RESULT_TYPES: dict[str, type] = {}
+
+
+def _remember_result_types() -> None:
+    """Record, per invoke token, the result type the SDK asks for (the generated ``get_*``
+    functions pass ``typ=Get...Result``), so the mock can answer with its shape."""
+    import importlib
+
+    invoke_module: Any = importlib.import_module("pulumi.runtime.invoke")
+    original = invoke_module._invoke
+    if getattr(original, "_finops_wrapped", False):
+        return
+
+    def remembering(tok: str, props: Any, opts: Any, typ: type | None, *args: Any, **kwargs: Any) -> Any:
+        if typ is not None:
+            _RESULT_TYPES[tok] = typ
+        return original(tok, props, opts, typ, *args, **kwargs)
+
+    remembering._finops_wrapped = True  # type: ignore[attr-defined]
+    invoke_module._invoke = remembering
+
+
+def from_wire(value: Any) -> Any:
+    """A protobuf Value/Struct as the mocks see it: secrets stay wrapped (the SDK's envelope),
+    a resource reference becomes what an engine without references sends: the id of a custom
+    resource, the URN of a component (no resource is re-created on the monitor's thread)."""
+    if hasattr(value, "fields"):  # a Struct (the properties themselves)
+        return {key: from_wire(item) for key, item in value.fields.items()}
+    kind = value.WhichOneof("kind")
+    if kind == "struct_value":
+        fields = {key: from_wire(item) for key, item in value.struct_value.fields.items()}
+        if fields.get(_SIG) == _RESOURCE_SIG:
+            return fields.get("id") or fields.get("urn", "")
+        return fields
+    if kind == "list_value":
+        return [from_wire(item) for item in value.list_value.values]
+    if kind in (None, "null_value"):
+        return None
+    return getattr(value, kind)
+
+
+def source_of(request: Any, project_dir: str) -> tuple[str, int]:
+    """The program line that declared a resource: the innermost frame of the SDK's stack trace
+    that lies in the project directory (a component's children point at the component's
+    caller), else the SDK's own source position."""
+    root = Path(project_dir).resolve()
+    frames = [frame.pc for frame in getattr(getattr(request, "stackTrace", None), "frames", [])]
+    position = getattr(request, "sourcePosition", None)
+    candidates = [*frames, position] if position is not None else frames
+    for pc in candidates:
+        uri = getattr(pc, "uri", "")
+        if not uri.startswith("file://"):
+            continue
+        try:
+            path = Path(_uri_path(uri)).resolve()
+            relative = path.relative_to(root)
+        except (ValueError, OSError):
+            continue
+        if "site-packages" in relative.parts or relative.parts[:1] in ((".venv",), ("venv",)):
+            continue
+        return relative.as_posix(), int(pc.line)
+    return "", 0
+
+
+def _uri_path(uri: str) -> str:
+    from urllib.parse import unquote, urlparse
+
+    return unquote(urlparse(uri).path)
 
 
 class MockSession:
     """Pulumi's mocks installed for one stack, recording every resource registered."""
 
     def __init__(self, project: str, stack: str, config: Mapping[str, str] | None = None,
-                 secret_keys: Sequence[str] = (), preview: bool = True) -> None:
+                 secret_keys: Sequence[str] = (), preview: bool = True, project_dir: str = ".") -> None:
         import pulumi
         from pulumi.runtime import mocks as pulumi_mocks
         from pulumi.runtime import rpc
+        from pulumi.runtime.proto import resource_pb2
+        from pulumi.runtime.sync_await import _sync_await
 
+        _remember_result_types()
         config = dict(config or {})
         region = config.get("aws:region", "us-east-1")
         recorded: list[RecordedResource] = []
@@ -100,21 +259,29 @@ class MockSession:
                 return f"{args.name}-id", plausible_outputs(args.typ, args.name, args.inputs, region)
 
             def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-                return plausible_invoke(args.token, args.args, region), []
+                return plausible_invoke(args.token, args.args, region, _RESULT_TYPES.get(args.token)), []
 
         class RecordingMonitor(pulumi_mocks.MockMonitor):
             def RegisterResource(self, request: Any) -> Any:
-                response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-                if request.type != "pulumi:pulumi:Stack":
-                    inputs = rpc.deserialize_properties(request.object, keep_unknowns=True)
-                    registration = self.resources.get(response.urn)
-                    recorded.append(RecordedResource(
-                        type=request.type, name=request.name, urn=response.urn, id=response.id,
-                        custom=bool(request.custom), inputs=_plain(inputs), parent=request.parent,
-                        provider=request.provider, dependencies=list(request.dependencies),
-                        outputs=_plain(registration.state) if registration is not None else {},
-                    ))
-                return response
+                urn = self.make_urn(request.parent, request.type, request.name)
+                if request.type == "pulumi:pulumi:Stack":
+                    return resource_pb2.RegisterResourceResponse(urn=urn)
+                inputs = from_wire(request.object)
+                custom = bool(request.custom)
+                resource_id, state = self.mocks.new_resource(pulumi.runtime.MockResourceArgs(
+                    typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
+                    resource_id=request.importId, custom=custom))
+                state = state or {}
+                obj_proto = _sync_await(rpc.serialize_properties(state, {}))
+                self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id or "", state)
+                source_file, source_line = source_of(request, project_dir)
+                recorded.append(RecordedResource(
+                    type=request.type, name=request.name, urn=urn, id=resource_id or "", custom=custom,
+                    inputs=_plain(inputs), parent=request.parent, provider=request.provider,
+                    dependencies=list(request.dependencies), outputs=_plain(state),
+                    source_file=source_file, source_line=source_line,
+                ))
+                return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=obj_proto)
 
         mocks = Mocks()
         pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview,
@@ -140,30 +307,33 @@ class MockSession:
 def run(project_dir: str, main: str, project: str, stack: str, config: Mapping[str, str],
         secret_keys: list[str]) -> dict[str, Any]:
     """Run the program file; returns {"resources": [...]} or {"error": ..., "traceback": ...}."""
-    session = MockSession(project, stack, config, secret_keys)
+    session = MockSession(project, stack, config, secret_keys, project_dir=project_dir)
     os.chdir(project_dir)
     sys.path.insert(0, project_dir)
     try:
         session.run(lambda: runpy.run_path(main, run_name="__main__"))
+    except SystemExit as exc:
+        return {"error": f"the program called sys.exit({exc.code!r})",
+                "resources": [asdict(r) for r in session.resources]}
     except Exception as exc:
-        return {"error": _describe(exc), "traceback": traceback.format_exc(),
+        return {"error": _describe(exc, project_dir), "traceback": traceback.format_exc(),
                 "resources": [asdict(r) for r in session.resources]}
     return {"resources": [asdict(r) for r in session.resources]}
 
 
-def _describe(exc: BaseException) -> str:
+def _describe(exc: BaseException, project_dir: str) -> str:
     frames = traceback.extract_tb(exc.__traceback__)
-    user = [f for f in frames if "site-packages" not in f.filename and "finops_preview" not in f.filename]
-    where = f" ({os.path.basename(user[-1].filename)}:{user[-1].lineno})" if user else ""
-    return f"{type(exc).__name__}: {exc}{where}"
+    root = str(Path(project_dir).resolve())
+    user = [f for f in frames if f.filename.startswith(root) and "site-packages" not in f.filename]
+    where = f" ({os.path.relpath(user[-1].filename, root)}:{user[-1].lineno})" if user else ""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:300]}{where}"
 
 
 def _plain(value: Any) -> Any:
-    """JSON-ready copy of deserialized properties (secrets keep a marker, unknowns a sentinel)."""
-    from pulumi.runtime import rpc
-
+    """JSON-ready copy of properties (a secret keeps a marker per value, unknowns the sentinel)."""
     if isinstance(value, Mapping):
-        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+        if value.get(_SIG) == _SECRET_SIG:
             return {"__secret": _plain(value.get("value"))}
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -171,15 +341,38 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if type(value).__name__ == "Unknown":
-        return rpc.UNKNOWN
+        return UNKNOWN
     return str(value)
 
 
 def main() -> None:
+    import logging
+
+    # A failing program leaves pending registrations; asyncio's "Future exception was never
+    # retrieved" for each would bury the one line that says what failed.
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     request = json.loads(sys.stdin.read())
-    result = run(**request)
-    sys.stdout.write(json.dumps(result, default=str))
+    result_path = request.pop("result_path")
+    try:
+        import pulumi  # noqa: F401
+    except ImportError:
+        result: dict[str, Any] = {"error": f"the program's Python ({sys.executable}) has no pulumi package: "
+                                           "install the program's requirements into its virtualenv",
+                                  "resources": []}
+    else:
+        try:
+            result = run(**request)
+        except Exception as exc:  # the mock engine itself failed: one line, as for the program
+            result = {"error": f"the offline engine could not run it: {_describe(exc, request['project_dir'])}",
+                      "traceback": traceback.format_exc(), "resources": []}
+    with open(result_path, "w", encoding="utf-8") as stream:
+        json.dump(result, stream, default=str)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # End here: the event loops the mocks open on worker threads would otherwise complain, at
+    # interpreter shutdown, on the user's terminal.
+    os._exit(0)
 
 
-if __name__ == "__main__":
+if __name__ in ("__main__", "finops_mock_engine"):
     main()

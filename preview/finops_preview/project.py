@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from finops_core.reading import ConfigError, load_yaml, require_mapping
+
+# Pulumi's own rules (ValidateProjectName in its templates package, ValidateStackName in its
+# backends): letters, digits, hyphens, underscores and periods, at most 100 characters. A name
+# outside them would corrupt URNs (``::`` is their separator).
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+NAME_RULE = "letters, digits, hyphens, underscores and periods only, at most 100 characters"
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,8 @@ class Project:
     stack_config_dir: Path
     # Project-level config from Pulumi.yaml: key ("proj:key" or "aws:region") -> default value.
     config_defaults: Mapping[str, Any] = field(default_factory=dict)
+    # Pulumi.yaml runtime.options (virtualenv, toolchain ...): how the program's Python is found.
+    runtime_options: Mapping[str, Any] = field(default_factory=dict)
 
     def stack_file(self, stack: str) -> Path:
         return self.stack_config_dir / f"Pulumi.{stack}.yaml"
@@ -31,6 +40,12 @@ class Project:
 class StackConfig:
     values: dict[str, str]          # "namespace:key" -> string, as PULUMI_CONFIG carries it
     secret_keys: frozenset[str]
+
+
+def check_stack_name(stack: str) -> None:
+    """A stack name as Pulumi accepts it (``org/project/stack`` is not a stack file name here)."""
+    if not NAME_PATTERN.fullmatch(stack):
+        raise ConfigError("--stack", None, stack, f"a stack name: {NAME_RULE}")
 
 
 def _qualify(key: str, project: str) -> str:
@@ -47,10 +62,18 @@ def load_project(directory: str | Path) -> Project:
     name = top.get("name")
     if not isinstance(name, str) or not name:
         raise doc.error(("name",), "<missing>" if name is None else name, "the project name")
+    if not NAME_PATTERN.fullmatch(name):
+        raise doc.error(("name",), name, f"a project name Pulumi accepts: {NAME_RULE}")
     runtime = top.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, Mapping) else runtime
     if runtime_name != "python":
         raise doc.error(("runtime",), runtime_name, "python (this tool runs Python programs)")
+    options = runtime.get("options") if isinstance(runtime, Mapping) else None
+    if options is not None and not isinstance(options, Mapping):
+        raise doc.error(("runtime", "options"), options, "a map (virtualenv, toolchain ...)")
+    virtualenv = (options or {}).get("virtualenv")
+    if virtualenv is not None and (not isinstance(virtualenv, str) or not virtualenv):
+        raise doc.error(("runtime", "options", "virtualenv"), virtualenv, "a directory name such as venv")
     main = directory / str(top.get("main") or ".")
     if main.is_dir():
         main = main / "__main__.py"
@@ -64,7 +87,7 @@ def load_project(directory: str | Path) -> Project:
                 defaults[_qualify(str(key), name)] = decl["default"]
         else:
             defaults[_qualify(str(key), name)] = decl
-    return Project(directory, name, main, config_dir, defaults)
+    return Project(directory, name, main, config_dir, defaults, dict(options or {}))
 
 
 def _as_config_string(value: Any) -> str:
@@ -75,6 +98,7 @@ def _as_config_string(value: Any) -> str:
 
 
 def load_stack_config(project: Project, stack: str) -> StackConfig:
+    check_stack_name(stack)
     path = project.stack_file(stack)
     if not path.exists():
         known = ", ".join(project.stacks()) or "none"

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from finops_core.reading import ConfigError
+
+from . import mock_engine
 from .analyzer import Diagnostic, PolicyPackProcess, ProviderRef, Remediation, StackResource
 from .mock_engine import RecordedResource
 from .project import Project, StackConfig, load_project, load_stack_config
@@ -20,6 +26,13 @@ _DEFAULT_PROVIDER_NAME = "default"
 
 class ProgramError(Exception):
     """The program raised, or could not be run; the message is one line for the user."""
+
+
+DEFAULT_TIMEOUT_S = 300.0
+# Runs the mock engine by path: it imports nothing of this library, so a program's own
+# virtualenv needs only pulumi (and what the program imports), not finops.
+_BOOTSTRAP = ("import runpy, sys; path = sys.argv.pop(1); "
+              "runpy.run_path(path, run_name='finops_mock_engine')")
 
 
 @dataclass
@@ -36,22 +49,106 @@ class ProgramRun:
         return {r.urn: r for r in self.resources}
 
 
-def run_stack(project_dir: str | Path, stack: str, *, python: str | None = None, timeout: float = 600) -> ProgramRun:
+def program_python(project: Project) -> str:
+    """The Python the language host would use: Pulumi.yaml's ``runtime.options.virtualenv``
+    (relative to the project), uv's ``.venv``, poetry's environment, else this one."""
+    options = project.runtime_options
+    toolchain = str(options.get("toolchain") or "pip")
+    virtualenv = options.get("virtualenv")
+    source = project.directory / "Pulumi.yaml"
+    if virtualenv is None and toolchain == "uv":
+        virtualenv = ".venv"
+    if virtualenv is None and toolchain == "poetry":
+        return _poetry_python(project)
+    if virtualenv is None:
+        return sys.executable
+    root = Path(str(virtualenv))
+    root = root if root.is_absolute() else project.directory / root
+    for candidate in (root / "bin" / "python", root / "Scripts" / "python.exe"):
+        if candidate.exists():
+            return str(candidate)
+    raise ConfigError(source, "runtime.options.virtualenv", str(virtualenv),
+                      f"an existing virtualenv ({root} has no bin/python): create it with "
+                      f"`python -m venv {virtualenv}` and install the program's requirements into it")
+
+
+def _poetry_python(project: Project) -> str:
+    try:
+        found = subprocess.run(["poetry", "env", "info", "--executable"], cwd=project.directory, capture_output=True,
+                               text=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        found = None
+    executable = found.stdout.strip() if found is not None and found.returncode == 0 else ""
+    if not executable:
+        raise ConfigError(project.directory / "Pulumi.yaml", "runtime.options.toolchain", "poetry",
+                          "a poetry environment (`poetry install` in the project), or runtime.options.virtualenv")
+    return executable
+
+
+def run_stack(project_dir: str | Path, stack: str, *, python: str | None = None,
+              timeout: float = DEFAULT_TIMEOUT_S) -> ProgramRun:
+    """Run the stack's program under mocks in a child process.
+
+    The program's own stdout and stderr go to this process's stderr, as ``pulumi preview``
+    shows them; the result comes back through a file of its own. A program still running after
+    ``timeout`` seconds is ended with its whole process group.
+    """
     project = load_project(project_dir)
     config = load_stack_config(project, stack)
-    request = {"project_dir": str(project.directory), "main": str(project.main), "project": project.name,
-               "stack": stack, "config": config.values, "secret_keys": sorted(config.secret_keys)}
-    completed = subprocess.run([python or sys.executable, "-m", "finops_preview.mock_engine"],
-                               input=json.dumps(request), capture_output=True, text=True, timeout=timeout,
-                               check=False)
-    if completed.returncode != 0 or not completed.stdout.strip():
-        last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
-        raise ProgramError(f"{project.main}: the program could not be run: {last}")
-    result = json.loads(completed.stdout)
+    python = python or program_python(project)
+    with tempfile.TemporaryDirectory(prefix="finops-run-") as scratch:
+        result_path = Path(scratch) / "result.json"
+        request = {"project_dir": str(project.directory), "main": str(project.main), "project": project.name,
+                   "stack": stack, "config": config.values, "secret_keys": sorted(config.secret_keys),
+                   "result_path": str(result_path)}
+        returncode = _run_child([python, "-c", _BOOTSTRAP, str(Path(mock_engine.__file__).resolve())],
+                                json.dumps(request), project, timeout)
+        try:
+            result = json.loads(result_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise ProgramError(f"{project.main}: the program ended without a result (exit status {returncode}); "
+                               "its output is shown above") from None
     if "error" in result:
         raise ProgramError(f"{project.main}: the program failed: {result['error']}")
     resources = [RecordedResource(**r) for r in result["resources"]]
     return ProgramRun(project, stack, config, resources)
+
+
+def _run_child(command: list[str], request: str, project: Project, timeout: float) -> int:
+    try:
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=sys.stderr.fileno()
+                                   if _has_fileno(sys.stderr) else None, cwd=project.directory,
+                                   start_new_session=True, text=True)
+    except OSError as exc:
+        raise ProgramError(f"{project.main}: the program could not be started with {command[0]}: "
+                           f"{exc.strerror or exc}") from None
+    try:
+        process.communicate(request, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(process)
+        raise ProgramError(f"{project.main}: the program did not finish within {timeout:g} s and was stopped "
+                           "(--timeout SECONDS allows longer)") from None
+    except BaseException:
+        _kill_group(process)
+        raise
+    return process.returncode
+
+
+def _has_fileno(stream: Any) -> bool:
+    try:
+        stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return False
+    return True
+
+
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    """End the program and everything it started (it leads its own session)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        process.kill()
+    process.wait()
 
 
 def default_provider(package: str, run: ProgramRun) -> ProviderRef:
