@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+from finops_core.reading import load_json
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
@@ -105,16 +106,13 @@ def _provider_message(provider: ProviderRef | None) -> analyzer_pb2.AnalyzerProv
 
 
 def read_policy_config(path: str | Path) -> dict[str, Any]:
-    """A ``--policy-pack-config`` file: policy name -> level string or {enforcementLevel, ...}."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PolicyPackError(f"{path}: no such policy pack config file") from None
-    except ValueError as exc:
-        raise PolicyPackError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(data, dict):
-        raise PolicyPackError(f"{path}: found {type(data).__name__}; expected a JSON object of policy names")
-    return data
+    """A ``--policy-pack-config`` file: policy name -> level string or {enforcementLevel, ...}
+    (plus ``exceptions``, see :mod:`finops_preview.policy_exceptions`). Read strictly: NaN,
+    Infinity, duplicate keys and absurd depth are refused with one line (ConfigError)."""
+    doc = load_json(path)
+    if not isinstance(doc.data, dict):
+        raise PolicyPackError(f"{path}: found {type(doc.data).__name__}; expected a JSON object of policy names")
+    return doc.data
 
 
 class PolicyPackProcess:

@@ -28,16 +28,21 @@ class ResourceRow:
     basis: str
     inputs: dict[str, Any]          # secrets already masked
     usage_priced: bool = False
+    source_file: str = ""           # the program file that declared it (relative to the project), "" unknown
+    source_line: int = 0            # its line there, 0 unknown
 
 
 @dataclass
 class Violation:
     policy: str
     pack: str
-    level: str                      # mandatory | advisory
+    level: str                      # mandatory | advisory | exempted (a policy exception covers it)
     message: str
     urn: str                        # "" for the stack
     resource: str                   # "type 'name'" or "stack"
+    source_file: str = ""           # where the resource is declared (as ResourceRow), "" for the stack
+    source_line: int = 0
+    exception: str = ""             # exempted: the reason of the policy exception that covers it
 
     @classmethod
     def of(cls, diagnostic: Diagnostic, urn: str, resource: str) -> Violation:
@@ -46,6 +51,10 @@ class Violation:
         message = lines[1] if len(lines) == 2 else lines[0]
         return cls(diagnostic.policy, diagnostic.pack, diagnostic.enforcement_level, message,
                    diagnostic.urn or urn, resource)
+
+    def sort_key(self) -> tuple[bool, str, str, str, str]:
+        """Stable report order: resources by URN, then the stack; per resource by policy."""
+        return (not self.urn, self.urn, self.pack, self.policy, self.message)
 
 
 @dataclass
@@ -129,7 +138,12 @@ class PreviewResult:
 
     @property
     def advisory(self) -> list[Violation]:
-        return [v for v in self.violations if v.level != "mandatory"]
+        return [v for v in self.violations if v.level not in ("mandatory", "exempted")]
+
+    @property
+    def exempted(self) -> list[Violation]:
+        """Violations a policy exception covers: reported, never failing the preview."""
+        return [v for v in self.violations if v.level == "exempted"]
 
     @property
     def budget_percent(self) -> float | None:

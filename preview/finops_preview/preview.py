@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,10 +19,13 @@ from pulumi.runtime.proto import analyzer_pb2
 
 from .analyzer import PolicyPackError, PolicyPackProcess, read_policy_config
 from .baseline import compare_baseline
-from .model import PolicyRef, PreviewResult, RemediationRow, ResourceRow, Violation
-from .project import load_project, load_stack_config
-from .runner import ProgramRun, analyze_run, provider_of, run_stack
-from .secrets import mask, redact, secret_strings
+from .engine_plan import Plan, before_run, plan_run, read_plan
+from .engine_state import state_run
+from .model import BaselineDiff, PolicyRef, PreviewResult, RemediationRow, ResourceRow, Violation
+from .policy_exceptions import EXCEPTIONS_KEY, apply_exceptions, read_exceptions
+from .project import StackConfig, check_stack_name, load_project, load_stack_config
+from .runner import DEFAULT_TIMEOUT_S, ProgramRun, analyze_run, provider_of, run_stack
+from .secrets import mask, redact, secret_forms, secret_values
 
 COST_POLICIES = ("finops-cost-vs-budget", "finops-cost-vs-budget-warning")
 
@@ -28,7 +33,7 @@ COST_POLICIES = ("finops-cost-vs-budget", "finops-cost-vs-budget-warning")
 @dataclass
 class PreviewOptions:
     cwd: Path
-    stack: str
+    stack: str = ""                 # required to run a program; from the URNs for --from-plan/--from-state
     policy_packs: Sequence[Path] = ()
     policy_pack_config: Path | None = None
     usage_file: Path | None = None
@@ -38,6 +43,9 @@ class PreviewOptions:
     budgets_dir: Path | None = None
     waivers_file: Path | None = None
     extra_policy_config: Mapping[str, Any] = field(default_factory=dict)
+    from_plan: Path | None = None   # `pulumi preview --json` instead of running the program
+    from_state: Path | None = None  # `pulumi stack export` instead of running the program
+    timeout: float = DEFAULT_TIMEOUT_S
 
 
 def check_waivers_file(path: Path) -> None:
@@ -55,9 +63,10 @@ def _usage(path: Path | None) -> dict[str, float]:
     amounts: dict[str, float] = {}
     for name, entry in require_mapping(doc, top.get("resources", {}), ("resources",)).items():
         value = require_mapping(doc, entry, ("resources", name)).get("monthlyUsd")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        amount = doc.number(("resources", name, "monthlyUsd"), value, "a monthly amount in USD >= 0")
+        if amount < 0:
             raise doc.error(("resources", name, "monthlyUsd"), value, "a monthly amount in USD >= 0")
-        amounts[str(name)] = float(value)
+        amounts[str(name)] = amount
     return amounts
 
 
@@ -83,7 +92,7 @@ def build_rows(run: ProgramRun, environment: str, usage: Mapping[str, float]) ->
     urns = run.by_urn()
     tag_of_label = {label: tag for tag, label in load_rules().labels.items()}
     rows = []
-    for resource in run.custom_resources():
+    for resource in sorted(run.custom_resources(), key=lambda r: r.urn):
         owner = _owner(resource.inputs, tag_of_label)
         usage_usd = usage.get(resource.urn, usage.get(resource.name))
         estimate = estimate_resource(resource.type, resource.inputs, _region(run, resource, urns), usage_usd)
@@ -94,8 +103,51 @@ def build_rows(run: ProgramRun, environment: str, usage: Mapping[str, float]) ->
             monthly_usd=estimate.monthly_usd if estimate else None,
             basis=estimate.basis if estimate else "no cost of its own",
             inputs=mask(resource.inputs), usage_priced=bool(estimate and estimate.usage_priced),
+            source_file=resource.source_file, source_line=resource.source_line,
         ))
     return rows
+
+
+@dataclass
+class _Source:
+    """What is judged: a program run under mocks, or an engine document (plan or state)."""
+
+    project: str
+    stack: str
+    directory: Path
+    config: StackConfig
+    load: Callable[[], ProgramRun]
+    plan: Plan | None = None
+
+
+def _source(options: PreviewOptions) -> _Source:
+    if options.from_plan is not None and options.from_state is not None:
+        raise ConfigError("--from-plan/--from-state", None, "<both>", "one of them: a plan or a state")
+    if options.stack:
+        check_stack_name(options.stack)
+    cwd = Path(options.cwd).resolve()
+    if options.from_plan is not None or options.from_state is not None:
+        plan = read_plan(options.from_plan) if options.from_plan is not None else None
+        engine_run = (plan_run(plan, cwd, options.stack or None) if plan is not None
+                      else state_run(options.from_state or Path(), cwd, options.stack or None))
+        return _Source(engine_run.project.name, engine_run.stack, cwd, engine_run.config, lambda: engine_run, plan)
+    if not options.stack:
+        raise ConfigError("--stack", None, "<missing>",
+                          "the stack to preview (-s dev), or --from-plan/--from-state FILE")
+    project = load_project(cwd)
+    config = load_stack_config(project, options.stack)
+    return _Source(project.name, options.stack, project.directory, config,
+                   lambda: run_stack(cwd, options.stack, timeout=options.timeout))
+
+
+def _stack_region(run: ProgramRun, config: StackConfig) -> str:
+    if "aws:region" in config.values:
+        return config.values["aws:region"]
+    for resource in run.resources:
+        region = resource.inputs.get("region") if resource.type == "pulumi:providers:aws" else None
+        if isinstance(region, str) and region:
+            return region
+    return "us-east-1"
 
 
 def run_preview(options: PreviewOptions) -> PreviewResult:
@@ -104,25 +156,29 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
     Every input file is read and checked before the program runs, so bad input fails fast.
     """
     rules = load_rules()
-    project = load_project(options.cwd)
-    stack_config = load_stack_config(project, options.stack)
-    env = rules.environment_of(None, options.stack)
-    environment = env.name if env else options.stack
-    policy_config = read_policy_config(options.policy_pack_config) if options.policy_pack_config else {}
-    budgets_dir = options.budgets_dir or project.directory / "budgets"
+    source = _source(options)
+    env = rules.environment_of(None, source.stack)
+    environment = env.name if env else source.stack
+    policy_config: dict[str, Any] = {}
+    exceptions = []
+    if options.policy_pack_config:
+        policy_config = read_policy_config(options.policy_pack_config)
+        exceptions = read_exceptions(policy_config, options.policy_pack_config)
+        policy_config.pop(EXCEPTIONS_KEY, None)
+    budgets_dir = options.budgets_dir or source.directory / "budgets"
     plan = find_budget_plan(env.name, budgets_dir, rules) if env is not None else None
-    waivers_file = Path(options.waivers_file or project.directory / "waivers.yaml").resolve()
+    waivers_file = Path(options.waivers_file or source.directory / "waivers.yaml").resolve()
     check_waivers_file(waivers_file)
     usage = _usage(options.usage_file)
     if options.baseline is not None:
         compare_baseline(options.baseline, [], None, None)  # readable and of the right shape
-    packs = list(options.policy_packs) or [project.directory / "policy_pack"]
+    packs = list(options.policy_packs) or [source.directory / "policy_pack"]
 
     with ExitStack() as stack:
         started = []
         for pack_dir in packs:
             pack = stack.enter_context(PolicyPackProcess(
-                pack_dir, stack=options.stack, project=project.name, config=stack_config.values,
+                pack_dir, stack=source.stack, project=source.project, config=source.config.values,
                 env={"FINOPS_WAIVERS_FILE": str(waivers_file)}))
             # Our cost policies find budgets/ beside the pack; here, the project's is authoritative.
             defaults = {name: {"budgetsDir": str(budgets_dir)} for name in COST_POLICIES}
@@ -132,8 +188,10 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
                 where = options.policy_pack_config or pack_dir
                 raise PolicyPackError(f"{where}: {exc}") from None
             started.append((pack, info))
-        run = run_stack(options.cwd, options.stack)
+        run = source.load()
         violations, policies, remediations = _analyze(run, started)
+    apply_exceptions(violations, exceptions)
+    violations.sort(key=Violation.sort_key)
 
     rows = build_rows(run, environment, usage)
     notes = []
@@ -141,9 +199,12 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
         notes.append(f"no budget file {budgets_dir / (environment + '.yaml')}: estimate shown without a budget")
     if any(r.monthly_usd is None and r.basis != "no cost of its own" for r in rows):
         notes.append("some resources could not be priced: see their basis")
+    if source.plan is not None and source.plan.omitted_sames:
+        notes.append(f"the plan leaves out {source.plan.omitted_sames} unchanged resources (made without "
+                     "--show-sames): the total lacks their cost; the difference is complete")
     result = PreviewResult(
-        project=project.name, stack=run.stack, environment=environment,
-        region=stack_config.values.get("aws:region", "us-east-1"), price_dates=load_prices().dates(),
+        project=source.project, stack=run.stack, environment=environment,
+        region=_stack_region(run, source.config), price_dates=load_prices().dates(),
         resources=rows, violations=violations, policies=policies,
         budget_usd=plan.monthly_limit if plan else None, budget_source=plan.source if plan else None, notes=notes,
         remediations=remediations,
@@ -151,15 +212,32 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
     if options.baseline is not None:
         result.baseline = compare_baseline(options.baseline, rows, options.max_increase_usd,
                                            options.max_increase_percent)
+    elif source.plan is not None:
+        result.baseline = plan_delta(source.plan, run, environment, usage, rows, options)
     return result
+
+
+def plan_delta(plan: Plan, run: ProgramRun, environment: str, usage: Mapping[str, float],
+               after: Sequence[ResourceRow], options: PreviewOptions) -> BaselineDiff:
+    """The plan's own cost difference: its old states priced as the baseline, its new states as
+    the change, with the same --max-increase-* guard as a baseline file."""
+    before = build_rows(before_run(plan, run), environment, usage)
+    report = {"resources": [{"urn": r.urn, "name": r.name, "type": r.type, "monthlyUsd": r.monthly_usd}
+                            for r in before]}
+    with tempfile.TemporaryDirectory(prefix="finops-plan-") as scratch:
+        baseline = Path(scratch) / "before.json"
+        baseline.write_text(json.dumps(report), encoding="utf-8")
+        diff = compare_baseline(baseline, after, options.max_increase_usd, options.max_increase_percent)
+    diff.source = f"{plan.source} (the plan's current state)"
+    return diff
 
 
 def _analyze(run: ProgramRun, packs: list[tuple[PolicyPackProcess, Any]]
              ) -> tuple[list[Violation], list[PolicyRef], list[RemediationRow]]:
     resources_by_urn = {r.urn: r for r in run.resources}
-    secrets: set[str] = set()
-    for resource in run.resources:
-        secrets |= secret_strings(resource.inputs) | secret_strings(resource.outputs)
+    # Each message is cleaned of the secrets of the resource it is about (all of them for the stack).
+    forms = {r.urn: secret_forms(secret_values(r.inputs) + secret_values(r.outputs)) for r in run.resources}
+    every_form = set().union(*forms.values()) if forms else set()
     violations: list[Violation] = []
     policies: list[PolicyRef] = []
     remediations: list[RemediationRow] = []
@@ -179,7 +257,11 @@ def _analyze(run: ProgramRun, packs: list[tuple[PolicyPackProcess, Any]]
             label = f"{target.type} '{target.name}'" if target else "stack"
             violations.append(Violation.of(diagnostic, diagnostic.urn, label))
     for violation in violations:
-        violation.message = redact(violation.message, secrets)
+        target = resources_by_urn.get(violation.urn)
+        violation.message = redact(violation.message, forms[target.urn] if target else every_form)
+        if target is not None:
+            violation.source_file, violation.source_line = target.source_file, target.source_line
+    remediations.sort(key=lambda r: (r.urn, r.pack, r.policy))
     return violations, policies, remediations
 
 

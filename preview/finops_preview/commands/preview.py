@@ -7,14 +7,14 @@ import os
 import sys
 from pathlib import Path
 
-from finops_core.reading import ConfigError
+from finops_core.reading import ConfigError, parse_finite_number
 
 from ..analyzer import PolicyPackError
 from ..exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_VIOLATION
 from ..formats import RENDERERS, render
 from ..output import write_output
 from ..preview import PreviewOptions, run_preview
-from ..runner import ProgramError
+from ..runner import DEFAULT_TIMEOUT_S, ProgramError
 
 NAME = "preview"
 HELP = "run a stack's program and policy packs offline; print plan, violations and cost"
@@ -23,7 +23,8 @@ DESCRIPTION = ("Run a stack's program under Pulumi's mocks and its policy packs 
 
 
 def add_arguments(preview: argparse.ArgumentParser) -> None:
-    preview.add_argument("-s", "--stack", required=True, help="the stack to preview (e.g. dev)")
+    preview.add_argument("-s", "--stack", default="",
+                         help="the stack to preview (e.g. dev); with --from-plan/--from-state, taken from the file")
     preview.add_argument("-C", "--cwd", type=Path, default=Path("."), help="the Pulumi project directory")
     preview.add_argument("--policy-pack", action="append", type=Path, default=[], dest="policy_packs",
                          metavar="DIR", help="a policy pack to run (repeatable; default: the project's policy_pack)")
@@ -46,12 +47,28 @@ def add_arguments(preview: argparse.ArgumentParser) -> None:
                          help="approved exceptions (default: the project's waivers.yaml)")
     preview.add_argument("--budgets-dir", type=Path, metavar="DIR",
                          help="directory of <environment>.yaml budgets (default: the project's budgets/)")
+    source = preview.add_mutually_exclusive_group()
+    source.add_argument("--from-plan", type=Path, metavar="FILE",
+                        help="judge and price the plan of `pulumi preview --json` instead of running the program")
+    source.add_argument("--from-state", type=Path, metavar="FILE",
+                        help="judge and price the deployed resources of `pulumi stack export`")
+    preview.add_argument("--timeout", type=str, default=str(DEFAULT_TIMEOUT_S), metavar="SECONDS",
+                         help=f"stop a program still running after this long (default {DEFAULT_TIMEOUT_S:g})")
 
 
 def run(args: argparse.Namespace) -> int:
     fmt = "json" if args.json else args.format
-    if (args.max_increase_usd is not None or args.max_increase_percent is not None) and args.baseline is None:
-        print("finops: --max-increase-usd/--max-increase-percent need --baseline FILE", file=sys.stderr)
+    if ((args.max_increase_usd is not None or args.max_increase_percent is not None) and args.baseline is None
+            and args.from_plan is None):
+        print("finops: --max-increase-usd/--max-increase-percent need --baseline FILE (or --from-plan FILE)",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        timeout = parse_finite_number(args.timeout, "--timeout", expected="a number of seconds > 0")
+        if timeout <= 0:
+            raise ConfigError("--timeout", None, args.timeout, "a number of seconds > 0")
+    except ConfigError as exc:
+        print(f"finops: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.rules is not None:
         # The program under mocks and the policy packs are child processes: they read it from here.
@@ -60,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         cwd=args.cwd, stack=args.stack, policy_packs=args.policy_packs, policy_pack_config=args.policy_pack_config,
         usage_file=args.usage_file, baseline=args.baseline, max_increase_usd=args.max_increase_usd,
         max_increase_percent=args.max_increase_percent, budgets_dir=args.budgets_dir, waivers_file=args.waivers,
+        from_plan=args.from_plan, from_state=args.from_state, timeout=timeout,
     )
     try:
         result = run_preview(options)
