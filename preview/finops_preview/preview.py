@@ -70,17 +70,39 @@ def _usage(path: Path | None) -> dict[str, float]:
     return amounts
 
 
-def _owner(inputs: Mapping[str, Any], tag_of_label: Mapping[str, str]) -> dict[str, str]:
-    tags = inputs.get("tags")
+def _tag_map(tags: Any) -> dict[str, str]:
     if isinstance(tags, Mapping):
-        return {k: v for k, v in tags.items() if isinstance(v, str)}
+        return {str(k): v for k, v in tags.items() if isinstance(v, str)}  # a secret value stays out
     if isinstance(tags, list):  # autoscaling groups' key/value blocks
-        return {t["key"]: t["value"] for t in tags if isinstance(t, Mapping) and "key" in t and "value" in t}
+        return {t["key"]: t["value"] for t in tags
+                if isinstance(t, Mapping) and isinstance(t.get("key"), str) and isinstance(t.get("value"), str)}
+    return {}
+
+
+def _default_tags(provider_inputs: Mapping[str, Any]) -> dict[str, str]:
+    """The AWS provider's ``defaultTags.tags`` (an object, or JSON text as stack config and the
+    engine's provider state hold it)."""
+    value = provider_inputs.get("defaultTags")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return _tag_map(value.get("tags")) if isinstance(value, Mapping) else {}
+
+
+def _owner(inputs: Mapping[str, Any], tag_of_label: Mapping[str, str],
+           provider_inputs: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The allocation tags a resource ends up with: provider defaultTags < tagsAll < its own tags
+    (Kubernetes: its labels)."""
+    tags = inputs.get("tags")
+    if isinstance(tags, (Mapping, list)) or "tagsAll" in inputs:
+        return {**_default_tags(provider_inputs or {}), **_tag_map(inputs.get("tagsAll")), **_tag_map(tags)}
     metadata = inputs.get("metadata")
     labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
     if isinstance(labels, Mapping):
         return {tag_of_label[k]: v for k, v in labels.items() if k in tag_of_label and isinstance(v, str)}
-    return {}
+    return _default_tags(provider_inputs or {})
 
 
 def _region(run: ProgramRun, resource: Any, urns: Mapping[str, Any]) -> str:
@@ -93,7 +115,8 @@ def build_rows(run: ProgramRun, environment: str, usage: Mapping[str, float]) ->
     tag_of_label = {label: tag for tag, label in load_rules().labels.items()}
     rows = []
     for resource in sorted(run.custom_resources(), key=lambda r: r.urn):
-        owner = _owner(resource.inputs, tag_of_label)
+        provider = provider_of(resource, run, urns)
+        owner = _owner(resource.inputs, tag_of_label, provider.inputs if resource.type.startswith("aws:") else None)
         usage_usd = usage.get(resource.urn, usage.get(resource.name))
         estimate = estimate_resource(resource.type, resource.inputs, _region(run, resource, urns), usage_usd)
         rows.append(ResourceRow(
