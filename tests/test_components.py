@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -61,11 +62,118 @@ def test_kubernetes_objects_and_pod_templates_are_labelled(mock_stack) -> None:
 
 
 def test_tag_values_from_config_are_checked(mock_stack) -> None:
-    with pytest.raises(ConfigError, match=r"stacks/Pulumi\.dev\.yaml: ai-agent-security-platform:costCenter: "
+    # The value comes from the stack's config: the message names stacks/Pulumi.dev.yaml (the
+    # project's stackConfigDir), at the line that sets the key.
+    with pytest.raises(ConfigError, match=r"^stacks/Pulumi\.dev\.yaml:\d+: ai-agent-security-platform:costCenter: "
                                           r"found 'marketing'; expected one of engineering, research, operations"):
         mock_stack(finops.enforce, costCenter="marketing")
     with pytest.raises(ConfigError, match="stack name: found 'sandbox'"):
         mock_stack(finops.enforce, stack="sandbox")
+
+
+@pytest.fixture
+def team_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A team's own project, stack files at its root (no stackConfigDir), as the program's cwd."""
+    (tmp_path / "Pulumi.yaml").write_text("name: shop\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n  shop:owner: jdoe\n"
+                                              "  shop:team: marketing\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FINOPS_WAIVERS_FILE", raising=False)
+    return tmp_path
+
+
+def run_in(project: str, program: Any, stack: str = "dev", **config: str) -> list[Any]:
+    from finops_preview.mock_engine import MockSession
+
+    values = {"aws:region": "eu-west-1", f"{project}:owner": "jdoe",
+              **{k if ":" in k else f"{project}:{k}": v for k, v in config.items()}}
+    return MockSession(project, stack, values).run(program)
+
+
+def test_a_bad_config_value_names_the_stack_file_where_it_is(team_project: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        run_in("shop", finops.enforce, team="marketing")
+    # The project keeps its stack files at the root: Pulumi.dev.yaml, line 4 sets shop:team.
+    assert str(caught.value).startswith("Pulumi.dev.yaml:4: shop:team: found 'marketing'; expected one of backend")
+
+
+def test_a_bad_value_passed_in_code_names_the_line_of_code(team_project: Path) -> None:
+    lines: list[int] = []
+
+    def program() -> None:
+        lines.append(sys._getframe().f_lineno + 1)
+        finops.enforce(team="marketing")
+
+    with pytest.raises(ConfigError) as caught:
+        run_in("shop", program)
+    assert str(caught.value).startswith(f"{Path(__file__)}:{lines[0]}: team: found 'marketing'; expected one of")
+
+    def database() -> None:
+        finops.enforce()
+        lines.append(sys._getframe().f_lineno + 1)
+        finops.Database("db", finops.DatabaseArgs(subnet_ids=SUBNETS, service="ssa", instance_class="db.r5.8xlarge"))
+
+    with pytest.raises(finops.CapError) as cap:
+        run_in("shop", database, team="backend")
+    assert str(cap.value).startswith(f"{Path(__file__)}:{lines[1]}: Database 'db': dev database size")
+
+
+def test_the_optional_feature_tag(mock_stack) -> None:
+    def program() -> None:
+        finops.enforce(service="ui", feature="agent-sandbox")
+        aws.s3.Bucket("assets")
+        finops.LogGroup("logs", finops.LogGroupArgs(service="ssa", feature="billing-export"))
+        aws.sqs.Queue("plain", tags={"Service": "audit"})
+
+    resources = mock_stack(program)
+    assert named(resources, "assets").inputs["tags"]["Feature"] == "agent-sandbox"
+    assert named(resources, "logs").inputs["tags"]["Feature"] == "billing-export"
+    assert "Feature" not in named(mock_stack(lambda: (finops.enforce(), aws.s3.Bucket("b"))), "b").inputs["tags"]
+    with pytest.raises(ConfigError, match=r"test_components\.py:\d+: feature: found 'Not A Slug'; expected a value "
+                                          r"matching"):
+        mock_stack(lambda: finops.enforce(feature="Not A Slug"))
+
+
+WAIVER = """\
+waivers:
+  - policy: finops-database-size
+    stack: dev
+    type: aws:rds/instance:Instance
+    name: "db"
+    reason: load test for two weeks
+    approver: head-of-platform
+    ticket: FIN-42
+    expires: {expires}
+"""
+
+
+def test_an_approved_waiver_lets_a_component_exceed_its_cap(mock_stack, tmp_path: Path, monkeypatch,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(WAIVER.format(expires="2099-12-31"))
+    monkeypatch.setenv("FINOPS_WAIVERS_FILE", str(waivers))
+
+    def program(name: str) -> Any:
+        def build() -> None:
+            finops.enforce()
+            finops.Database(name, finops.DatabaseArgs(subnet_ids=SUBNETS, service="ssa",
+                                                      instance_class="db.r5.8xlarge"))
+        return build
+
+    assert named(mock_stack(program("db")), "db").inputs["instanceClass"] == "db.r5.8xlarge"
+    warned = caplog.text  # pulumi.log.warn: the engine's log, Python logging under mocks
+    assert "waived finops-database-size: Database 'db': dev database size" in warned
+    assert "waiver #0 (FIN-42, approved by head-of-platform until 2099-12-31): load test for two weeks" in warned
+    with pytest.raises(finops.CapError):  # the waiver names the resource "db", not "other"
+        mock_stack(program("other"))
+    with pytest.raises(finops.CapError):  # nor another stack
+        mock_stack(program("db"), "dev-alice")
+
+    expired = tmp_path / "expired.yaml"
+    expired.write_text(WAIVER.format(expires="2020-01-31"))
+    monkeypatch.setenv("FINOPS_WAIVERS_FILE", str(expired))
+    with pytest.raises(finops.CapError, match=r"waiver #0 \(FIN-42.*\) expired: the cap applies again"):
+        mock_stack(program("db"))
 
 
 def test_database_defaults_follow_the_environment(mock_stack) -> None:
@@ -210,3 +318,64 @@ def test_budget_alerts_refuse_more_notifications_than_aws_allows(mock_stack, tmp
     with pytest.raises(BudgetLimitError, match=r"6 notifications per budget .* AWS Budgets allows at most 5"):
         created = mock_stack(program)
     assert created == []
+
+
+def budgets_of(resources: list[Any]) -> dict[str, Any]:
+    return {r.inputs["name"]: r.inputs for r in resources if r.type == "aws:budgets/budget:Budget"}
+
+
+def test_budget_and_anomaly_monitor_names_are_unique_per_project_stack_and_team(team_project: Path) -> None:
+    def program() -> None:
+        finops.enforce(team="frontend")
+        finops.BudgetAlerts("budget", finops.BudgetAlertsArgs(monthly_limit_usd=300, teams={"frontend": 200},
+                                                              subscribers=["shop-team@example.com"]))
+
+    shop = run_in("shop", program)
+    assert set(budgets_of(shop)) == {"shop-dev-frontend", "shop-dev-frontend-frontend"}
+    monitor = next(r for r in shop if r.type == "aws:costexplorer/anomalyMonitor:AnomalyMonitor")
+    assert monitor.inputs["name"] == "shop-dev-frontend"
+    # Another project, another stack or another team in the same account: other names.
+    assert set(budgets_of(run_in("cart", program))).isdisjoint(budgets_of(shop))
+    assert set(budgets_of(run_in("shop", program, stack="dev-alice"))).isdisjoint(budgets_of(shop))
+
+
+def test_budget_alerts_take_their_plan_in_code_or_from_a_file(team_project: Path) -> None:
+    def in_code() -> None:
+        finops.enforce()
+        finops.BudgetAlerts("budget", finops.BudgetAlertsArgs(monthly_limit_usd=300,
+                                                              subscribers=["shop-team@example.com"]))
+
+    [budget] = budgets_of(run_in("shop", in_code, team="backend")).values()
+    assert budget["limitAmount"] == "300.00"
+    assert sorted(n["threshold"] for n in budget["notifications"]) == [50, 75, 90, 100]
+    assert budget["notifications"][0]["subscriberEmailAddresses"] == ["shop-team@example.com"]
+
+    plan = team_project / "shop-budget.yaml"
+    plan.write_text((ROOT / "budgets" / "dev.yaml").read_text().replace("monthlyLimit: 600", "monthlyLimit: 900"))
+
+    def from_file() -> None:
+        finops.enforce()
+        finops.BudgetAlerts("budget", finops.BudgetAlertsArgs(plan_file=str(plan)))
+
+    limits = {b["limitAmount"] for b in budgets_of(run_in("shop", from_file, team="backend")).values()}
+    assert "900.00" in limits
+
+    def no_subscribers() -> None:
+        finops.enforce()
+        finops.BudgetAlerts("budget", finops.BudgetAlertsArgs(monthly_limit_usd=300))
+
+    with pytest.raises(ConfigError, match=r"test_components\.py:\d+: subscribers: found \[\]; expected a list of 1 "
+                                          r"to 10 e-mail addresses"):
+        run_in("shop", no_subscribers, team="backend")
+
+
+def test_a_stack_covered_by_a_shared_budget_creates_none(team_project: Path) -> None:
+    def program() -> None:
+        finops.enforce()
+        alerts = finops.BudgetAlerts("budget", finops.BudgetAlertsArgs(budgets_dir=str(ROOT / "budgets")))
+        assert alerts.covered_by == "frontend-dev"
+
+    resources = run_in("shop", program, team="frontend", **{"finops:coveredByBudget": "frontend-dev"})
+    assert [r.type for r in resources] == ["finops:index:BudgetAlerts"]  # the component, no child
+    with pytest.raises(ConfigError, match=r"finops:coveredByBudget: found 'a:b'; expected the name of an AWS budget"):
+        run_in("shop", program, team="frontend", **{"finops:coveredByBudget": "a:b"})

@@ -5,6 +5,11 @@ sized within its environment's caps.
     env = finops.enforce(service="ui", team="frontend")   # tags + labels on every resource below
     finops.LogGroup("api-logs", finops.LogGroupArgs(service="ui"))
 
+Every component takes a name, an ``...Args`` dataclass and Pulumi resource options;
+``help(finops.Database)`` says what it creates, which caps apply and shows an example. A
+component over a cap raises :class:`CapError` before anything is created, unless
+``waivers.yaml`` approves it, exactly as the policy pack would.
+
 The rules, catalogue, prices and budget plans live in the Pulumi-free core, ``finops_core``.
 """
 
@@ -14,7 +19,7 @@ from finops_core.budget_plans import BudgetPlan, load_budget_plan
 
 from .audit_log_bucket import AuditLogBucket, AuditLogBucketArgs
 from .auto_shutdown import AutoShutdown, AutoShutdownArgs, NodeGroupSchedule
-from .budget_alerts import BudgetAlerts, BudgetAlertsArgs
+from .budget_alerts import BudgetAlerts, BudgetAlertsArgs, BudgetLimitError, covering_budget
 from .cache import Cache, CacheArgs
 from .caps import CapError
 from .database import Database, DatabaseArgs
@@ -31,6 +36,7 @@ __all__ = [
     "AutoShutdownArgs",
     "BudgetAlerts",
     "BudgetAlertsArgs",
+    "BudgetLimitError",
     "BudgetPlan",
     "Cache",
     "CacheArgs",
@@ -46,6 +52,7 @@ __all__ = [
     "NodeGroupSpec",
     "TeamNamespace",
     "TeamNamespaceArgs",
+    "covering_budget",
     "current_environment",
     "enforce",
     "environment_from_config",

@@ -8,6 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from .locations import code_location
 from .tagging import current_environment
 
 # (days after creation, storage class): S3 requires 30 days in STANDARD before STANDARD_IA.
@@ -17,8 +18,16 @@ NONCURRENT_VERSION_DAYS = 30
 
 @dataclass
 class AuditLogBucketArgs:
+    """Arguments of :class:`AuditLogBucket`: the ``service`` it belongs to (default ``audit``),
+    ``expire_days`` (default the environment's ``logBucketExpireDays``; 0 keeps objects) and
+    the optional ``feature`` allocation tag.
+
+    Example: ``finops.AuditLogBucketArgs(service="audit", expire_days=90)``
+    """
+
     service: str = "audit"
     expire_days: int | None = None  # default: the environment's logBucketExpireDays (0 = keep)
+    feature: str | None = None      # the optional Feature allocation tag
 
 
 def lifecycle_rules(expire_days: int) -> list[Any]:
@@ -40,6 +49,21 @@ def lifecycle_rules(expire_days: int) -> list[Any]:
 
 
 class AuditLogBucket(pulumi.ComponentResource):
+    """An S3 bucket for audit logs: versioned, KMS-encrypted, private, and cheaper as it ages.
+
+    Creates an ``aws.s3.Bucket`` with versioning, default KMS encryption (bucket key), a
+    public access block and a lifecycle configuration: STANDARD_IA after 30 days, GLACIER_IR
+    after 90, DEEP_ARCHIVE after 365 (each only before expiry), expiry outside prod, old
+    versions after 30 days, incomplete uploads after 7. No cap applies; the lifecycle is what
+    keeps its cost down (policy ``finops-advice-bucket-lifecycle``).
+
+    Example::
+
+        finops.enforce()
+        logs = finops.AuditLogBucket("audit-logs")
+        pulumi.export("audit_bucket", logs.bucket.bucket)
+    """
+
     bucket: aws.s3.Bucket
 
     def __init__(self, name: str, args: AuditLogBucketArgs | None = None,
@@ -48,11 +72,12 @@ class AuditLogBucket(pulumi.ComponentResource):
         env = current_environment()
         expire = env.rules.defaults.log_bucket_expire_days if args.expire_days is None else args.expire_days
         if expire < 0:
-            raise ValueError(f"AuditLogBucket '{name}': found expire_days={expire}; allowed: 0 (keep) or more.")
+            raise ValueError(f"{code_location()}: AuditLogBucket '{name}': found expire_days={expire}; "
+                             "allowed: 0 (keep) or more.")
         super().__init__("finops:index:AuditLogBucket", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.bucket = aws.s3.Bucket(name, force_destroy=env.name == "dev",
-                                    tags=env.tags_for(service=args.service), opts=child)
+                                    tags=env.tags_for(service=args.service, feature=args.feature), opts=child)
         aws.s3.BucketVersioning(f"{name}-versioning", bucket=self.bucket.id,
                                 versioning_configuration={"status": "Enabled"}, opts=child)
         aws.s3.BucketServerSideEncryptionConfiguration(

@@ -31,10 +31,18 @@ class NodeGroupSchedule:
 
 @dataclass
 class AutoShutdownArgs:
+    """What :class:`AutoShutdown` switches off at night: EC2 ``instance_ids``, RDS
+    ``db_instance_identifiers`` and EKS ``node_groups`` (:class:`NodeGroupSchedule`); the
+    ``service`` tag of what it creates, and the optional ``feature`` allocation tag.
+
+    Example: ``finops.AutoShutdownArgs(db_instance_identifiers=[db.instance.identifier])``
+    """
+
     instance_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
     db_instance_identifiers: Sequence[pulumi.Input[str]] = field(default_factory=list)
     node_groups: Sequence[NodeGroupSchedule] = field(default_factory=list)
     service: str = "ssa"
+    feature: str | None = None
 
 
 def _target(action: str) -> str:
@@ -42,6 +50,22 @@ def _target(action: str) -> str:
 
 
 class AutoShutdown(pulumi.ComponentResource):
+    """Dev resources that switch themselves off at night, with EventBridge Scheduler alone.
+
+    Where the environment's ``autoShutdown`` is enabled (dev by default), creates an IAM role
+    for the scheduler, a schedule group and, per target, a stop and a start schedule in the
+    environment's window (20:00 and 07:00 on weekdays by default, its timezone) calling the
+    AWS APIs directly through Scheduler's universal targets: no Lambda. Elsewhere it creates
+    nothing (``enabled`` is False). No cap applies (policy ``finops-advice-dev-auto-shutdown``
+    advises it).
+
+    Example::
+
+        finops.enforce()
+        finops.AutoShutdown("night", finops.AutoShutdownArgs(
+            db_instance_identifiers=[db.instance.identifier]))
+    """
+
     enabled: bool
     schedules: list[aws.scheduler.Schedule]
 
@@ -55,7 +79,7 @@ class AutoShutdown(pulumi.ComponentResource):
             self.register_outputs({"enabled": False})
             return
         child = pulumi.ResourceOptions(parent=self)
-        tags = env.tags_for(service=args.service)
+        tags = env.tags_for(service=args.service, feature=args.feature)
         role = aws.iam.Role(f"{name}-role", assume_role_policy=json.dumps({
             "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                     "Principal": {"Service": "scheduler.amazonaws.com"}}]}),

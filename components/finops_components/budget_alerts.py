@@ -1,25 +1,43 @@
-"""Budgets as data: AWS Budgets, alerts, anomaly detection and an emergency action per environment.
+"""Budgets as data: AWS Budgets, alerts, anomaly detection and an emergency action per stack.
 
-Reads ``budgets/<environment>.yaml`` (:mod:`.budget_plans`) and creates a monthly COST budget
-with ACTUAL alerts at the rules' thresholds (50/75/90 %) and a FORECASTED alert, one budget
-per team filtered by the Team cost-allocation tag, the SNS topic the alerts go to, the
+The plan (monthly limit, per-team limits, subscribers, anomaly threshold, emergency action)
+comes from the arguments, from a plan file, or from ``<budgets_dir>/<environment>.yaml``
+(:mod:`finops_core.budget_plans`). :class:`BudgetAlerts` creates a monthly COST budget with
+ACTUAL alerts at the rules' thresholds (50/75/90 %) and a FORECASTED alert, one budget per
+team filtered by the Team cost-allocation tag, the SNS topic the alerts go to, the
 activation of the cost-allocation tags, a Cost Anomaly Detection monitor and subscription,
 and an emergency budget action. AWS's limits are checked before anything is created.
+
+Budget and anomaly-monitor names are unique per project, stack and team (AWS requires budget
+names to be unique per account): ``<project>-<stack>-<team>``. A stack covered by a budget
+that already exists in the account (its team's, say) declares it in stack config instead of
+creating its own::
+
+    config:
+      finops:coveredByBudget: checkout-team-dev     # BudgetAlerts then creates nothing
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-from finops_core.budget_plans import MAX_EMAIL_SUBSCRIBERS, BudgetPlan, load_budget_plan
+from finops_core.budget_plans import (
+    MAX_EMAIL_SUBSCRIBERS,
+    BudgetPlan,
+    load_budget_plan,
+    parse_budget_plan,
+)
+from finops_core.reading import ConfigError, YamlDoc, load_yaml
 
 from .environment import Environment
+from .locations import code_location, config_source
 from .tagging import current_environment
 
 # AWS Budgets: notifications per budget (CloudFormation/SDK documentation; newer pages say 10).
@@ -27,6 +45,10 @@ MAX_NOTIFICATIONS_PER_BUDGET = 5
 MAX_SNS_TOPICS_PER_NOTIFICATION = 1
 # Cost Explorer UpdateCostAllocationTagsStatus takes at most 20 tags per call.
 COST_ALLOCATION_TAG_BATCH = 20
+# The stack config key (namespace ``finops``) naming an existing budget that covers the stack.
+COVERED_BY_BUDGET = "coveredByBudget"
+# AWS Budgets' BudgetName: 1 to 100 characters, no ':' or '\\', never the substring '/action/'.
+_BUDGET_NAME = re.compile(r"^[^:\\]{1,100}$")
 
 
 class BudgetLimitError(ValueError):
@@ -35,11 +57,75 @@ class BudgetLimitError(ValueError):
 
 @dataclass
 class BudgetAlertsArgs:
+    """Where :class:`BudgetAlerts` finds its plan, and what it creates.
+
+    The plan, first match wins:
+
+    1. in code: ``monthly_limit_usd`` and ``subscribers`` (plus optional ``teams``,
+       ``anomaly_threshold_usd``, ``anomaly_frequency``, ``emergency_action``, ...);
+    2. ``plan_file``: a budgets YAML file of your own (the shape of ``budgets/dev.yaml``);
+    3. ``<budgets_dir>/<environment>.yaml`` (default ``budgets/``), the platform layout.
+
+    Example, a team's stack with its plan in code::
+
+        finops.BudgetAlerts("budget", finops.BudgetAlertsArgs(
+            monthly_limit_usd=300, subscribers=["checkout-team@example.com"], service="checkout"))
+    """
+
+    monthly_limit_usd: float | None = None
+    subscribers: Sequence[str] = ()
+    teams: Mapping[str, float] = field(default_factory=dict)  # team -> monthly USD, a budget each
+    anomaly_threshold_usd: float | None = None  # default: 10 % of the monthly limit
+    anomaly_frequency: str = "DAILY"            # DAILY or WEEKLY
+    emergency_action: str = "DENY_NEW_COMPUTE"  # or STOP_TAGGED_INSTANCES
+    emergency_approval: str = "MANUAL"          # or AUTOMATIC
+    emergency_threshold_percent: float = 100
+    plan_file: str | None = None
     budgets_dir: str = "budgets"
     service: str = "audit"
+    feature: str | None = None
+    # Cost-allocation tags are account-wide: where stacks share an account, one activates them.
     activate_cost_allocation_tags: bool = True
     # Roles the DENY_NEW_COMPUTE emergency action attaches its deny policy to (e.g. CI's deploy role).
     emergency_roles: Sequence[pulumi.Input[str]] = ()
+
+
+def plan_of(args: BudgetAlertsArgs, env: Environment) -> BudgetPlan:
+    """The budget plan the arguments describe (see :class:`BudgetAlertsArgs`), checked as a
+    budgets file is: a bad value names the line of code (or the file and key) it came from."""
+    if args.monthly_limit_usd is not None:
+        limit = args.monthly_limit_usd
+        data: dict[str, Any] = {
+            "monthlyLimit": limit, "teams": dict(args.teams), "subscribers": list(args.subscribers),
+            "anomaly": {"thresholdUsd": args.anomaly_threshold_usd if args.anomaly_threshold_usd is not None
+                        else round(0.1 * limit, 2) if isinstance(limit, (int, float)) else None,
+                        "frequency": args.anomaly_frequency},
+            "emergencyAction": {"kind": args.emergency_action, "approval": args.emergency_approval,
+                                "thresholdPercent": args.emergency_threshold_percent},
+        }
+        return parse_budget_plan(YamlDoc(code_location(), data), env.name, env.all_rules)
+    if args.plan_file is not None:
+        return parse_budget_plan(load_yaml(args.plan_file), env.name, env.all_rules)
+    return load_budget_plan(env.name, Path(args.budgets_dir), env.all_rules)
+
+
+def covering_budget() -> str | None:
+    """The existing budget the stack declares it is covered by (``finops:coveredByBudget``), if any."""
+    name = pulumi.Config("finops").get(COVERED_BY_BUDGET)
+    if name is None:
+        return None
+    if not _BUDGET_NAME.match(name) or "/action/" in name:
+        source = config_source("finops", pulumi.get_stack(), COVERED_BY_BUDGET)
+        raise ConfigError(source.file, f"finops:{COVERED_BY_BUDGET}", name,
+                          "the name of an AWS budget: 1 to 100 characters, no ':' or '\\' and no '/action/'",
+                          source.line)
+    return name
+
+
+def stack_budget_name(env: Environment) -> str:
+    """The name of the stack's budget and anomaly monitor, unique per project, stack and team
+    (AWS budget names are unique per account): ``<project>-<stack>-<team>``."""
+    return f"{pulumi.get_project()}-{pulumi.get_stack()}-{env.tags.get('Team', 'platform')}"
 
 
 def _alert_points(env: Environment) -> list[tuple[str, float]]:
@@ -83,7 +169,31 @@ def batches(items: Sequence[str], size: int = COST_ALLOCATION_TAG_BATCH) -> list
 
 
 class BudgetAlerts(pulumi.ComponentResource):
-    plan: BudgetPlan
+    """Budgets with alerts for the stack's environment, and what acts on them.
+
+    Creates: a monthly COST budget filtered by the Environment tag, with ACTUAL alerts at the
+    rules' thresholds (50/75/90 %) and a FORECASTED alert at 100 %; one budget per team of the
+    plan, filtered by the Team tag; an SNS topic only AWS Budgets of this account may publish
+    to, with the plan's e-mail subscribers; the activation of the cost-allocation tags (in
+    batches of at most 20); a Cost Anomaly Detection monitor and subscription; and an
+    emergency budget action (STOP_TAGGED_INSTANCES or DENY_NEW_COMPUTE) at its threshold.
+
+    Names are ``<project>-<stack>-<team>`` (team budgets add ``-<team>``), unique per account
+    as AWS requires. A stack whose config sets ``finops:coveredByBudget: <budget name>`` is
+    covered by that existing budget: the component then creates nothing.
+
+    Limits: AWS allows 5 notifications per budget and 10 e-mail subscribers per notification;
+    both are checked before anything is created (:class:`BudgetLimitError`, ConfigError).
+
+    Example::
+
+        finops.enforce(service="checkout", team="frontend")
+        finops.BudgetAlerts("budget", finops.BudgetAlertsArgs(
+            monthly_limit_usd=300, subscribers=["checkout-team@example.com"]))
+    """
+
+    plan: BudgetPlan | None
+    covered_by: str | None
     budget: aws.budgets.Budget
     team_budgets: dict[str, aws.budgets.Budget]
     topic: aws.sns.Topic
@@ -92,11 +202,21 @@ class BudgetAlerts(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         args = args or BudgetAlertsArgs()
         env = current_environment()
-        self.plan = plan = load_budget_plan(env.name, Path(args.budgets_dir), env.all_rules)
+        self.covered_by = covering_budget()
+        self.team_budgets = {}
+        if self.covered_by is not None:
+            self.plan = None
+            super().__init__("finops:index:BudgetAlerts", name, None, opts)
+            pulumi.log.info(f"BudgetAlerts '{name}': the stack is covered by the budget '{self.covered_by}' "
+                            f"(finops:{COVERED_BY_BUDGET}); no budget created", self)
+            self.register_outputs({"covered_by": self.covered_by})
+            return
+        self.plan = plan = plan_of(args, env)
         check_limits(plan, env)
         super().__init__("finops:index:BudgetAlerts", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tags = env.tags_for(service=args.service)
+        tags = env.tags_for(service=args.service, feature=args.feature)
+        budget_name = monitor_name = stack_budget_name(env)
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
 
         self.topic = aws.sns.Topic(f"{name}-alerts", tags=tags, opts=child)
@@ -117,18 +237,17 @@ class BudgetAlerts(pulumi.ComponentResource):
 
         alerts = notifications(plan, env, self.topic.arn)
         self.budget = aws.budgets.Budget(
-            name, name=f"{env.all_rules.project}-{env.name}", budget_type="COST", time_unit="MONTHLY",
+            name, name=budget_name, budget_type="COST", time_unit="MONTHLY",
             limit_amount=f"{plan.monthly_limit:.2f}", limit_unit=plan.currency, notifications=alerts,
             cost_filters=[{"name": "TagKeyValue", "values": [f"user:Environment${env.name}"]}],
             tags=tags, opts=child)
-        self.team_budgets = {}
         for team, limit in plan.team_limits.items():
             self.team_budgets[team] = aws.budgets.Budget(
-                f"{name}-{team}", name=f"{env.all_rules.project}-{env.name}-{team}", budget_type="COST",
+                f"{name}-{team}", name=f"{budget_name}-{team}", budget_type="COST",
                 time_unit="MONTHLY", limit_amount=f"{limit:.2f}", limit_unit=plan.currency,
                 notifications=alerts,
                 cost_filters=[{"name": "TagKeyValue", "values": [f"user:Team${team}"]}],
-                tags=env.tags_for(service=args.service, team=team), opts=child)
+                tags=env.tags_for(service=args.service, team=team, feature=args.feature), opts=child)
 
         if args.activate_cost_allocation_tags:
             previous: list[pulumi.Resource] = []
@@ -140,12 +259,12 @@ class BudgetAlerts(pulumi.ComponentResource):
                 previous = list(current)
 
         monitor = aws.costexplorer.AnomalyMonitor(
-            f"{name}-anomalies", name=f"{env.all_rules.project}-{env.name}", monitor_type="CUSTOM",
+            f"{name}-anomalies", name=monitor_name, monitor_type="CUSTOM",
             monitor_specification=json.dumps({"Tags": {"Key": "Environment", "Values": [env.name],
                                                        "MatchOptions": ["EQUALS"]}}),
             tags=tags, opts=child)
         aws.costexplorer.AnomalySubscription(
-            f"{name}-anomaly-alerts", name=f"{env.all_rules.project}-{env.name}-anomalies",
+            f"{name}-anomaly-alerts", name=f"{monitor_name}-anomalies",
             frequency=plan.anomaly_frequency, monitor_arn_lists=[monitor.arn],
             subscribers=[{"type": "EMAIL", "address": address} for address in plan.subscribers],
             threshold_expression={"dimension": {"key": "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
@@ -159,6 +278,7 @@ class BudgetAlerts(pulumi.ComponentResource):
 
     def _emergency_action(self, name: str, env: Environment, args: BudgetAlertsArgs, tags: dict[str, str]) -> None:
         plan, child = self.plan, pulumi.ResourceOptions(parent=self)
+        assert plan is not None  # only called when the stack creates its own budgets
         action = plan.emergency_action
         role = aws.iam.Role(f"{name}-action-role", assume_role_policy=json.dumps({
             "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",

@@ -12,8 +12,9 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 from finops_core import catalogue
 
-from .caps import CapError, require_at_most, require_instance
+from .caps import CapError, Target, refuse, require_at_most, require_instance
 from .environment import Environment
+from .locations import code_location
 from .tagging import current_environment
 
 _NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
@@ -21,7 +22,14 @@ _NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC
 
 @dataclass
 class NodeGroupSpec:
-    """One managed node group. Sizes left as None take the environment's defaults."""
+    """One managed node group of :class:`KubernetesCluster`, for one ``service``.
+
+    Sizes left as None take the environment's defaults: ``instance_types`` (e.g.
+    ``["t4g.medium"]``) and ``max_size``; ``min_size <= desired_size <= max_size``;
+    ``disk_size_gib`` is each node's volume; ``labels`` are added to the nodes'.
+
+    Example: ``finops.NodeGroupSpec(service="ui", instance_types=["t4g.medium"], max_size=2)``
+    """
 
     service: str
     instance_types: Sequence[str] | None = None
@@ -34,12 +42,20 @@ class NodeGroupSpec:
 
 @dataclass
 class KubernetesClusterArgs:
+    """Arguments of :class:`KubernetesCluster`: ``subnet_ids``, the ``node_groups``
+    (:class:`NodeGroupSpec`), an opt-in ``gpu_node_group``, the EKS ``version``, the
+    cluster's ``service`` tag and the optional ``feature`` allocation tag.
+
+    Example: ``finops.KubernetesClusterArgs(subnet_ids=subnets, node_groups=[finops.NodeGroupSpec(service="ui")])``
+    """
+
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     node_groups: Sequence[NodeGroupSpec]
     # Opt-in GPU nodes (e.g. SLM classification); refused where the environment allows no GPU.
     gpu_node_group: NodeGroupSpec | None = None
     version: str = "1.31"
     service: str = "ssa"
+    feature: str | None = None
 
 
 @dataclass
@@ -50,33 +66,53 @@ class _PlannedGroup:
     gpu: bool
 
 
+NODE_GROUP_TYPE = "aws:eks/nodeGroup:NodeGroup"
+
+
+def _group_name(cluster: str, service: str, gpu: bool) -> str:
+    return f"{cluster}-{service}" + ("-gpu" if gpu else "")
+
+
 def _plan(name: str, args: KubernetesClusterArgs, env: Environment) -> list[_PlannedGroup]:
     """Every node group with defaults filled in, checked against the caps."""
     caps, defaults = env.rules, env.rules.defaults
     planned = []
     groups = [(spec, False) for spec in args.node_groups]
     if args.gpu_node_group is not None:
-        if caps.instance.max_gpus < 1 or (not defaults.gpu_instance_type and not args.gpu_node_group.instance_types):
-            raise CapError(f"KubernetesCluster '{name}': {env.name} GPU nodes: found gpu_node_group; allowed: "
-                           f"no GPU in {env.name}. Fix: leave gpu_node_group out in {env.name}.")
-        groups.append((args.gpu_node_group, True))
+        gpu_spec = args.gpu_node_group
+        target = Target(f"KubernetesCluster '{name}'", NODE_GROUP_TYPE, _group_name(name, gpu_spec.service, True))
+        message = (f"{target.component}: {env.name} GPU nodes: found gpu_node_group; allowed: no GPU in {env.name}. "
+                   f"Fix: leave gpu_node_group out in {env.name}.")
+        if caps.instance.max_gpus < 1:
+            refuse(target, "finops-instance-size", message)
+        if not defaults.gpu_instance_type and not gpu_spec.instance_types:
+            raise CapError(f"{code_location()}: {target.component}: GPU nodes: found gpu_node_group without "
+                           f"instance_types; allowed: instance_types set, as {env.name} has no default GPU type. "
+                           "Fix: set instance_types, e.g. [\"g4dn.xlarge\"].")
+        groups.append((gpu_spec, True))
     for spec, gpu in groups:
-        where = f"KubernetesCluster '{name}' node group {spec.service}"
+        where = Target(f"KubernetesCluster '{name}' node group {spec.service}", NODE_GROUP_TYPE,
+                       _group_name(name, spec.service, gpu))
         types = list(spec.instance_types or [defaults.gpu_instance_type if gpu else defaults.node_instance_type])
         for instance_type in types:
-            require_instance(where, "instance_types", instance_type, caps.instance, env, "instance")
+            if not (gpu and caps.instance.max_gpus < 1):  # a waived GPU group is judged by its waiver
+                require_instance(where, "finops-instance-size", "instance_types", instance_type, caps.instance, env,
+                                 "instance")
             known = catalogue.lookup(instance_type)
             if gpu and known is not None and known.accelerators == 0:
-                raise CapError(f"{where}: GPU node group: found instance_types={instance_type} (no GPU); allowed: "
-                               "a GPU instance type. Fix: choose a GPU type such as g4dn.xlarge.")
+                raise CapError(f"{code_location()}: {where.component}: GPU node group: found instance_types="
+                               f"{instance_type} (no GPU); allowed: a GPU instance type. Fix: choose a GPU type such "
+                               "as g4dn.xlarge.")
         max_size = spec.max_size if spec.max_size is not None else min(defaults.node_group_max_size,
                                                                        caps.node_group.max_size)
-        require_at_most(where, "max_size", max_size, caps.node_group.max_size, "nodes", env, "maxSize")
-        require_at_most(where, "disk_size_gib", spec.disk_size_gib, caps.ebs_volume.max_size_gib, "GiB", env,
-                        "maxSizeGib")
+        require_at_most(where, "finops-node-group-size", "max_size", max_size, caps.node_group.max_size, "nodes", env,
+                        "maxSize")
+        require_at_most(where, "finops-ebs-volume-size", "disk_size_gib", spec.disk_size_gib,
+                        caps.ebs_volume.max_size_gib, "GiB", env, "maxSizeGib")
         if not 0 <= spec.min_size <= spec.desired_size <= max_size:
-            raise CapError(f"{where}: scaling: found min_size={spec.min_size}, desired_size={spec.desired_size}, "
-                           f"max_size={max_size}; allowed: 0 <= min <= desired <= max.")
+            raise CapError(f"{code_location()}: {where.component}: scaling: found min_size={spec.min_size}, "
+                           f"desired_size={spec.desired_size}, max_size={max_size}; allowed: 0 <= min <= desired "
+                           "<= max.")
         planned.append(_PlannedGroup(spec, types, max_size, gpu))
     return planned
 
@@ -87,6 +123,26 @@ def _assume_role_policy(service: str) -> str:
 
 
 class KubernetesCluster(pulumi.ComponentResource):
+    """An EKS cluster with managed node groups sized within the environment's caps.
+
+    Creates the cluster and its IAM role, a node IAM role with the worker, CNI and ECR
+    policies, one managed node group per :class:`NodeGroupSpec` (the arm64 AMI for Graviton
+    types), an opt-in GPU node group (NVIDIA AMI, tainted) and a Kubernetes provider for the
+    cluster (``provider``, for :class:`TeamNamespace` and your workloads).
+
+    Caps, checked before anything is created (:class:`CapError`, unless waivers.yaml approves
+    the node group for this stack): instance types' vCPUs, memory and GPUs
+    (``finops-instance-size``; dev at most 2 vCPU, 8 GiB, no GPU, so no GPU node group),
+    ``max_size`` (``finops-node-group-size``; dev 3) and ``disk_size_gib``
+    (``finops-ebs-volume-size``; dev 100 GiB).
+
+    Example::
+
+        finops.enforce()
+        cluster = finops.KubernetesCluster("platform", finops.KubernetesClusterArgs(
+            subnet_ids=subnet_ids, node_groups=[finops.NodeGroupSpec(service="ui")]))
+    """
+
     cluster: aws.eks.Cluster
     node_groups: dict[str, aws.eks.NodeGroup]
     kubeconfig: pulumi.Output[str]
@@ -98,7 +154,7 @@ class KubernetesCluster(pulumi.ComponentResource):
         planned = _plan(name, args, env)  # before anything is registered
         super().__init__("finops:index:KubernetesCluster", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tags = env.tags_for(service=args.service)
+        tags = env.tags_for(service=args.service, feature=args.feature)
 
         cluster_role = aws.iam.Role(f"{name}-cluster-role", assume_role_policy=_assume_role_policy(
             "eks.amazonaws.com"), tags=tags, opts=child)
@@ -119,7 +175,7 @@ class KubernetesCluster(pulumi.ComponentResource):
         self.node_groups = {}
         for group in planned:
             spec = group.spec
-            group_name = f"{name}-{spec.service}" + ("-gpu" if group.gpu else "")
+            group_name = _group_name(name, spec.service, group.gpu)
             labels = {"service": spec.service, **spec.labels}
             extra: dict[str, Any] = {}
             if group.gpu:
@@ -133,7 +189,8 @@ class KubernetesCluster(pulumi.ComponentResource):
                 subnet_ids=args.subnet_ids, instance_types=group.instance_types,
                 scaling_config={"min_size": spec.min_size, "desired_size": spec.desired_size,
                                 "max_size": group.max_size},
-                disk_size=spec.disk_size_gib, labels=labels, tags=env.tags_for(service=spec.service),
+                disk_size=spec.disk_size_gib, labels=labels,
+                tags=env.tags_for(service=spec.service, feature=args.feature),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=attachments), **extra)
 
         self.kubeconfig = pulumi.Output.all(self.cluster.name, self.cluster.endpoint,

@@ -114,14 +114,26 @@ def apply_defaults(resource_type: str, props: dict[str, Any], env: Environment) 
     return None
 
 
-def enforce(service: str | None = None, team: str | None = None) -> Environment:
+def enforce(service: str | None = None, team: str | None = None, feature: str | None = None) -> Environment:
     """Tag and label everything created from here on in this program; returns the environment.
 
     Call once at the top of ``__main__.py``. Values come from stack config (see
-    :func:`environment_from_config`); ``service``/``team`` set the program's defaults.
+    :func:`environment_from_config`: ``owner`` is required; ``team``, ``service``,
+    ``costCenter``, ``phase`` and the optional ``feature`` have defaults); ``service``,
+    ``team`` and ``feature`` passed here are the program's defaults. Every AWS resource that
+    takes tags and every Kubernetes object (and pod template) created afterwards gets them,
+    raw ``pulumi_aws``/``pulumi_kubernetes`` resources included; explicit tags win.
+
+    Example::
+
+        env = finops.enforce(service="ui", team="frontend", feature="agent-sandbox")
+        aws.s3.Bucket("assets")   # tagged Project, Environment, Team=frontend, Service=ui, ...
+
+    Raises ConfigError for a value outside the rules, naming the line of code or the stack
+    config file (and line) it came from.
     """
     global _active, _registered_on
-    env = environment_from_config(service=service, team=team)
+    env = environment_from_config(service=service, team=team, feature=feature)
     root = pulumi.runtime.get_root_resource()
     if _registered_on is not root:
         def transformation(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:

@@ -10,28 +10,54 @@ import pulumi_kubernetes as k8s
 from finops_core.quantity import cpu_quantity, memory_quantity
 
 from .caps import CapError
+from .locations import code_location
 from .tagging import current_environment
 
 
 @dataclass
 class TeamNamespaceArgs:
+    """Arguments of :class:`TeamNamespace`: the owning ``team`` and ``service`` (labels), the
+    ``namespace`` name (default the team's), ``max_pods`` (the quota's pod count and the
+    multiple of the container cap it allows) and ``default_request_fraction`` (the share of
+    the cap a container that sets no requests asks for); ``feature`` the optional label.
+
+    Example: ``finops.TeamNamespaceArgs(team="backend", service="policy-engine", max_pods=10)``
+    """
+
     team: str
     service: str
     namespace: str | None = None  # default: the team name
     max_pods: int = 20
     # Containers that set no requests get this share of the cap as their request.
     default_request_fraction: float = 0.25
+    feature: str | None = None
 
 
 class TeamNamespace(pulumi.ComponentResource):
+    """A team's Kubernetes namespace, with quotas and container limits from the environment's caps.
+
+    Creates a labelled ``Namespace``, a ``LimitRange`` whose container maximum and default are
+    the environment's container cap (dev: 1 CPU, 2 GiB) and whose default request is
+    ``default_request_fraction`` of it, and a ``ResourceQuota`` of ``max_pods`` pods and
+    ``max_pods`` times the cap in limits (no LoadBalancer Services in dev). Caps: rules.yaml
+    ``container`` (policy ``finops-container-limits``).
+
+    Example::
+
+        finops.enforce()
+        finops.TeamNamespace("ns-backend", finops.TeamNamespaceArgs(team="backend", service="policy-engine"),
+                             opts=pulumi.ResourceOptions(provider=cluster.provider))
+    """
+
     namespace: k8s.core.v1.Namespace
 
     def __init__(self, name: str, args: TeamNamespaceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         env = current_environment()
-        labels = env.labels_for(service=args.service, team=args.team)
+        labels = env.labels_for(service=args.service, team=args.team, feature=args.feature)
         if args.max_pods < 1 or not 0 < args.default_request_fraction <= 1:
-            raise CapError(f"TeamNamespace '{name}': found max_pods={args.max_pods}, default_request_fraction="
-                           f"{args.default_request_fraction}; allowed: max_pods >= 1, 0 < fraction <= 1.")
+            raise CapError(f"{code_location()}: TeamNamespace '{name}': found max_pods={args.max_pods}, "
+                           f"default_request_fraction={args.default_request_fraction}; "
+                           "allowed: max_pods >= 1, 0 < fraction <= 1.")
         super().__init__("finops:index:TeamNamespace", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         cap = env.rules.container
