@@ -51,6 +51,40 @@ def budget_edit(old: str, new: str) -> Edit:
     return file_edit("budgets/dev.yaml", GOOD_BUDGET.replace(old, new))
 
 
+def bytes_edit(name: str, data: bytes, *args: str) -> Edit:
+    def edit(project: Path) -> list[str]:
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_bytes(data)
+        return [a.replace("{project}", str(project)) for a in args]
+
+    return edit
+
+
+def directory_edit(name: str) -> Edit:
+    def edit(project: Path) -> list[str]:
+        (project / name).unlink()
+        (project / name).mkdir()
+        return []
+
+    return edit
+
+
+def args_edit(*args: str) -> Edit:
+    """Only command-line arguments ({project} is the project directory; ENV:NAME=value sets a variable)."""
+    return lambda project: [a.replace("{project}", str(project)) for a in args]
+
+
+def waiver(expires: str) -> str:
+    return ("approvers: {budget: [cfo]}\nwaivers:\n  - {policy: finops-required-tags, reason: r, approver: jdoe,"
+            f" ticket: FIN-1, expires: {expires}}}\n")
+
+
+BILLION_LAUGHS = "".join(
+    [f"l0: &l0 [{', '.join(['lol'] * 9)}]\n"]
+    + [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 10)]
+)
+
+
 CASES: list[tuple[str, Edit, str]] = [
     # Pulumi.yaml
     ("project file missing", lambda p: (p / "Pulumi.yaml").unlink() or [], "Pulumi.yaml: found <no such file>"),
@@ -73,9 +107,9 @@ CASES: list[tuple[str, Edit, str]] = [
      "the program failed: ValueError: no region (__main__.py:1)"),
     # policy pack config
     ("policy config missing", lambda p: ["--policy-pack-config", str(p / "none.json")],
-     "none.json: no such policy pack config file"),
+     "none.json: found <no such file>; expected an existing JSON file"),
     ("policy config JSON", file_edit("pc.json", "{not json", "--policy-pack-config", "{project}/pc.json"),
-     "pc.json: not valid JSON"),
+     "pc.json:1: found <malformed JSON"),
     ("policy config shape", file_edit("pc.json", "[1]", "--policy-pack-config", "{project}/pc.json"),
      "pc.json: found list; expected a JSON object"),
     ("policy config policy", file_edit("pc.json", '{"finops-typo": "advisory"}', "--policy-pack-config",
@@ -119,6 +153,87 @@ CASES: list[tuple[str, Edit, str]] = [
 ]
 
 
+# Reading: every file goes through finops_core.reading, bounded and strict (issue 14).
+READING_CASES: list[tuple[str, Edit, str]] = [
+    ("stack file alias bomb", file_edit("Pulumi.dev.yaml", "config:\n  demo:owner: jdoe\n" + BILLION_LAUGHS),
+     "values once aliases are expanded"),
+    ("budget alias bomb", file_edit("budgets/dev.yaml", GOOD_BUDGET + BILLION_LAUGHS),
+     "values once aliases are expanded"),
+    ("stack file recursive alias", file_edit("Pulumi.dev.yaml", "config: &c {demo:owner: jdoe, x: *c}\n"),
+     "an alias that refers to itself"),
+    ("stack file deep", file_edit("Pulumi.dev.yaml", "config: " + "[" * 5000 + "]" * 5000 + "\n"),
+     "nested deeper than 64 levels"),
+    ("budget limit nan", budget_edit("monthlyLimit: 600", "monthlyLimit: .nan"),
+     "dev.yaml:3: monthlyLimit: found <.nan>; expected a finite number"),
+    ("budget team inf", budget_edit("backend: 200", "backend: .inf"), "teams.backend: found <.inf>; expected a finite"),
+    ("budget impossible number", budget_edit("monthlyLimit: 600", "monthlyLimit: " + "9" * 5000),
+     "monthlyLimit: found <a number of 5000 digits>"),
+    ("budget float tag", budget_edit("monthlyLimit: 600", "monthlyLimit: !!float six-hundred"),
+     "monthlyLimit: found <six-hundred>; expected a valid float"),
+    ("budget duplicate key", budget_edit("monthlyLimit: 600\n", "monthlyLimit: 600\nmonthlyLimit: 60000\n"),
+     "dev.yaml:4: monthlyLimit: found <the same key a second time>"),
+    ("budget not utf-8", bytes_edit("budgets/dev.yaml", GOOD_BUDGET.encode() + b"# caf\xe9\n"),
+     "dev.yaml:18: found <a byte that is not UTF-8: 0xe9>"),
+    ("budget is a directory", directory_edit("budgets/dev.yaml"), "dev.yaml: found <a directory>"),
+    ("stack duplicate key", file_edit("Pulumi.dev.yaml", "config:\n  demo:owner: jdoe\n  demo:owner: ops\n"),
+     "Pulumi.dev.yaml:3: config.demo:owner: found <the same key a second time>"),
+    ("stack file NUL", file_edit("Pulumi.dev.yaml", "config:\n  demo:owner: \x00\n"),
+     "Pulumi.dev.yaml:2: found <malformed YAML: unacceptable character #x0000"),
+    ("project file not utf-8", bytes_edit("Pulumi.yaml", b"name: d\xffmo\nruntime: python\n"),
+     "Pulumi.yaml:1: found <a byte that is not UTF-8: 0xff>"),
+    ("project name with ::", file_edit("Pulumi.yaml", "name: a::b\nruntime: python\n"), "name: found 'a::b'"),
+    ("waivers impossible date", file_edit("waivers.yaml", waiver("2026-02-30")),
+     "waivers.yaml:3: waivers[0].expires: found <2026-02-30>; expected a valid timestamp"),
+    ("waivers duplicate key", file_edit("waivers.yaml", "waivers: []\nwaivers: []\n"),
+     "waivers.yaml:2: waivers: found <the same key a second time>"),
+    ("rules nan cap", rules_edit(lambda r: r["environments"]["dev"]["instance"].update(maxVcpus=float("nan"))),
+     "environments.dev.instance.maxVcpus: found <.nan>; expected a finite number"),
+    ("usage amount nan", file_edit("usage.yaml", "resources: {x: {monthlyUsd: .nan}}\n", "--usage-file",
+                                   "{project}/usage.yaml"), "usage.yaml:1: resources.x.monthlyUsd: found <.nan>"),
+    ("usage file missing", args_edit("--usage-file", "{project}/none.yaml"), "none.yaml: found <no such file>"),
+    ("usage file a directory", args_edit("--usage-file", "{project}"), "found <a directory>; expected a YAML file"),
+    ("policy config directory", args_edit("--policy-pack-config", "{project}"),
+     "found <a directory>; expected a JSON file"),
+    ("policy config NaN", file_edit("pc.json", '{"finops-instance-size": {"enforcementLevel": "advisory", '
+                                    '"x": NaN}}', "--policy-pack-config", "{project}/pc.json"), "found <NaN>"),
+    ("policy config deep", file_edit("pc.json", '{"a": ' * 3000 + "1" + "}" * 3000, "--policy-pack-config",
+                                     "{project}/pc.json"), "pc.json: found <malformed JSON: nested too deeply>"),
+    ("baseline is a directory", args_edit("--baseline", "{project}"), "found <a directory>; expected a JSON file"),
+    ("baseline NaN cost", file_edit("base.json", '{"resources": [{"urn": "u", "monthlyUsd": NaN}]}', "--baseline",
+                                    "{project}/base.json"), "base.json: resources[0].monthlyUsd: found <NaN>"),
+    ("baseline cost text", file_edit("base.json", '{"resources": [{"urn": "u", "monthlyUsd": "12"}]}', "--baseline",
+                                     "{project}/base.json"),
+     "base.json: resources[0].monthlyUsd: found '12'; expected a finite monthly amount in USD, or null"),
+    ("baseline duplicate key", file_edit("base.json", '{"resources": [], "resources": []}', "--baseline",
+                                         "{project}/base.json"), "base.json: found <the key 'resources' twice>"),
+    ("baseline deep", file_edit("base.json", "[" * 100_000 + "]" * 100_000, "--baseline", "{project}/base.json"),
+     "base.json: found <malformed JSON: nested too deeply>"),
+    ("output missing directory", args_edit("-o", "{project}/missing/report.txt"),
+     "--output: found '{project}/missing/report.txt'; expected a file in an existing directory"),
+    ("output is a directory", args_edit("-o", "{project}"), "expected a file path, not a directory"),
+    ("output disk full", args_edit("-o", "/dev/full"), "--output: found '/dev/full'; expected a writable file"),
+    ("max increase nan", file_edit("base.json", '{"resources": []}', "--baseline", "{project}/base.json",
+                                   "--max-increase-usd", "nan"),
+     "--max-increase-usd: found nan; expected a finite number"),
+]
+
+# Cases whose fix lies outside the readers (another module's owner): expected to pass once fixed.
+PENDING: list[tuple[str, Edit, str, str]] = [
+    ("waivers explicit missing", args_edit("--waivers", "{project}/none.yaml"), "none.yaml: found <no such file>",
+     "preview.py check_waivers_file ignores a missing file even when --waivers named it"),
+    ("budgets dir explicit missing", args_edit("--budgets-dir", "{project}/none"), "none",
+     "preview.py: an explicitly given --budgets-dir that does not exist is ignored"),
+    ("FINOPS_TODAY not a date", args_edit("ENV:FINOPS_TODAY=tomorrow"),
+     "FINOPS_TODAY: found 'tomorrow'; expected a date written YYYY-MM-DD",
+     "the CLI should call finops_core.waivers.today() before starting the packs (the pack calls it per resource)"),
+    ("rules quantity nan", rules_edit(lambda r: r["environments"]["dev"]["container"].update(maxCpu="NaN")),
+     "environments.dev.container.maxCpu: found 'NaN'",
+     "core/finops_core/rules/loader.py: a quantity string such as 'NaN' must be refused as a cap"),
+    ("program never returns", file_edit("__main__.py", "import time\ntime.sleep(600)\n", "--timeout", "3"),
+     "did not finish within 3 s", "runner.py: program timeout"),
+]
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     write(tmp_path / "Pulumi.yaml", "name: demo\nruntime: python\n")
@@ -130,21 +245,54 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_the_table_is_broad() -> None:
-    assert len(CASES) >= 30
+    assert len(CASES) >= 30 and len(READING_CASES) >= 30
 
 
-@pytest.mark.parametrize(("edit", "message"), [(c[1], c[2]) for c in CASES], ids=[c[0] for c in CASES])
-def test_bad_input_exits_2_with_one_line(project: Path, edit: Edit, message: str) -> None:
-    extra = edit(project)
+def run_finops(project: Path, extra: list[str]) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("FINOPS_RULES_FILE", "FINOPS_TODAY")}
+    env.update(a[4:].split("=", 1) for a in extra if a.startswith("ENV:"))  # type: ignore[misc]
+    extra = [a for a in extra if not a.startswith("ENV:")]
     args = ["preview", "-s", "dev", "-C", str(project), "--policy-pack", str(PACK_DIR)]
     if "-s" in extra:
         args = ["preview", "-C", str(project), "--policy-pack", str(PACK_DIR), *extra]
     else:
         args += extra
-    env = {k: v for k, v in os.environ.items() if k != "FINOPS_RULES_FILE"}
-    completed = subprocess.run([sys.executable, "-m", "finops_preview", *args], capture_output=True, text=True,
-                               timeout=300, check=False, env=env)
+    return subprocess.run([sys.executable, "-m", "finops_preview", *args], capture_output=True, text=True,
+                          timeout=300, check=False, env=env)
+
+
+def snapshot(project: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in project.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+
+
+def check_exits_2_with_one_line(project: Path, edit: Edit, message: str) -> None:
+    extra = edit(project)
+    before = snapshot(project)
+    completed = run_finops(project, extra)
     assert completed.returncode == 2, completed.stdout[-500:] + completed.stderr
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in completed.stderr, completed.stderr
-    assert message in lines[0]
+    assert message.replace("{project}", str(project)) in lines[0]
+    after = snapshot(project)
+    assert {p: after.get(p) for p in before} == before, "an input file changed"
+
+
+@pytest.mark.parametrize(("edit", "message"), [(c[1], c[2]) for c in CASES + READING_CASES],
+                         ids=[c[0] for c in CASES + READING_CASES])
+def test_bad_input_exits_2_with_one_line(project: Path, edit: Edit, message: str) -> None:
+    check_exits_2_with_one_line(project, edit, message)
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    pytest.param(c[1], c[2], marks=pytest.mark.xfail(strict=False, reason=c[3])) for c in PENDING
+], ids=[c[0] for c in PENDING])
+def test_bad_input_pending_elsewhere(project: Path, edit: Edit, message: str) -> None:
+    check_exits_2_with_one_line(project, edit, message)
+
+
+@pytest.mark.parametrize("expires", ["2099-01-31 12:00:00", "2099-01-31T12:00:00Z", "2001-01-31 08:00:00"])
+def test_a_waiver_expiry_with_a_time_of_day_is_read(project: Path, expires: str) -> None:
+    write(project / "waivers.yaml", waiver(expires))
+    completed = run_finops(project, [])
+    assert completed.returncode in (0, 1), completed.stderr
+    assert "Traceback" not in completed.stderr + completed.stdout and "waivers" not in completed.stderr
