@@ -1,9 +1,11 @@
-"""``finops report``: chargeback by team, service, environment and cost center across stacks."""
+"""``finops report``: chargeback by team, service, environment, cost center and the rules' allocation
+tags across stacks, with budgets, variance against actual spend, a forecast and unit costs."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -11,16 +13,21 @@ from finops_core.reading import ConfigError
 
 from ..exit_codes import EXIT_BAD_INPUT, EXIT_OK
 from ..output import write_output
-from ..report.actuals import from_cost_explorer, from_file, last_full_month
+from ..preview import _usage as read_usage_file
+from ..report.actuals import Actuals, from_cost_explorer, from_file, last_full_month
 from ..report.allocation import allocate, load_stacks
 from ..report.render import RENDERERS
+from ..report.states import read_states
 from ..report.summary import summarize
+from ..report.units import read_units
+from ..report.variance import DEFAULT_THRESHOLD_PERCENT
 from ..runner import ProgramError
 
 NAME = "report"
 HELP = "cost allocation by team, service, environment and cost center across stacks"
-DESCRIPTION = ("Allocate every estimated dollar of the stacks to team, service, environment and cost center, "
-               "with the share of each budget used and, with --actuals, the variance.")
+DESCRIPTION = ("Allocate every estimated dollar of the stacks to team, service, environment, cost center and the "
+               "rules' allocation tags (Feature), with the share of each budget used and, with --actuals, the "
+               "variance against the budget and the estimate, the forecast to month end and untagged spend.")
 
 
 def add_arguments(report: argparse.ArgumentParser) -> None:
@@ -30,7 +37,19 @@ def add_arguments(report: argparse.ArgumentParser) -> None:
     report.add_argument("-o", "--output", type=Path, metavar="FILE")
     report.add_argument("--actuals", metavar="ce|FILE",
                         help="actual spend: 'ce' asks AWS Cost Explorer (boto3), FILE holds saved responses")
-    report.add_argument("--month", metavar="YYYY-MM", help="the month of actual spend (default: the last full one)")
+    report.add_argument("--month", metavar="YYYY-MM",
+                        help="the month of actual spend (default: the last full one; the current month adds "
+                             "a forecast to month end)")
+    report.add_argument("--variance-threshold", type=float, default=DEFAULT_THRESHOLD_PERCENT, metavar="PCT",
+                        help="flag actual spend above the budget or the estimate by more than this (default 10)")
+    report.add_argument("--usage-file", type=Path, metavar="FILE",
+                        help="monthly amounts for usage-priced resources (resources: {name: {monthlyUsd: N}})")
+    report.add_argument("--units", metavar="FILE|ENV=N,...",
+                        help="a usage metric per environment (e.g. monthly active users) for unit costs")
+    report.add_argument("--unit-metric", metavar="NAME", help="the name of that metric, e.g. 'monthly active user'")
+    report.add_argument("--state", action="append", default=[], metavar="STACK=FILE",
+                        help="price STACK from its deployed state (`pulumi stack export` JSON) instead of "
+                             "running its program under mocks (repeatable)")
     report.add_argument("--budgets-dir", type=Path, metavar="DIR")
 
 
@@ -43,21 +62,46 @@ def month_bounds(month: str) -> tuple[str, str]:
     return start.isoformat(), end.isoformat()
 
 
+def today() -> dt.date:
+    """Today, or ``$FINOPS_TODAY`` (YYYY-MM-DD) to date a report as of another day."""
+    override = os.environ.get("FINOPS_TODAY")
+    if not override:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(override)
+    except ValueError:
+        raise ConfigError("$FINOPS_TODAY", None, override, "a date such as 2026-11-29") from None
+
+
+def _actuals(args: argparse.Namespace, environments: list[str], day: dt.date) -> Actuals | None:
+    if args.actuals == "ce":
+        start, end = month_bounds(args.month) if args.month else last_full_month(day)
+        try:
+            return from_cost_explorer(environments, start, end, day)
+        except ConfigError:
+            raise
+        except Exception as exc:  # boto3/botocore raise many kinds; each is one line for the user
+            raise ConfigError("Cost Explorer (--actuals ce)", None, f"<{type(exc).__name__}: {exc}>",
+                              "a reachable Cost Explorer with credentials (AWS_PROFILE, AWS_ENDPOINT_URL ...)",
+                              ) from None
+    if args.actuals:
+        return from_file(Path(args.actuals))
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     stacks = [s.strip() for s in args.stacks.split(",") if s.strip()]
     try:
-        costs = load_stacks(args.cwd, stacks, args.budgets_dir)
-        actuals = None
-        if args.actuals == "ce":
-            start, end = month_bounds(args.month) if args.month else last_full_month()
-            try:
-                actuals = from_cost_explorer(sorted({c.environment for c in costs}), start, end)
-            except Exception as exc:  # boto3/botocore raise many kinds; each is one line for the user
-                raise ConfigError("Cost Explorer", None, f"<{type(exc).__name__}: {exc}>", "a reachable "
-                                  "Cost Explorer with credentials") from None
-        elif args.actuals:
-            actuals = from_file(Path(args.actuals))
-        write_output(RENDERERS[args.format](summarize(allocate(costs), actuals)), args.output)
+        day = today()
+        if args.variance_threshold < 0:
+            raise ConfigError("--variance-threshold", None, args.variance_threshold, "a percentage >= 0")
+        usage = read_usage_file(args.usage_file)
+        units = read_units(args.units, args.unit_metric) if args.units else None
+        states = read_states(args.state, stacks, args.cwd)
+        costs = load_stacks(args.cwd, stacks, args.budgets_dir, usage, states)
+        actuals = _actuals(args, sorted({c.environment for c in costs}), day)
+        report = summarize(allocate(costs), actuals, today=day, threshold=args.variance_threshold, units=units)
+        write_output(RENDERERS[args.format](report), args.output)
     except (ConfigError, ProgramError) as exc:
         print(f"finops: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -1,117 +1,94 @@
-"""``finops report`` formats: table, CSV, JSON and one self-contained HTML page."""
+"""``finops report`` formats: table, CSV and JSON here; the HTML page in :mod:`.page`."""
 
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 
-from .allocation import DIMENSIONS
+from .page import as_html
 from .summary import Report
-
-TITLES = {"team": "By team", "service": "By service", "environment": "By environment",
-          "cost_center": "By cost center"}
-
-
-def _money(value: float | None) -> str:
-    return "-" if value is None else f"${value:,.2f}"
-
-
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:+.1f} %" if value < 0 or value > 0 else "0.0 %"
+from .wording import dated, flag, money, percent, signed_percent, title, unit_money, visibility
 
 
 def table(report: Report) -> str:
     a = report.allocation
-    out = [f"Monthly estimate of {len(a.stacks)} stacks: {_money(a.total)}", ""]
-    for dimension in DIMENSIONS:
-        out.append(TITLES[dimension])
-        out += [f"    {key:<24} {_money(value):>12}  {100 * value / a.total if a.total else 0:5.1f} %"
+    out = [f"Monthly estimate of {len(a.stacks)} stacks: {money(a.total)}", dated(report), visibility(report), ""]
+    for dimension in a.dimensions:
+        out.append(title(dimension))
+        key_w = max([24, *(len(k) for k in a.by[dimension])])
+        out += [f"    {key:<{key_w}} {money(value):>12}  {100 * value / a.total if a.total else 0:5.1f} %"
                 for key, value in sorted(a.by[dimension].items(), key=lambda kv: -kv[1])]
         out.append("")
-    header = "Budgets" + (f" (actuals {report.actuals_period})" if report.actuals_period else "")
-    out.append(header)
-    out.append(f"    {'environment':<12} {'team':<10} {'budget':>11} {'estimate':>11} {'used':>7} {'actual':>11} "
-               f"{'variance':>9}")
+    out.append("Budgets" + (f" (actuals {report.actuals_period})" if report.actuals_period else ""))
+    env_w = max([11, *(len(b.environment) for b in report.budgets)])
+    team_w = max([10, *(len(b.team) for b in report.budgets)])
+    out.append(f"    {'environment':<{env_w}} {'team':<{team_w}} {'budget':>11} {'estimate':>11} {'used':>6} "
+               f"{'actual':>11} {'vs budget':>10} {'vs estim.':>10} {'forecast':>11}  status")
     for b in report.budgets:
-        used = "-" if b.estimate_percent is None else f"{b.estimate_percent:.0f} %"
-        flag = "  <-- over 10 %" if b.flagged else ""
-        out.append(f"    {b.environment:<12} {b.team or '(all)':<10} {_money(b.budget):>11} {_money(b.estimate):>11} "
-                   f"{used:>7} {_money(b.actual):>11} {_pct(b.variance_percent):>9}{flag}")
+        out.append(f"    {b.environment:<{env_w}} {b.team or '(all)':<{team_w}} {money(b.budget):>11} "
+                   f"{money(b.estimate):>11} {percent(b.used_percent):>6} {money(b.actual):>11} "
+                   f"{signed_percent(b.variance_percent):>10} {signed_percent(b.estimate_variance_percent):>10} "
+                   f"{money(b.forecast):>11}  {flag(b, report.threshold)}".rstrip())
+    out.append(f"    (used: actual spend, else the estimate, as a share of the budget; flagged: overspend beyond "
+               f"{report.threshold:g} %; underspend is shown, not flagged)")
+    if report.unit_metric is not None:
+        out += ["", f"Unit costs per {report.unit_metric.name}"]
+        out.append(f"    {'environment':<12} {'service':<16} {'units':>10} {'estimate':>11} {'per unit':>10} "
+                   f"{'actual':>11} {'per unit':>10}")
+        for u in report.unit_costs:
+            out.append(f"    {u.environment:<12} {u.service or '(all)':<16} {u.units:>10,.0f} {money(u.estimate):>11} "
+                       f"{unit_money(u.estimate_per_unit):>10} {money(u.actual):>11} "
+                       f"{unit_money(u.actual_per_unit):>10}")
     out += [f"Note: {n}" for n in report.notes]
     return "\n".join(out) + "\n"
 
 
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
 def as_csv(report: Report) -> str:
+    """Chargeback lines (every estimated dollar once), each with its team's and environment's budget
+    figures; actual spend no estimate covers (untagged) as lines of its own with monthly_usd 0."""
+    a = report.allocation
+    budgets = {(b.environment, b.team): b for b in report.budgets}
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["environment", "team", "service", "monthly_usd"])
-    for (environment, team, service), value in report.allocation.lines.items():
-        writer.writerow([environment, team, service, f"{value:.2f}"])
+    writer.writerow(["environment", "team", "service", "cost_center", *a.extra_dimensions, "monthly_usd",
+                     "team_budget_usd", "team_actual_usd", "team_variance_vs_budget_percent",
+                     "team_variance_vs_estimate_percent", "team_status",
+                     "environment_budget_usd", "environment_actual_usd", "environment_forecast_usd",
+                     "environment_variance_vs_budget_percent", "environment_status",
+                     "report_date", "prices_date", "actuals_period"])
+    dates = [report.report_date, report.prices_date, report.actuals_period or ""]
+
+    def context(environment: str, team: str) -> list[str]:
+        t, e = budgets.get((environment, team)), budgets.get((environment, ""))
+        return [_fmt(t.budget) if t else "", _fmt(t.actual) if t else "",
+                _fmt(t.variance_percent) if t else "", _fmt(t.estimate_variance_percent) if t else "",
+                t.status if t else "",
+                _fmt(e.budget) if e else "", _fmt(e.actual) if e else "", _fmt(e.forecast) if e else "",
+                _fmt(e.variance_percent) if e else "", e.status if e else ""]
+
+    covered = set()
+    for key, value in a.lines.items():
+        covered.add((key.environment, key.team))
+        writer.writerow([key.environment, key.team, key.service, key.cost_center, *key.extra, f"{value:.2f}",
+                         *context(key.environment, key.team), *dates])
+    untagged = [""] * len(a.extra_dimensions)
+    for b in report.budgets:
+        if b.actual and b.team and (b.environment, b.team) not in covered:   # spent, never estimated
+            writer.writerow([b.environment, b.team, "", "", *untagged, "0.00", *context(b.environment, b.team),
+                             *dates])
+        elif b.actual and not b.team and b.environment not in {s.environment for s in a.stacks}:
+            writer.writerow([b.environment, "(untagged)", "", "", *untagged, "0.00",
+                             "", _fmt(b.actual), "", "", b.status, "", _fmt(b.actual), "", "", b.status, *dates])
     return buffer.getvalue()
 
 
 def as_json(report: Report) -> str:
     return json.dumps(report.as_dict(), indent=2) + "\n"
-
-
-def _bars(title: str, values: dict[str, float], total: float) -> str:
-    items = sorted(values.items(), key=lambda kv: -kv[1])
-    width, row = 560, 26
-    height = row * len(items) + 10
-    top = max((v for _, v in items), default=0) or 1
-    parts = [f'<figure><figcaption>{html.escape(title)}</figcaption>'
-             f'<svg role="img" aria-label="{html.escape(title, quote=True)}" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">']
-    for index, (key, value) in enumerate(items):
-        y = 5 + index * row
-        bar = max(1, int(300 * value / top))
-        share = 100 * value / total if total else 0
-        parts.append(f'<text x="0" y="{y + 16}" class="label">{html.escape(key)}</text>'
-                     f'<rect x="160" y="{y + 3}" width="{bar}" height="18" class="bar"/>'
-                     f'<text x="{170 + bar}" y="{y + 16}" class="value">${value:,.2f} ({share:.0f} %)</text>')
-    parts.append("</svg></figure>")
-    return "".join(parts)
-
-
-def as_html(report: Report) -> str:
-    a = report.allocation
-    esc = html.escape
-    charts = "".join(_bars(TITLES[d], a.by[d], a.total) for d in DIMENSIONS)
-    budget_rows = "".join(
-        f"<tr class=\"{'flagged' if b.flagged else ''}\"><td>{esc(b.environment)}</td><td>{esc(b.team or '(all)')}</td>"
-        f"<td>{_money(b.budget)}</td><td>{_money(b.estimate)}</td>"
-        f"<td>{'-' if b.estimate_percent is None else f'{b.estimate_percent:.0f} %'}</td>"
-        f"<td>{_money(b.actual)}</td><td>{_pct(b.variance_percent)}</td></tr>" for b in report.budgets)
-    lines = "".join(f"<tr><td>{esc(e)}</td><td>{esc(t)}</td><td>{esc(s)}</td><td>{_money(v)}</td></tr>"
-                    for (e, t, s), v in a.lines.items())
-    stacks = ", ".join(esc(s.stack) for s in a.stacks)
-    period = f" Actual spend: {esc(report.actuals_period)}." if report.actuals_period else ""
-    notes = "".join(f"<li>{esc(n)}</li>" for n in report.notes)
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>FinOps cost allocation</title>
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<style>
-body {{ font: 14px/1.4 system-ui, sans-serif; margin: 2rem; color: #1b1f24; }}
-h1 {{ font-size: 1.4rem; }} figure {{ margin: 1rem 0; }} figcaption {{ font-weight: 600; }}
-.bar {{ fill: #3b6fd8; }} .label, .value {{ font-size: 12px; fill: #1b1f24; }}
-table {{ border-collapse: collapse; margin: 1rem 0; }} td, th {{ border: 1px solid #d0d7de; padding: 4px 8px; }}
-th {{ background: #f6f8fa; text-align: left; }} tr.flagged td {{ background: #ffebe9; }}
-</style></head>
-<body>
-<h1>FinOps cost allocation</h1>
-<p id="total">Monthly estimate of stacks {stacks}: <strong>{_money(a.total)}</strong>.{period}</p>
-{charts}
-<h2>Budgets</h2>
-<table id="budgets"><thead><tr><th>environment</th><th>team</th><th>budget</th><th>estimate</th><th>used</th>
-<th>actual</th><th>variance</th></tr></thead><tbody>{budget_rows}</tbody></table>
-<h2>Chargeback</h2>
-<table id="chargeback"><thead><tr><th>environment</th><th>team</th><th>service</th><th>monthly</th></tr></thead>
-<tbody>{lines}</tbody></table>
-<ul id="notes">{notes}</ul>
-</body></html>
-"""
 
 
 RENDERERS = {"table": table, "csv": as_csv, "json": as_json, "html": as_html}
