@@ -16,7 +16,8 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 EXPECTED_POLICIES = {
     "finops-required-tags", "finops-required-labels", "finops-instance-size", "finops-node-group-size",
     "finops-database-size", "finops-cache-size", "finops-ebs-volume-size", "finops-lambda-memory",
-    "finops-log-retention", "finops-container-limits", "finops-budget-alerts", "finops-cost-vs-budget",
+    "finops-log-retention", "finops-search-size", "finops-streaming-size", "finops-warehouse-size",
+    "finops-analytics-size", "finops-ml-size", "finops-task-size", "finops-container-limits", "finops-budget-alerts", "finops-cost-vs-budget",
     "finops-cost-vs-budget-warning", "finops-advice-gp3", "finops-advice-io1", "finops-advice-current-generation",
     "finops-advice-graviton", "finops-advice-multi-az", "finops-advice-log-retention", "finops-advice-dev-network",
     "finops-advice-bucket-lifecycle", "finops-advice-dev-auto-shutdown", "finops-waivers", "finops-waivers-stack",

@@ -81,9 +81,12 @@ def test_init_containers_are_capped_too(analyze: Analyze) -> None:
     assert len(found) == 1 and "container migrate" in found[0].message
 
 
-def test_prod_labelled_workload_gets_prod_caps(analyze: Analyze) -> None:
+def test_prod_labelled_workload_in_the_dev_stack_does_not_escape_dev(analyze: Analyze) -> None:
+    # Labelling a workload prod in the dev stack would judge it against prod's caps: refused.
     prod = labels(Environment="prod")
-    assert analyze(DEPLOYMENT, deployment(prod, prod, pod_spec(cpu="8", memory="32Gi"))) == []
+    found = mandatory(analyze(DEPLOYMENT, deployment(prod, prod, pod_spec(cpu="8", memory="32Gi"))))
+    assert [d.policy for d in found] == ["finops-required-labels"]
+    assert "found environment=prod in stack dev; allowed: environment=dev" in found[0].message
 
 
 def test_unknown_labels_and_limits_are_advisory(analyze: Analyze) -> None:

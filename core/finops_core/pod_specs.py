@@ -31,3 +31,13 @@ def kind_of(resource_type: str) -> str:
 def python_name(api_name: str) -> str:
     """``jobTemplate`` -> ``job_template``: how Python programs spell the same input."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", api_name).lower()
+
+
+# Extended resources that are accelerators: what device plugins advertise for GPUs (NVIDIA, AMD,
+# Intel), AWS Inferentia/Trainium and Habana Gaudi. Judged against the container cap's maxGpus.
+ACCELERATOR_RESOURCES = ("nvidia.com/", "amd.com/gpu", "gpu.intel.com/", "aws.amazon.com/neuron",
+                         "habana.ai/gaudi")
+
+
+def is_accelerator_resource(name: str) -> bool:
+    return name.startswith(ACCELERATOR_RESOURCES)

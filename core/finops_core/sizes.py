@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from . import catalogue
 from .catalogue import InstanceType
 from .rules.schema import CacheCap, DatabaseCap, InstanceCap
 
 EXCEPTION_HINT = "For an exception, ask the platform team to approve a waiver."
-SizeCap = InstanceCap | DatabaseCap | CacheCap
+# Any cap block with maxVcpus and maxMemoryGib (instance, database, cache, search, ...). A block
+# without maxGpus allows no GPU or other accelerator: GPUs are judged everywhere.
+SizeCap = InstanceCap | DatabaseCap | CacheCap | Any
 # Classes that name no instance (Aurora Serverless v2 scales in ACUs, not instance sizes).
 NOT_INSTANCE_CLASSES = frozenset({"db.serverless"})
 
@@ -20,10 +23,15 @@ def violation(subject: str, rule: str, found: str, allowed: str, fix: str) -> st
     return f"{subject}: {rule}: found {found}; allowed: {allowed}. Fix: {fix} {EXCEPTION_HINT}"
 
 
-def describe_cap(cap: SizeCap) -> str:
+def _max_gpus(cap: SizeCap) -> int:
+    return int(getattr(cap, "max_gpus", 0))
+
+
+def describe_cap(cap: SizeCap, instance: InstanceType | None = None) -> str:
+    """The cap in words; GPUs are named where the cap has a GPU limit or the type has GPUs."""
     parts = [f"at most {cap.max_vcpus:g} vCPU", f"{cap.max_memory_gib:g} GiB memory"]
-    gpus = getattr(cap, "max_gpus", None)
-    if gpus is not None:
+    gpus = _max_gpus(cap)
+    if hasattr(cap, "max_gpus") or (instance is not None and instance.accelerators):
         parts.append("no GPU" if gpus == 0 else f"{gpus} GPU/accelerator")
     return ", ".join(parts)
 
@@ -39,14 +47,14 @@ class InstanceVerdict:
 
 @cache
 def _largest_fitting(family: str, cap: SizeCap) -> str | None:
-    gpus = getattr(cap, "max_gpus", None)
+    gpus = _max_gpus(cap)
     best = None
     for candidate in catalogue.all_types():
         if candidate.family != family:
             continue
         if candidate.vcpus > cap.max_vcpus or candidate.memory_gib > cap.max_memory_gib:
             continue
-        if gpus is not None and candidate.accelerators > gpus:
+        if candidate.accelerators > gpus:
             continue
         if best is None or (candidate.vcpus, candidate.memory_mib) > (best.vcpus, best.memory_mib):
             best = candidate
@@ -66,9 +74,8 @@ def judge_instance(name: str, cap: SizeCap) -> InstanceVerdict:
         near = ", ".join(catalogue.nearest(name)) or "none"
         return InstanceVerdict(name, None, False,
                                f"{name}, which is not in the instance catalogue (nearest known: {near})")
-    gpus = getattr(cap, "max_gpus", None)
     fits = (known.vcpus <= cap.max_vcpus and known.memory_gib <= cap.max_memory_gib
-            and (gpus is None or known.accelerators <= gpus))
+            and known.accelerators <= _max_gpus(cap))
     suggestion = None
     if not fits:
         fitting = _largest_fitting(known.family, cap)

@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from finops_core.pod_specs import is_accelerator_resource
 from finops_core.quantity import QuantityError, format_bytes, format_cpu, parse_quantity
 from finops_core.rules import Rules
 from finops_core.rules.schema import ContainerCap
-from finops_core.values import MISSING, UNKNOWN, get, get_path, is_list, short
+from finops_core.values import MISSING, UNKNOWN, get, get_path, is_list, number, short, string_items
 from pulumi_policy import PolicyConfigSchema
 
 from .config_schema import per_environment
@@ -55,6 +56,30 @@ def _container(subject: Subject, where: str, container: Any, cap: ContainerCap, 
         if amount > limit:
             yield violation(label, f"{env} container {resource} limit", f"limits.{resource}={value} ({fmt(amount)})",
                             allowed, f"lower resources.limits.{resource}.")
+    yield from _accelerators(label, where, container, cap, env)
+
+
+def _accelerators(label: str, where: str, container: Any, cap: ContainerCap, env: str) -> Iterator[Finding]:
+    """GPUs and other accelerators, requested as extended resources (nvidia.com/gpu ...): Kubernetes
+    takes them from limits (requests, when given, must equal them)."""
+    for block in ("limits", "requests"):
+        values = get_path(container, ("resources", block))
+        if values is UNKNOWN:
+            yield Unknown(f"{where}.resources.{block}")
+            continue
+        for name, value in string_items(values):
+            if not is_accelerator_resource(name):
+                continue
+            if value is UNKNOWN:
+                yield Unknown(f"{where}.resources.{block}.{name}")
+                continue
+            count = number(value)
+            if count is None or count > cap.max_gpus:
+                allowed = "no GPU or accelerator" if cap.max_gpus == 0 else f"at most {cap.max_gpus} GPU/accelerator"
+                yield violation(label, f"{env} container GPUs", f"{block}.{name}={short(value)}",
+                                f"{allowed} in {env}", f"remove the {name} request, or run it in an environment "
+                                "that allows GPUs.")
+                return  # one finding per container: requests repeat limits
 
 
 def check(subject: Subject, rules: Rules) -> Iterator[Finding]:

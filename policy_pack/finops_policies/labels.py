@@ -14,7 +14,7 @@ from .messages import Unknown, violation
 from .policy import Finding
 from .registry import ResourcePolicySpec
 from .subject import Subject
-from .tags import tag_value_problems
+from .tags import environment_matches_stack, optional_values, tag_value_problems
 
 NAME = "finops-required-labels"
 
@@ -30,10 +30,14 @@ def _labels_at(subject: Subject, rules: Rules, path: tuple[str, ...], where: str
         return
     values = dict(string_items(labels)) if labels is not MISSING else {}
     yield from tag_value_problems(values, rules.label_rules, f"{subject.describe()} {where}", "label")
+    yield from optional_values(values, rules.allocation_label_rules, f"{subject.describe()} {where}", "label")
 
 
 def check(subject: Subject, rules: Rules) -> Iterator[Finding]:
     yield from _labels_at(subject, rules, ("metadata", "labels"), "metadata.labels")
+    env_label = rules.labels.get("Environment", "environment")
+    yield from environment_matches_stack(subject, rules, get_path(subject.props, ("metadata", "labels", env_label)),
+                                         env_label, "label")
     template = POD_TEMPLATES.get(kind_of(subject.type))
     if template:
         yield from _labels_at(subject, rules, (*template, "metadata", "labels"),

@@ -103,7 +103,8 @@ def _instance_type(subject: Subject, where: str, value: Any, env: EnvironmentRul
         fix = "use a known type; unknown types are rejected because their size cannot be judged."
     elif verdict.suggestion:
         fix = f"{fix[:-1]} such as {verdict.suggestion}."
-    yield violation(subject.describe(), name, f"{where}={verdict.found}", f"{describe_cap(cap)} in {env.name}", fix)
+    yield violation(subject.describe(), name, f"{where}={verdict.found}",
+                    f"{describe_cap(cap, verdict.instance)} in {env.name}", fix)
 
 
 def _number(subject: Subject, where: str, value: Any, env: EnvironmentRules, rule: SizeRule,

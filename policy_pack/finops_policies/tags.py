@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from finops_core.kinds import kind_of
 from finops_core.resource_types import aws_tag_shape
 from finops_core.rules import Rules, TagRule
-from finops_core.values import UNKNOWN, plain, short
+from finops_core.values import UNKNOWN, plain, short, string_items
 from pulumi_policy import PolicyConfigSchema
 
 from .messages import Unknown, violation
@@ -68,14 +69,43 @@ def check(subject: Subject, rules: Rules) -> Iterator[Finding]:
         yield from tag_value_problems(present, rules_present, subject.describe(), "tag")
         return
     yield from tag_value_problems(effective.values, rules.tags, subject.describe(), "tag")
-    declared = effective.values.get("Environment")
+    yield from optional_values(effective.values, rules.allocation_tags, subject.describe(), "tag")
+    yield from environment_matches_stack(subject, rules, effective.values.get("Environment"), "Environment",
+                                         "tag")
+    yield from _launched_tags(subject, rules)
+
+
+def optional_values(values: Mapping[str, Any], rules_: tuple[TagRule, ...], describe: str,
+                    kind: str) -> Iterator[Finding]:
+    """Allocation tags (e.g. Feature) need not be there; where they are, the value must fit."""
+    yield from tag_value_problems(values, tuple(r for r in rules_ if r.key in values), describe, kind)
+
+
+def environment_matches_stack(subject: Subject, rules: Rules, declared: object, key: str,
+                              kind: str) -> Iterator[Finding]:
+    """Caps are judged by the declared environment, so a resource claiming another environment
+    than its stack's would let a dev stack escape its caps by claiming to be prod."""
     stack_env = rules.environment_of(None, subject.stack)
     if isinstance(declared, str) and declared in rules.environments and stack_env and stack_env.name != declared:
-        # Caps are judged by the Environment tag, so a mismatch would let a dev stack escape
-        # its caps by claiming to be prod.
-        yield violation(subject.describe(), "Environment tag matches the stack", f"Environment={declared} "
-                        f"in stack {subject.stack}", f"Environment={stack_env.name}",
-                        "tag the resource with its stack's environment.")
+        yield violation(subject.describe(), f"{key} {kind} matches the stack", f"{key}={declared} "
+                        f"in stack {subject.stack}", f"{key}={stack_env.name}",
+                        f"{'tag' if kind == 'tag' else 'label'} the resource with its stack's environment.")
+
+
+def _launched_tags(subject: Subject, rules: Rules) -> Iterator[Finding]:
+    """Tags a launch template puts on what it launches (tagSpecifications): values must be allowed;
+    the launched instances' own tags are judged when they are created."""
+    kind = kind_of(subject.type)
+    if kind is None or not kind.has("launchedTags"):
+        return
+    for where, tags in kind.values(subject.props, "launchedTags"):
+        if tags is UNKNOWN:
+            yield Unknown(where)
+        elif isinstance(tags, Mapping):
+            values = dict(string_items(tags))
+            for rules_ in (rules.tags, rules.allocation_tags):
+                yield from tag_value_problems(values, tuple(r for r in rules_ if r.key in values),
+                                              f"{subject.describe()} {where}", "tag")
 
 
 def remediate(subject: Subject, rules: Rules) -> dict[str, Any] | None:

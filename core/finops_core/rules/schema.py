@@ -226,8 +226,13 @@ def cap_key_attr(cap_type: type, yaml_key: str) -> str:
     raise KeyError(f"{cap_type.__name__} has no key {yaml_key}")
 
 
+# Units of the keys every size section shares, so each class need not restate them.
+_COMMON_UNITS = {"maxVcpus": "vCPU", "maxMemoryGib": "GiB", "maxGpus": "GPUs"}
+
+
 def cap_unit(cap_type: type, yaml_key: str) -> str:
-    return str(next(f.metadata.get("unit", "") for f in fields(cap_type) if f.metadata.get("key") == yaml_key))
+    declared = next(f.metadata.get("unit", "") for f in fields(cap_type) if f.metadata.get("key") == yaml_key)
+    return str(declared or _COMMON_UNITS.get(yaml_key, ""))
 
 
 @dataclass(frozen=True)
