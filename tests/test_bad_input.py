@@ -149,7 +149,7 @@ CASES: list[tuple[str, Edit, str]] = [
     ("usage amount", file_edit("usage.yaml", "resources: {x: {monthlyUsd: lots}}\n", "--usage-file",
                                "{project}/usage.yaml"), "usage.yaml:1: resources.x.monthlyUsd: found 'lots'"),
     ("baseline shape", file_edit("base.json", json.dumps({"no": "resources"}), "--baseline", "{project}/base.json"),
-     "base.json: resources: found <not a finops preview JSON report>"),
+     "base.json:1: resources: found <not a finops preview JSON report>"),
 ]
 
 
@@ -200,12 +200,12 @@ READING_CASES: list[tuple[str, Edit, str]] = [
                                      "{project}/pc.json"), "pc.json: found <malformed JSON: nested too deeply>"),
     ("baseline is a directory", args_edit("--baseline", "{project}"), "found <a directory>; expected a JSON file"),
     ("baseline NaN cost", file_edit("base.json", '{"resources": [{"urn": "u", "monthlyUsd": NaN}]}', "--baseline",
-                                    "{project}/base.json"), "base.json: resources[0].monthlyUsd: found <NaN>"),
+                                    "{project}/base.json"), "base.json:1: resources[0].monthlyUsd: found <NaN>"),
     ("baseline cost text", file_edit("base.json", '{"resources": [{"urn": "u", "monthlyUsd": "12"}]}', "--baseline",
                                      "{project}/base.json"),
-     "base.json: resources[0].monthlyUsd: found '12'; expected a finite monthly amount in USD, or null"),
+     "base.json:1: resources[0].monthlyUsd: found '12'; expected a finite monthly amount in USD, or null"),
     ("baseline duplicate key", file_edit("base.json", '{"resources": [], "resources": []}', "--baseline",
-                                         "{project}/base.json"), "base.json: found <the key 'resources' twice>"),
+                                         "{project}/base.json"), "base.json:1: found <the key 'resources' twice>"),
     ("baseline deep", file_edit("base.json", "[" * 100_000 + "]" * 100_000, "--baseline", "{project}/base.json"),
      "base.json: found <malformed JSON: nested too deeply>"),
     ("output missing directory", args_edit("-o", "{project}/missing/report.txt"),

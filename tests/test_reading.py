@@ -93,7 +93,7 @@ def test_duplicate_yaml_key_names_the_key_and_the_second_line() -> None:
 
 def test_duplicate_json_key_names_the_object() -> None:
     assert refused('{"resources": [{"urn": "a", "urn": "b"}]}', "f.json") == (
-        "f.json: resources[0]: found <the key 'urn' twice>; expected each key once per object")
+        "f.json:1: resources[0]: found <the key 'urn' twice>; expected each key once per object")
 
 
 @pytest.mark.parametrize(("text", "found"), [
@@ -115,7 +115,7 @@ def test_nan_as_a_budget_limit_names_file_key_and_line() -> None:
     ('{"a": 1e999}', "a: found <the number 1e999, too large>"),
 ])
 def test_json_nan_and_infinity_are_refused_with_the_key(text: str, found: str) -> None:
-    assert f"f.json: {found}; expected a finite number" in refused(text, "f.json")
+    assert f"f.json:1: {found}; expected a finite number" in refused(text, "f.json")
 
 
 def test_plain_words_like_nan_stay_text() -> None:
@@ -144,6 +144,14 @@ def test_huge_json_integer_is_refused() -> None:
 
 def test_lone_surrogate_in_json_is_refused() -> None:
     assert "a: found '\\ud800'" in refused('{"a": "\\ud800"}', "f.json")
+
+
+def test_json_refusals_and_later_messages_name_the_line() -> None:
+    assert refused('{\n  "a": 1,\n  "b": [1,\n    NaN]\n}', "f.json").startswith("f.json:4: b[1]: found <NaN>")
+    doc = parse_json('{\n "resources": [\n  {"urn": "u",\n   "monthlyUsd": "12"}]}', "base.json")
+    assert str(doc.error(("resources", 0, "monthlyUsd"), "12", "a number")) == (
+        "base.json:4: resources[0].monthlyUsd: found '12'; expected a number")
+    assert doc.line(("resources", 0, "name")) == 3  # a missing key: the line of its object
 
 
 def test_malformed_json_names_the_line() -> None:

@@ -121,7 +121,24 @@ class YamlDoc:
         return float(value)
 
 
-JsonDoc = YamlDoc
+@dataclass
+class JsonDoc(YamlDoc):
+    """A parsed JSON document. Lines are found on demand, from the text, when a message needs one:
+    a large report costs nothing extra unless something in it is refused."""
+
+    text: str = ""
+
+    def line(self, path: Path_) -> int | None:
+        while True:
+            if path not in self.lines:
+                found = _json_line(self.text, path)
+                if found is not None:
+                    self.lines[path] = found
+            if path in self.lines:
+                return self.lines[path]
+            if not path:
+                return None
+            path = path[:-1]
 
 
 def _finite(value: int | float) -> bool:
@@ -430,28 +447,61 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any] | _Refused:
     return out
 
 
-def _check_json(data: Any, source: str | Path) -> None:
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
+
+
+def _json_line(text: str, target: Path_) -> int | None:
+    """The line where the value at ``target`` starts in ``text`` (valid JSON), or None."""
+    stack: list[list[Any]] = []         # [is_object, key or index, expecting a key]
+    line, counted = 1, 0
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        top = stack[-1] if stack else None
+        if token in ("}", "]"):
+            stack.pop()
+            continue
+        if token == ",":
+            if top is not None and top[0]:
+                top[2] = True
+            elif top is not None:
+                top[1] += 1
+            continue
+        if token == ":":
+            continue
+        if top is not None and top[0] and top[2]:  # a key
+            top[1], top[2] = json.loads(token), False
+            continue
+        if tuple(frame[1] for frame in stack) == target:
+            return line + text.count("\n", counted, match.start())
+        if token in ("{", "["):
+            line += text.count("\n", counted, match.start())
+            counted = match.start()
+            stack.append([token == "{", None if token == "{" else 0, True])
+    return None
+
+
+def _check_json(data: Any, doc: JsonDoc) -> None:
     """Walk the parsed JSON (without recursion): refuse markers left by the hooks, and depth."""
     stack: list[tuple[Any, Path_]] = [(data, ())]
     while stack:
         value, path = stack.pop()
         if isinstance(value, _Refused):
-            raise ConfigError(source, dotted(path) or None, value.found, value.expected)
+            raise doc.error(path, value.found, value.expected)
         if len(path) > MAX_DEPTH:
-            raise ConfigError(source, dotted(path[:8]) + "…", f"<nested deeper than {MAX_DEPTH} levels>",
+            raise ConfigError(doc.source, dotted(path[:8]) + "…", f"<nested deeper than {MAX_DEPTH} levels>",
                               "a JSON document of ordinary depth")
         if isinstance(value, str) and _SURROGATE.search(value):
-            raise ConfigError(source, dotted(path) or None, value, "text without lone surrogate escapes (\\ud800)")
+            raise doc.error(path, value, "text without lone surrogate escapes (\\ud800)")
         if isinstance(value, dict):
             for key, item in value.items():
                 if _SURROGATE.search(key):
-                    raise ConfigError(source, dotted(path) or None, key, "keys without lone surrogate escapes")
+                    raise doc.error(path, key, "keys without lone surrogate escapes")
                 stack.append((item, (*path, key)))
         elif isinstance(value, list):
             stack.extend((item, (*path, index)) for index, item in enumerate(value))
 
 
-def parse_json(text: str, source: str | Path) -> YamlDoc:
+def parse_json(text: str, source: str | Path) -> JsonDoc:
     """Parse a JSON document strictly (no NaN/Infinity, no duplicate keys, bounded depth); every
     problem is a one-line ConfigError naming ``source`` and the key or line."""
     if len(text) > MAX_JSON_BYTES:
@@ -468,11 +518,12 @@ def parse_json(text: str, source: str | Path) -> YamlDoc:
     except ValueError as exc:  # e.g. an integer beyond Python's digit limit
         raise ConfigError(source, None, f"<malformed JSON: {_one_line(str(exc), 80)}>",
                           "a valid JSON document") from None
-    _check_json(data, source)
-    return YamlDoc(str(source), data)
+    doc = JsonDoc(str(source), data, text=text)
+    _check_json(data, doc)
+    return doc
 
 
-def load_json(path: str | Path, max_bytes: int = MAX_JSON_BYTES) -> YamlDoc:
+def load_json(path: str | Path, max_bytes: int = MAX_JSON_BYTES) -> JsonDoc:
     path = Path(path)
     return parse_json(_read_text(path, "JSON", max_bytes), path)
 
