@@ -52,7 +52,7 @@ def _target(action: str) -> str:
 class AutoShutdown(pulumi.ComponentResource):
     """Dev resources that switch themselves off at night, with EventBridge Scheduler alone.
 
-    Where the environment's ``autoShutdown`` is enabled (dev by default), creates an IAM role
+    Creates, where the environment's ``autoShutdown`` is enabled (dev by default), an IAM role
     for the scheduler, a schedule group and, per target, a stop and a start schedule in the
     environment's window (20:00 and 07:00 on weekdays by default, its timezone) calling the
     AWS APIs directly through Scheduler's universal targets: no Lambda. Elsewhere it creates

@@ -182,8 +182,10 @@ class BudgetAlerts(pulumi.ComponentResource):
     as AWS requires. A stack whose config sets ``finops:coveredByBudget: <budget name>`` is
     covered by that existing budget: the component then creates nothing.
 
-    Limits: AWS allows 5 notifications per budget and 10 e-mail subscribers per notification;
-    both are checked before anything is created (:class:`BudgetLimitError`, ConfigError).
+    Caps: none of the environment's sizing caps apply (policy ``finops-budget-alerts`` wants
+    the alerts this creates). AWS allows 5 notifications per budget and 10 e-mail subscribers
+    per notification: both are checked before anything is created (:class:`BudgetLimitError`,
+    ConfigError).
 
     Example::
 

@@ -35,8 +35,10 @@ class LogGroupArgs:
 
 
 class LogGroup(pulumi.ComponentResource):
-    """A CloudWatch log group (``aws.cloudwatch.LogGroup``) that keeps logs no longer than its
-    environment allows, tagged for cost allocation.
+    """A CloudWatch log group that keeps logs no longer than its environment allows.
+
+    Creates an ``aws.cloudwatch.LogGroup`` with the environment's longest allowed retention
+    (or ``retention_days``), tagged for cost allocation.
 
     Caps (rules.yaml ``logRetention.maxDays``; policy ``finops-log-retention``): dev 14 days,
     staging 30, prod 365 by default. A longer ``retention_days`` raises :class:`CapError`

@@ -1,4 +1,8 @@
-"""Machine-readable report; also the input of ``--baseline``."""
+"""Machine-readable report; also the input of ``--baseline``.
+
+The output is stable: keys sorted, resources in URN order, violations and remediations in
+(policy, URN, message) order, so two runs of the same program give the same bytes.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,12 @@ from typing import Any
 from ..model import PreviewResult
 
 SCHEMA_VERSION = 1
+
+
+def source_of(item: object) -> dict[str, Any]:
+    """``sourceFile``/``sourceLine``: where the program declared the resource, when the run knows."""
+    file, line = getattr(item, "source_file", None), getattr(item, "source_line", None)
+    return {"sourceFile": file, "sourceLine": line} if file else {}
 
 
 def as_dict(result: PreviewResult) -> dict[str, Any]:
@@ -21,15 +31,15 @@ def as_dict(result: PreviewResult) -> dict[str, Any]:
         "resources": [{
             "type": r.type, "name": r.name, "urn": r.urn, "environment": r.environment, "team": r.team,
             "service": r.service, "costCenter": r.cost_center, "monthlyUsd": r.monthly_usd, "basis": r.basis,
-            "usagePriced": r.usage_priced, "inputs": r.inputs,
-        } for r in result.resources],
+            "usagePriced": r.usage_priced, "inputs": r.inputs, **source_of(r),
+        } for r in sorted(result.resources, key=lambda r: (r.urn, r.type, r.name))],
         "violations": [{
             "policy": v.policy, "policyPack": v.pack, "enforcementLevel": v.level, "resource": v.resource,
-            "urn": v.urn, "message": v.message,
-        } for v in result.violations],
+            "urn": v.urn, "message": v.message, **source_of(v),
+        } for v in sorted(result.violations, key=lambda v: (v.policy, v.urn, v.resource, v.message, v.pack))],
         "remediations": [{
             "policy": r.policy, "policyPack": r.pack, "resource": r.resource, "urn": r.urn, "changed": r.changed,
-        } for r in result.remediations],
+        } for r in sorted(result.remediations, key=lambda r: (r.policy, r.urn, r.pack))],
         "summary": {
             "resources": len(result.resources), "mandatory": len(result.mandatory),
             "advisory": len(result.advisory), "monthlyUsd": result.total_usd, "budgetUsd": result.budget_usd,
@@ -47,4 +57,4 @@ def as_dict(result: PreviewResult) -> dict[str, Any]:
 
 
 def render(result: PreviewResult) -> str:
-    return json.dumps(as_dict(result), indent=2, sort_keys=False) + "\n"
+    return json.dumps(as_dict(result), indent=2, sort_keys=True) + "\n"

@@ -1,31 +1,87 @@
-"""SARIF 2.1.0 for GitHub code scanning: one rule per policy, one result per violation."""
+"""SARIF 2.1.0 for GitHub code scanning: one rule per policy, one result per violation.
+
+Rules carry the policy's description (from the pack's ``GetAnalyzerInfo``) and help on how
+to fix or waive a violation. A result points at the line of the program that declared the
+resource where the run knows it (``source_file``/``source_line``), else at line 1 of the
+program, and carries ``partialFingerprints`` (policy, stack and resource, not the line) so
+code scanning keeps tracking an alert when code moves.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import Counter
 from typing import Any
 
-from ..model import PreviewResult
+from ..model import PolicyRef, PreviewResult, ResourceRow, Violation
 
 INFORMATION_URI = "https://www.pulumi.com/docs/iac/using-pulumi/crossguard/"
+FINGERPRINT = "finopsResource/v1"
+DEFAULT_PROGRAM = "__main__.py"
 
 
-def as_dict(result: PreviewResult, program: str = "__main__.py") -> dict[str, Any]:
-    policies = sorted({v.policy for v in result.violations} | {p.name for p in result.policies})
-    rules = [{"id": policy, "name": policy, "shortDescription": {"text": policy},
-              "helpUri": INFORMATION_URI} for policy in policies]
-    results = [{
-        "ruleId": v.policy,
-        "ruleIndex": policies.index(v.policy),
-        "level": "error" if v.level == "mandatory" else "warning",
-        "message": {"text": v.message},
-        "locations": [{
-            # Code scanning needs a file: the stack's program, where the resource is declared.
-            "physicalLocation": {"artifactLocation": {"uri": program}, "region": {"startLine": 1}},
-            "logicalLocations": [{"fullyQualifiedName": v.urn or f"stack {result.stack}", "kind": "resource"}],
-        }],
-        "properties": {"policyPack": v.pack, "enforcementLevel": v.level, "stack": result.stack},
-    } for v in result.violations]
+def _description(policy: PolicyRef | None, name: str) -> str:
+    text = getattr(policy, "description", "") if policy is not None else ""
+    return text.strip() or f"FinOps policy {name}."
+
+
+def _help(policy: PolicyRef | None, name: str, pack: str) -> dict[str, str]:
+    description = _description(policy, name)
+    fix = ("Each result's message names the resource, the rule, the value found, the values allowed and the fix. "
+           "Change the resource as it says; for an approved exception add an entry for this policy to waivers.yaml "
+           "(policy, stack, type, name, reason, approver, ticket, expires).")
+    return {
+        "text": f"{description} Policy {name} of the policy pack {pack}. {fix}",
+        "markdown": f"**{description}**\n\nPolicy `{name}` of the policy pack `{pack}`.\n\n{fix}",
+    }
+
+
+def _location(violation: Violation, rows: dict[str, ResourceRow], program: str) -> tuple[str, int]:
+    for item in (violation, rows.get(violation.urn)):
+        file, line = getattr(item, "source_file", None), getattr(item, "source_line", None)
+        if file:
+            return str(file), int(line) if isinstance(line, int) and line > 0 else 1
+    return program, 1
+
+
+def _fingerprint(violation: Violation, stack: str, occurrence: int) -> str:
+    key = "\0".join((violation.pack, violation.policy, stack, violation.urn or "stack"))
+    return f"{hashlib.sha256(key.encode()).hexdigest()[:32]}:{occurrence}"
+
+
+def as_dict(result: PreviewResult, program: str | None = None) -> dict[str, Any]:
+    program = program or getattr(result, "program", None) or DEFAULT_PROGRAM
+    refs = {p.name: p for p in result.policies}
+    packs = {p.name: p.pack for p in result.policies} | {v.policy: v.pack for v in result.violations}
+    policies = sorted({v.policy for v in result.violations} | set(refs))
+    rules = [{
+        "id": name, "name": name,
+        "shortDescription": {"text": _description(refs.get(name), name)},
+        "fullDescription": {"text": _description(refs.get(name), name)},
+        "help": _help(refs.get(name), name, packs.get(name, "")),
+        "helpUri": INFORMATION_URI,
+        "properties": {"policyPack": packs.get(name, ""), "tags": ["finops", "cost"]},
+    } for name in policies]
+    rows = {r.urn: r for r in result.resources}
+    seen: Counter[tuple[str, str, str]] = Counter()
+    results = []
+    for v in sorted(result.violations, key=lambda v: (v.policy, v.urn, v.message)):
+        seen[(v.pack, v.policy, v.urn)] += 1
+        file, line = _location(v, rows, program)
+        results.append({
+            "ruleId": v.policy,
+            "ruleIndex": policies.index(v.policy),
+            "level": "error" if v.level == "mandatory" else "warning",
+            "message": {"text": v.message},
+            "locations": [{
+                "physicalLocation": {"artifactLocation": {"uri": file}, "region": {"startLine": line}},
+                "logicalLocations": [{"fullyQualifiedName": v.urn or f"stack {result.stack}", "kind": "resource"}],
+            }],
+            "partialFingerprints": {FINGERPRINT: _fingerprint(v, result.stack, seen[(v.pack, v.policy, v.urn)])},
+            "properties": {"policyPack": v.pack, "enforcementLevel": v.level, "stack": result.stack,
+                           "resource": v.resource},
+        })
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

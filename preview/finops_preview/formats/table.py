@@ -1,27 +1,72 @@
-"""The terminal report, shaped like ``pulumi preview``: plan, violations by policy, summary."""
+"""The terminal report, shaped like ``pulumi preview``: plan, violations by policy, summary.
+
+It fits in :data:`WIDTH` columns: types are shown as Pulumi's CLI shows them
+(``aws:ec2:Instance``), over-long names are shortened in the middle, and messages wrap.
+"""
 
 from __future__ import annotations
 
+import textwrap
 from collections import defaultdict
 
 from ..model import PreviewResult, Violation
 from .common import money, summary_line
 
+WIDTH = 120
+INDENT = "    "
+_ELLIPSIS = "..."
+_GAP = "  "
 
-def _columns(rows: list[list[str]]) -> list[str]:
+
+def display_type(resource_type: str) -> str:
+    """``aws:ec2/instance:Instance`` -> ``aws:ec2:Instance``, as the Pulumi CLI displays types."""
+    parts = resource_type.split(":")
+    if len(parts) == 3 and "/" in parts[1]:
+        return f"{parts[0]}:{parts[1].split('/', 1)[0]}:{parts[2]}"
+    return resource_type
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, cut in the middle (both ends say the most)."""
+    if len(text) <= width:
+        return text
+    keep = max(width - len(_ELLIPSIS), 2)
+    head = (keep + 1) // 2
+    return text[:head] + _ELLIPSIS + text[len(text) - (keep - head):]
+
+
+def _columns(rows: list[list[str]], width: int, flexible: tuple[int, ...]) -> list[str]:
+    """Rows as aligned columns within ``width``; the ``flexible`` columns give way, widest first."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+    overflow = sum(widths) + len(_GAP) * (len(widths) - 1) - width
+    while overflow > 0:
+        widest = max(flexible, key=lambda i: widths[i])
+        if widths[widest] <= 12:
+            break
+        cut = min(overflow, widths[widest] - 12)
+        widths[widest] -= cut
+        overflow -= cut
+    return [_GAP.join(shorten(cell, w).ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            for row in rows]
+
+
+def _wrapped(line: str, width: int = WIDTH) -> list[str]:
+    if len(line) <= width:
+        return [line]
+    indent = line[:len(line) - len(line.lstrip())]
+    return textwrap.wrap(line.strip(), width=width, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_long_words=True, break_on_hyphens=False)
 
 
 def render(result: PreviewResult) -> str:
     out = [f"Previewing {result.project} stack {result.stack} (environment {result.environment}, "
            f"region {result.region}) offline, under Pulumi's mocks", ""]
     rows = [["TYPE", "NAME", "ENV", "TEAM", "SERVICE", "MONTHLY"]]
-    for r in sorted(result.resources, key=lambda r: (r.type, r.name)):
+    for r in sorted(result.resources, key=lambda r: (r.type, r.name, r.urn)):
         cost = "usage" if r.usage_priced and not r.monthly_usd else money(r.monthly_usd) if r.monthly_usd is not None \
             else ("-" if r.basis == "no cost of its own" else "n/a")
-        rows.append([r.type, r.name, r.environment, r.team or "-", r.service or "-", cost])
-    out += ["    " + line for line in _columns(rows)]
+        rows.append([display_type(r.type), r.name, r.environment, r.team or "-", r.service or "-", cost])
+    out += [INDENT + line for line in _columns(rows, WIDTH - len(INDENT), flexible=(0, 1, 4))]
     out.append("")
     if result.violations:
         out.append("Policy Violations:")
@@ -49,4 +94,4 @@ def render(result: PreviewResult) -> str:
     out += [f"Prices: on-demand list prices ({dates}); compute for 730 h a month."]
     out += [f"Note: {note}" for note in result.notes]
     out += ["", "Summary:", f"    {summary_line(result)}"]
-    return "\n".join(out) + "\n"
+    return "\n".join(wrapped for line in out for wrapped in _wrapped(line)) + "\n"
