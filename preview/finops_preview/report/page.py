@@ -152,7 +152,9 @@ tr.overspend td.status { color: #a31515; font-weight: 600; } tr.near td.status {
 .swatch { display: inline-block; width: 12px; height: 12px; margin-right: 6px; vertical-align: -1px; }
 @page { margin: 14mm; }
 @media print {
-  body { margin: 0; font-size: 10.5pt; max-width: none; }
+  body { margin: 0; font-size: 9pt; max-width: none; }
+  table { font-size: 8pt; } td, th { padding: 2px 3px; } .track { width: 56px; margin-right: 3px; }
+  .pct { min-width: 2.8em; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   figure, tr, .legend, .track { break-inside: avoid; }
   h2 { break-after: avoid; }
