@@ -56,12 +56,12 @@ def read_plan(path: str | Path) -> Plan:
     path = Path(path)
     doc = load_json(path)
     data = doc.data
-    if not isinstance(data, Mapping) or not isinstance(data.get("steps", []), list):
-        if isinstance(data, Mapping) and "deployment" in data:
-            raise ConfigError(path, None, "<a `pulumi stack export`>", f"{PLAN_SHAPE}; use --from-state")
+    if isinstance(data, Mapping) and "deployment" in data:
+        raise ConfigError(path, None, "<a `pulumi stack export`>", f"{PLAN_SHAPE}; use --from-state")
+    if not isinstance(data, Mapping) or ("steps" not in data and "changeSummary" not in data):
         raise ConfigError(path, "steps", "<missing>", PLAN_SHAPE)
-    if "steps" not in data and "changeSummary" not in data:
-        raise ConfigError(path, "steps", "<missing>", PLAN_SHAPE)
+    if not isinstance(data.get("steps") or [], list):
+        raise ConfigError(path, "steps", "<not a list>", PLAN_SHAPE)
     after: dict[str, RecordedResource] = {}
     before: dict[str, RecordedResource] = {}
     ops: dict[str, str] = {}

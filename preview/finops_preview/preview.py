@@ -25,7 +25,7 @@ from .model import BaselineDiff, PolicyRef, PreviewResult, RemediationRow, Resou
 from .policy_exceptions import EXCEPTIONS_KEY, apply_exceptions, read_exceptions
 from .project import StackConfig, check_stack_name, load_project, load_stack_config
 from .runner import DEFAULT_TIMEOUT_S, ProgramRun, analyze_run, provider_of, run_stack
-from .secrets import mask, redact, secret_forms, secret_values
+from .secrets import mask, redact, secret_forms, secret_values, unwrap
 
 COST_POLICIES = ("finops-cost-vs-budget", "finops-cost-vs-budget-warning")
 
@@ -118,13 +118,16 @@ def build_rows(run: ProgramRun, environment: str, usage: Mapping[str, float]) ->
         provider = provider_of(resource, run, urns)
         owner = _owner(resource.inputs, tag_of_label, provider.inputs if resource.type.startswith("aws:") else None)
         usage_usd = usage.get(resource.urn, usage.get(resource.name))
-        estimate = estimate_resource(resource.type, resource.inputs, _region(run, resource, urns), usage_usd)
+        # Priced on the plain values (as the provider would bill them); the basis, which may quote
+        # a value, is cleaned of the resource's secrets.
+        estimate = estimate_resource(resource.type, unwrap(resource.inputs), _region(run, resource, urns), usage_usd)
+        secrets = secret_forms(secret_values(resource.inputs))
         rows.append(ResourceRow(
             type=resource.type, name=resource.name, urn=resource.urn,
             environment=owner.get("Environment", environment), team=owner.get("Team", ""),
             service=owner.get("Service", ""), cost_center=owner.get("CostCenter", ""),
             monthly_usd=estimate.monthly_usd if estimate else None,
-            basis=estimate.basis if estimate else "no cost of its own",
+            basis=redact(estimate.basis, secrets) if estimate else "no cost of its own",
             inputs=mask(resource.inputs), usage_priced=bool(estimate and estimate.usage_priced),
             source_file=resource.source_file, source_line=resource.source_line,
         ))
