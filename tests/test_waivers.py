@@ -130,3 +130,33 @@ def test_finops_preview_honours_waivers(tmp_path: Path) -> None:
     waived = [v for v in report["violations"] if v["policy"] == "finops-waivers"]
     assert waived and "waived finops-instance-size" in waived[0]["message"] and "FIN-9" in waived[0]["message"]
     assert completed.returncode == 1  # the missing tags are not waived
+
+
+def test_a_waived_finding_is_reported_exactly_once_whatever_else_is_enabled(waived_pack: PolicyPackProcess) -> None:
+    waived_pack.configure({"finops-required-tags": "disabled", "finops-advice-graviton": "disabled"})
+    try:
+        for _ in range(2):  # again: nothing carried over from one request to the next
+            found = waived_pack.analyze("aws:ec2/instance:Instance", "trainer-2", BIG)
+            waived = [d for d in found if d.policy == "finops-waivers"]
+            assert len(waived) == 1 and mandatory(found) == []
+    finally:
+        waived_pack.configure({})
+
+
+def test_with_the_waivers_policy_disabled_waivers_do_not_apply(waived_pack: PolicyPackProcess) -> None:
+    waived_pack.configure({"finops-waivers": "disabled", "finops-waivers-stack": "disabled"})
+    try:
+        found = waived_pack.analyze("aws:ec2/instance:Instance", "trainer-3", BIG)
+        assert [d.policy for d in mandatory(found)] == ["finops-instance-size"]
+        assert not any(d.policy.startswith("finops-waivers") for d in found)
+    finally:
+        waived_pack.configure({})
+    found = waived_pack.analyze("aws:ec2/instance:Instance", "trainer-3", BIG)
+    assert [d.policy for d in found if d.policy == "finops-waivers"] == ["finops-waivers"]
+
+
+def test_the_waivers_file_can_be_named_in_policy_config(waiver_file: Path) -> None:
+    with PolicyPackProcess(PACK_DIR, stack="dev", project="p") as pack:
+        pack.handshake({"finops-waivers": {"file": str(waiver_file)}})
+        found = pack.analyze("aws:ec2/instance:Instance", "trainer-1", BIG)
+    assert mandatory(found) == [] and any(d.policy == "finops-waivers" for d in found)

@@ -18,9 +18,18 @@ SizeCap = InstanceCap | DatabaseCap | CacheCap | Any
 NOT_INSTANCE_CLASSES = frozenset({"db.serverless"})
 
 
+# A message stays readable whatever the input (a resource with 50,000 tags): each part is cut here.
+MAX_PART = 400
+
+
+def _bounded(text: str) -> str:
+    return text if len(text) <= MAX_PART else f"{text[:MAX_PART]}... ({len(text) - MAX_PART} more characters)"
+
+
 def violation(subject: str, rule: str, found: str, allowed: str, fix: str) -> str:
     """The one shape of every message: resource, rule, found value, allowed values, fix."""
-    return f"{subject}: {rule}: found {found}; allowed: {allowed}. Fix: {fix} {EXCEPTION_HINT}"
+    return (f"{_bounded(subject)}: {_bounded(rule)}: found {_bounded(found)}; allowed: {_bounded(allowed)}. "
+            f"Fix: {_bounded(fix)} {EXCEPTION_HINT}")
 
 
 def _max_gpus(cap: SizeCap) -> int:

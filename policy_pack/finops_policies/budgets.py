@@ -1,7 +1,11 @@
-"""Stack policy: the stack holds an AWS cost budget that alerts at 50, 75 and 90 % of actual spend."""
+"""Stack policy: the stack holds an AWS cost budget that alerts at 50, 75 and 90 % of actual spend,
+or declares in its stack config the shared budget that covers it (``finops:coveredByBudget``)."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -15,6 +19,25 @@ from .registry import StackPolicySpec
 
 NAME = "finops-budget-alerts"
 BUDGET_TYPE = "aws:budgets/budget:Budget"
+COVERED_BY_BUDGET = "finops:coveredByBudget"
+# AWS budget names: 1-100 characters, no ':' or '\\' (the Budgets API's BudgetName pattern).
+_BUDGET_NAME = re.compile(r"^[^:\\]{1,100}$")
+
+
+def stack_config() -> dict[str, str]:
+    """The stack's config as the engine hands it to the pack: PULUMI_CONFIG, JSON of "ns:key" -> value."""
+    try:
+        config = json.loads(os.environ.get("PULUMI_CONFIG") or "{}")
+    except ValueError:
+        return {}
+    return {str(k): v for k, v in config.items() if isinstance(v, str)} if isinstance(config, dict) else {}
+
+
+def covering_budget() -> str | None:
+    """The shared budget (e.g. the team's budget in the account) a team stack declares it is covered by,
+    instead of creating budgets of its own (which must be unique per account)."""
+    name = stack_config().get(COVERED_BY_BUDGET, "").strip()
+    return name or None
 
 
 def _has_subscriber(notification: Any) -> bool:
@@ -50,6 +73,13 @@ def alert_thresholds(budget_props: Any) -> tuple[set[float], list[str]]:
 
 
 def check(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]:
+    covered = covering_budget()
+    if covered is not None:
+        if not _BUDGET_NAME.match(covered):
+            yield violation("stack", "budget alerts", f"{COVERED_BY_BUDGET}={covered!r}",
+                            "the name of an AWS budget (1-100 characters, no ':' or '\\')",
+                            f"set {COVERED_BY_BUDGET} to the name of the budget that covers this stack.")
+        return  # the shared budget carries the alerts; BudgetAlerts in that stack checks them
     required = set(rules.budget_alerts.thresholds)
     wanted = ", ".join(f"{t:g}" for t in sorted(required))
     allowed = (f"a COST budget with ACTUAL, PERCENTAGE notifications at {wanted} %, each with at least one "
@@ -76,7 +106,8 @@ def check(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]:
         yield Unknown(unknown_at)
     elif best is None:
         yield violation("stack", "budget alerts", f"no {BUDGET_TYPE} in the stack", allowed,
-                        "add finops_components.BudgetAlerts (or an aws.budgets.Budget) to the stack.")
+                        "add finops_components.BudgetAlerts (or an aws.budgets.Budget) to the stack, or name the "
+                        f"shared budget that covers it in stack config ({COVERED_BY_BUDGET}).")
     else:
         _, resource, missing = best
         yield AtResource(violation(

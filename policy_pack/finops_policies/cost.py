@@ -6,6 +6,7 @@ budget and a refusal (mandatory) above 100 %; both thresholds are configurable.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,10 @@ from .registry import StackPolicySpec
 from .subject import current_stack, provider_region
 
 FAIL, WARN = "finops-cost-vs-budget", "finops-cost-vs-budget-warning"
-DEFAULT_BUDGETS_DIR = "../budgets"  # relative to the pack directory, the repository layout
+# Where the budgets are: the policy config's budgetsDir, else $FINOPS_BUDGETS_DIR, else ../budgets
+# relative to the pack directory (this repository's layout). An installed pack has none by default.
+DEFAULT_BUDGETS_DIR = "../budgets"
+BUDGETS_VARIABLE = "FINOPS_BUDGETS_DIR"
 
 
 def _region(resource: Any) -> str:
@@ -49,7 +53,7 @@ def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Findi
     env = rules.environment_of(None, current_stack())
     if env is None:
         return
-    budgets_dir = Path(str(config.get("budgetsDir") or DEFAULT_BUDGETS_DIR))
+    budgets_dir = Path(str(config.get("budgetsDir") or os.environ.get(BUDGETS_VARIABLE) or DEFAULT_BUDGETS_DIR))
     try:
         plan = find_budget_plan(env.name, budgets_dir, rules)
     except ConfigError as exc:
@@ -79,7 +83,8 @@ def _spec(name: str, description: str, level: EnforcementLevel) -> StackPolicySp
         patch=lambda config: None,  # these settings are not rules.yaml keys; _check reads them
         config_schema=PolicyConfigSchema(properties={
             "budgetsDir": {"type": "string", "description": "Directory of <environment>.yaml budget files "
-                                                            "(relative to the pack directory)."},
+                                                            "(absolute, or relative to the pack directory; default "
+                                                            "$FINOPS_BUDGETS_DIR, else ../budgets)."},
             "warnPercent": {"type": "number", "minimum": 0, "description": "Warn above this share (default 75)."},
             "failPercent": {"type": "number", "minimum": 0, "description": "Fail above this share (default 100)."},
         }))

@@ -56,14 +56,22 @@ class _Step:
     rules: Rules | str | None = None  # ours: the rules under its config, or what is wrong with the config
 
 
-def _value(value: Any) -> Any:
+# Properties nested deeper than this are not read (no cap or tag lives that deep); a request of any
+# depth is answered instead of overflowing the decoder's recursion.
+MAX_DEPTH = 64
+TOO_DEEP = "<nested too deep to read>"
+
+
+def _value(value: Any, depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        return TOO_DEEP
     kind = value.WhichOneof("kind")
     if kind == "struct_value":
-        fields = {key: _value(item) for key, item in value.struct_value.fields.items()}
+        fields = {key: _value(item, depth + 1) for key, item in value.struct_value.fields.items()}
         # Secrets, assets and archives are maps with a signature key: the SDK's reading of them.
         return deserialize_properties({"value": fields})["value"] if SPECIAL_SIG_KEY in fields else fields
     if kind == "list_value":
-        return [_value(item) for item in value.list_value.values]
+        return [_value(item, depth + 1) for item in value.list_value.values]
     if kind is None or kind == "null_value":
         return None
     return getattr(value, kind)
@@ -81,6 +89,8 @@ if compatible():
             super().__init__(*args, **kwargs)
             self._plans: dict[str, list[_Step]] = {}
             self._rules: dict[str, Rules | str] = {}
+            # Policies whose config did not fit: said once per Configure, not once per resource.
+            self._config_reported: set[str] = set()
 
         def _private(self, name: str) -> Any:
             return getattr(self, f"_PolicyAnalyzerServicer__{name}")
@@ -88,6 +98,7 @@ if compatible():
         def Configure(self, request: Any, context: Any) -> Any:
             self._plans.clear()  # levels and config may have changed
             self._rules.clear()
+            self._config_reported.clear()
             response = super().Configure(request, context)
             self._configure_settings()
             return response
@@ -160,7 +171,10 @@ if compatible():
                                                   if request.HasField("provider") else MISSING,
                                                   current_stack(), decoded=True)
                             verdict = step.finops.judge(subject, step.rules)
-                        else:  # the policy's config did not fit: say so, as validate would
+                        elif policy.name in self._config_reported:
+                            continue
+                        else:  # the policy's config did not fit: say so once, on the first resource
+                            self._config_reported.add(policy.name)
                             verdict = Verdict([(str(step.rules), None)])
                         if verdict.findings or verdict.unknown is not None:
                             verdict.report_to(self._reporter(response, step))

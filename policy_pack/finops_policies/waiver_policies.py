@@ -12,7 +12,7 @@ import fnmatch
 from collections.abc import Callable, Iterator
 
 from finops_core.rules import ConfigError, Rules
-from pulumi_policy import EnforcementLevel, StackValidationArgs
+from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationArgs
 
 from .messages import AtResource
 from .policy import Finding, FinopsResourceCheck, FinopsStackCheck, PackSettings, invalid_config
@@ -88,7 +88,9 @@ def specs(peers: list[PolicySpec], built: Callable[[str], object], settings: Pac
     return [
         ResourcePolicySpec(RESOURCE_NAME, "Violations waived by an approved, unexpired exception in waivers.yaml.",
                            applies, resource_check(resource_peers, settings), level=EnforcementLevel.ADVISORY,
-                           waivable=False),
+                           waivable=False, config_schema=PolicyConfigSchema(properties={"file": {
+                               "type": "string", "description": "The waivers file (absolute, or relative to the "
+                               "pack directory; default $FINOPS_WAIVERS_FILE, else ../waivers.yaml)."}})),
         StackPolicySpec(STACK_NAME, "Waived stack violations, and waivers that are expired or malformed.",
                         stack_check(stack_peers, settings), level=EnforcementLevel.ADVISORY, waivable=False),
     ]
