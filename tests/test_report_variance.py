@@ -319,3 +319,45 @@ def test_actuals_from_a_local_moto_server(finops: Run, monkeypatch: pytest.Monke
     assert line(report, "(untagged)", None)["actualUsd"] == 42.5
     # moto has no GetCostForecast: the report says so and goes on.
     assert any(n.startswith("no month-end forecast for prod:") for n in report["notes"])
+
+
+def _export(tmp_path: Path) -> Path:
+    """A `pulumi stack export` of prod: the stack, its AWS provider and one tagged instance."""
+    prefix = "urn:pulumi:prod::report-demo::"
+    stack = f"{prefix}pulumi:pulumi:Stack::report-demo-prod"
+    provider = {"urn": f"{prefix}pulumi:providers:aws::default_7_0_0", "custom": True, "id": "p-1",
+                "type": "pulumi:providers:aws", "inputs": {"region": "us-east-1"}, "outputs": {"region": "us-east-1"},
+                "parent": stack}
+    tags = {"Project": "ai-agent-security-platform", "Environment": "prod", "Team": "backend",
+            "Service": "policy-engine", "Owner": "jdoe", "CostCenter": "engineering", "Phase": "mvp",
+            "Feature": "agent-sandbox"}
+    instance = {"urn": f"{prefix}aws:ec2/instance:Instance::api-live", "custom": True, "id": "i-0abc",
+                "type": "aws:ec2/instance:Instance", "inputs": {"instanceType": "m5.2xlarge", "ami": "ami-1",
+                                                                 "tags": tags},
+                "outputs": {"instanceType": "m5.2xlarge", "tags": tags}, "parent": stack,
+                "provider": f"{provider['urn']}::p-1"}
+    export = {"version": 3, "deployment": {"manifest": {"time": "2026-11-28T10:00:00Z", "version": "v3.200.0"},
+                                           "resources": [{"urn": stack, "custom": False,
+                                                          "type": "pulumi:pulumi:Stack"}, provider, instance]}}
+    path = tmp_path / "prod-state.json"
+    path.write_text(json.dumps(export))
+    return path
+
+
+def test_chargeback_from_deployed_state(finops: Run, tmp_path: Path) -> None:
+    code, text, err = finops("--stacks", "dev,prod", "--state", f"prod={_export(tmp_path)}", "--format", "json")
+    assert code == 0, err
+    report = json.loads(text)
+    sources = {s["stack"]: s["source"] for s in report["stacks"]}
+    assert sources == {"dev": "program under mocks", "prod": "deployed state"}
+    prod = [c for c in report["chargeback"] if c["environment"] == "prod"]
+    assert [(c["team"], c["service"], c["feature"]) for c in prod] == [("backend", "policy-engine", "agent-sandbox")]
+    assert prod[0]["monthlyUsd"] == round(0.384 * 730 + 8 * 0.08, 2)   # m5.2xlarge and its 8 GiB root volume
+    assert line(report, "prod", "backend")["estimateUsd"] == prod[0]["monthlyUsd"]
+
+
+def test_a_state_file_that_is_not_an_export_names_the_file(finops: Run, tmp_path: Path) -> None:
+    bad = tmp_path / "prod-state.json"
+    bad.write_text('{"version": 3}')
+    code, _, err = finops("--stacks", "prod", "--state", f"prod={bad}")
+    assert code == 2 and str(bad) in err and "deployment" in err and err.count("\n") == 1, err
