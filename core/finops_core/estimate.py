@@ -1,178 +1,143 @@
-"""Monthly estimate of one resource from its inputs. One function per priced resource type.
+"""Monthly estimate of one resource from its inputs, through its kind's pricing model.
 
-Compute is priced for a full month of on-demand hours (730); usage-priced resources (S3,
-Lambda, log ingestion ...) are listed as such, with an amount only when a usage file gives one.
+The kinds table (``data/kinds/*.yaml``) names each type's model (``price: {model: ...}``); the
+models (``price_models``) read inputs through the kind's roles and add cost components, fixed by
+configuration or priced by usage. Compute is priced for a full month of on-demand hours (730).
+
+Usage-priced lines state their unit price and take typed amounts from the usage file
+(``storageGb``, ``monthlyRequests`` ...); ``monthlyUsd`` instead gives the usage part as one
+figure. A price book may discount the estimate; the list price stays beside it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from .prices import Price, PriceCatalogue, load_prices
+from . import price_models
+from .kinds import ResourceKind, kind_of
+from .price_book import Discount, PriceBook
+from .prices import PriceCatalogue, load_prices
+from .quote import MODELS, Component, Quote, Related, Unpriced
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+FROM_USAGE_FILE = "from the usage file"
+Why = Literal["unknown-type", "missing-price", "unknown-value", "bad-value"]
+
+__all__ = ["Component", "Estimate", "Related", "estimate_kind", "estimate_resource", "price_models"]
 
 
 @dataclass
 class Estimate:
-    monthly_usd: float | None       # None: cannot be priced (unknown value, missing price)
-    basis: str                      # how the figure was made, for the report
+    """``monthly_usd`` is what the budget sees: fixed plus usage amounts, after the price book.
+
+    - ``unpriced``: why ``monthly_usd`` is None (``unknown-type``: no pricing model for the type;
+      ``missing-price``: no figure for the region or us-east-1; ``unknown-value``: an input known
+      only after the update; ``bad-value``).
+    - ``usage_priced``: the type has no cost fixed by configuration; all of it is usage.
+    - ``fixed_usd`` / ``usage_usd``: the parts fixed by configuration and from usage amounts.
+    - ``usage_pending``: usage lines the usage file gives no amount for (the total leaves them out).
+    - ``list_usd``: before the price book's ``discount`` (equal to monthly_usd without one).
+    - ``components``: every line with its unit price and that price's table, region, date and source.
+    """
+
+    monthly_usd: float | None
+    basis: str
     fallback_regions: set[str] = field(default_factory=set)
     usage_priced: bool = False
+    components: tuple[Component, ...] = ()
+    unpriced: Why | None = None
+    fixed_usd: float = 0.0
+    usage_usd: float = 0.0
+    list_usd: float | None = None
+    discount: Discount | None = None
 
     @property
     def priced(self) -> bool:
         return self.monthly_usd is not None
 
+    @property
+    def usage_pending(self) -> tuple[Component, ...]:
+        return tuple(c for c in self.components if c.usage and c.quantity is None)
 
-class _Unpriced(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class _Pricer:
-    """Looks prices up for one region and remembers which figures came from the fallback."""
-
-    def __init__(self, catalogue: PriceCatalogue, region: str) -> None:
-        self.catalogue, self.region = catalogue, region
-        self.fallbacks: set[str] = set()
-        self.hours = catalogue.hours_per_month
-
-    def get(self, table: str, key: Any, what: str) -> float:
-        if not isinstance(key, str) or key == UNKNOWN:
-            raise _Unpriced(f"{what} not known until the update")
-        price: Price | None = self.catalogue.price(table, key, self.region)
-        if price is None:
-            raise _Unpriced(f"no price for {what} {key} in the catalogue")
-        if price.region != self.region:
-            self.fallbacks.add(price.region)
-        return price.usd
+    @property
+    def usage_dependent(self) -> bool:
+        """Part of the cost depends on usage (given or not)."""
+        return any(c.usage for c in self.components) or self.usage_priced
 
 
-def _number(value: Any, default: float, what: str) -> float:
-    if value is None:
-        return default
-    if value == UNKNOWN:
-        raise _Unpriced(f"{what} not known until the update")
+def _usage_lines(q: Quote) -> None:
+    for line in q.params.get("usage", []):
+        q.usage(str(line["name"]), str(line["key"]), str(line.get("unit", "")), str(line["table"]),
+                str(line["price"]), float(line.get("per", 1)))
+
+
+def _basis(q: Quote, usage_only: bool) -> str:
+    fixed = [c for c in q.components if not c.usage]
+    parts = [f"{c.name} ({c.quantity:,.6g} {c.unit} x ${c.unit_usd:,.6g})" for c in fixed if c.quantity]
+    pending = [c for c in q.components if c.usage and c.quantity is None]
+    given = [c for c in q.components if c.usage and c.quantity is not None]
+    parts += [f"{c.name} {c.quantity:,.6g} {c.unit} (usage) x ${c.unit_usd:,.6g}" for c in given]
+    if usage_only and not given:
+        prices = ", ".join(f"{c.name} ${c.unit_usd:,.6g}/{c.unit}" for c in pending)
+        text = "usage-priced" + (f" ({prices})" if prices else f" ({q.params.get('note', 'by usage')})")
+    else:
+        text = " + ".join(parts) or "no charge"
+        if pending:
+            text += "; usage not in the usage file: " + ", ".join(
+                f"{c.name} ${c.unit_usd:,.6g}/{c.unit} ({c.usage_key})" for c in pending)
+    if q.notes:
+        text += "; " + "; ".join(q.notes)
+    return text
+
+
+def estimate_kind(kind: ResourceKind, inputs: Mapping[str, Any], region: str, *,
+                  usage: Mapping[str, float] | None = None, usage_usd: float | None = None,
+                  catalogue: PriceCatalogue | None = None, price_book: PriceBook | None = None,
+                  related: Related | None = None) -> Estimate | None:
+    """The estimate of one resource of ``kind``; None when the kind has no price or no charge.
+
+    Advice uses it to price a resource with modified inputs (the saving is the difference)."""
+    catalogue = catalogue or load_prices()
+    name = str(kind.price.get("model", ""))
+    price = MODELS.get(name)
+    if price is None or name == "free":
+        return None
+    q = Quote(kind, inputs, region, catalogue, usage, related)
     try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise _Unpriced(f"{what}={value!r} is not a number") from None
-
-
-def _block(inputs: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    value = inputs.get(key)
-    return value if isinstance(value, Mapping) else {}
-
-
-def _instance(p: _Pricer, i: Mapping[str, Any]) -> tuple[float, str]:
-    hourly = p.get("ec2", i.get("instanceType"), "instance type")
-    root = _block(i, "rootBlockDevice")
-    size = _number(root.get("volumeSize"), 8, "root volume size")
-    gb = p.get("ebsGbMonth", root.get("volumeType") or "gp3", "volume type")
-    return hourly * p.hours + size * gb, f"{i.get('instanceType')} x {p.hours:g} h + {size:g} GiB root volume"
-
-
-def _volume(p: _Pricer, i: Mapping[str, Any]) -> tuple[float, str]:
-    size = _number(i.get("size"), 0, "size")
-    kind = i.get("type") or "gp2"
-    return size * p.get("ebsGbMonth", kind, "volume type"), f"{size:g} GiB {kind}"
-
-
-def _database(p: _Pricer, i: Mapping[str, Any]) -> tuple[float, str]:
-    copies = 2 if i.get("multiAz") is True else 1
-    hourly = p.get("rds", i.get("instanceClass"), "database class")
-    storage = _number(i.get("allocatedStorage"), 20, "allocated storage")
-    gb = p.get("rdsStorageGbMonth", i.get("storageType") or "gp2", "storage type")
-    az = " x 2 (Multi-AZ)" if copies == 2 else ""
-    return copies * (hourly * p.hours + storage * gb), f"{i.get('instanceClass')} + {storage:g} GiB{az}"
-
-
-def _cluster_instance(p: _Pricer, i: Mapping[str, Any]) -> tuple[float, str]:
-    if i.get("instanceClass") == "db.serverless":
-        raise _Unpriced("Aurora Serverless is priced by ACU-hours used")
-    return p.get("rds", i.get("instanceClass"), "database class") * p.hours, str(i.get("instanceClass"))
-
-
-def _cache_nodes(i: Mapping[str, Any]) -> float:
-    if i.get("numCacheClusters") is not None:
-        return _number(i.get("numCacheClusters"), 1, "numCacheClusters")
-    groups = _number(i.get("numNodeGroups"), 1, "numNodeGroups")
-    return groups * (_number(i.get("replicasPerNodeGroup"), 0, "replicasPerNodeGroup") + 1)
-
-
-def _replication_group(p: _Pricer, i: Mapping[str, Any]) -> tuple[float, str]:
-    nodes = _cache_nodes(i)
-    return nodes * p.get("elasticache", i.get("nodeType"), "node type") * p.hours, f"{nodes:g} x {i.get('nodeType')}"
-
-
-def _cache_cluster(p: _Pricer, i: Mapping[str, Any]) -> tuple[float, str]:
-    nodes = _number(i.get("numCacheNodes"), 1, "numCacheNodes")
-    return nodes * p.get("elasticache", i.get("nodeType"), "node type") * p.hours, f"{nodes:g} x {i.get('nodeType')}"
-
-
-def _hourly(key: str, label: str) -> Callable[[_Pricer, Mapping[str, Any]], tuple[float, str]]:
-    def price(p: _Pricer, i: Mapping[str, Any]) -> tuple[float, str]:
-        return p.get("hourly", key, label) * p.hours, f"{label} x {p.hours:g} h"
-
-    return price
-
-
-def _node_group(p: _Pricer, i: Mapping[str, Any]) -> tuple[float, str]:
-    scaling = _block(i, "scalingConfig")
-    nodes = _number(scaling.get("desiredSize"), 1, "desired size")
-    types = i.get("instanceTypes") or ["t3.medium"]
-    first = types[0] if isinstance(types, list) and types else types
-    disk = _number(i.get("diskSize"), 20, "disk size")
-    per_node = p.get("ec2", first, "instance type") * p.hours + disk * p.get("ebsGbMonth", "gp2", "volume type")
-    return nodes * per_node, f"{nodes:g} x {first} (desired size) + {disk:g} GiB disk each"
-
-
-def _load_balancer(p: _Pricer, i: Mapping[str, Any]) -> tuple[float, str]:
-    kind = i.get("loadBalancerType") or "application"
-    key = {"application": "applicationLoadBalancer", "network": "networkLoadBalancer"}.get(str(kind))
-    if key is None:
-        raise _Unpriced(f"no price for {kind} load balancers in the catalogue")
-    return p.get("hourly", key, f"{kind} load balancer") * p.hours, f"{kind} load balancer x {p.hours:g} h (+ LCUs)"
-
-
-ESTIMATORS: dict[str, Callable[[_Pricer, Mapping[str, Any]], tuple[float, str]]] = {
-    "aws:ec2/instance:Instance": _instance,
-    "aws:ec2/spotInstanceRequest:SpotInstanceRequest": _instance,
-    "aws:ebs/volume:Volume": _volume,
-    "aws:rds/instance:Instance": _database,
-    "aws:rds/clusterInstance:ClusterInstance": _cluster_instance,
-    "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
-    "aws:elasticache/cluster:Cluster": _cache_cluster,
-    "aws:eks/cluster:Cluster": _hourly("eksCluster", "EKS cluster"),
-    "aws:eks/nodeGroup:NodeGroup": _node_group,
-    "aws:ec2/natGateway:NatGateway": _hourly("natGateway", "NAT gateway"),
-    "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
-    "aws:alb/loadBalancer:LoadBalancer": _load_balancer,
-    "aws:elb/loadBalancer:LoadBalancer": _hourly("classicLoadBalancer", "classic load balancer"),
-}
+        price(q)
+        _usage_lines(q)
+    except Unpriced as exc:
+        return Estimate(None, exc.reason, set(q.fallbacks), name == "usage", unpriced=exc.why)  # type: ignore[arg-type]
+    usage_only = name == "usage"
+    fixed = sum(c.monthly_usd or 0.0 for c in q.components if not c.usage)
+    variable = sum(c.monthly_usd or 0.0 for c in q.components if c.usage)
+    basis = _basis(q, usage_only)
+    if usage_usd is not None:
+        variable = usage_usd
+        basis = FROM_USAGE_FILE if usage_only else f"{basis}; usage {FROM_USAGE_FILE} ${usage_usd:,.2f}"
+    if q.fallbacks:
+        basis += f" (price of {', '.join(sorted(q.fallbacks))}: none recorded for {region})"
+    list_usd = round(fixed + variable, 2)
+    discount = price_book.discount_for(kind.type) if price_book else None
+    factor = 1 - discount.percent / 100 if discount else 1.0
+    if discount:
+        basis += f"; {discount.label} -{discount.percent:g} % (list ${list_usd:,.2f})"
+    return Estimate(round((fixed + variable) * factor, 2), basis, set(q.fallbacks), usage_only, tuple(q.components),
+                    None, round(fixed * factor, 2), round(variable * factor, 2), list_usd, discount)
 
 
 def estimate_resource(resource_type: str, inputs: Mapping[str, Any], region: str,
-                      usage_usd: float | None = None, catalogue: PriceCatalogue | None = None) -> Estimate | None:
-    """The monthly estimate, or None for resources that cost nothing by themselves (IAM, tags ...)."""
-    catalogue = catalogue or load_prices()
-    estimator = ESTIMATORS.get(resource_type)
-    if estimator is None:
-        usage = catalogue.usage_priced.get(resource_type)
-        if usage is None:
-            return None
-        if usage_usd is not None:
-            return Estimate(usage_usd, "from the usage file", usage_priced=True)
-        return Estimate(0.0, f"usage-priced ({usage})", usage_priced=True)
-    pricer = _Pricer(catalogue, region)
-    try:
-        amount, basis = estimator(pricer, inputs)
-    except _Unpriced as exc:
-        return Estimate(None, exc.reason)
-    if pricer.fallbacks:
-        basis += f" (price of {', '.join(sorted(pricer.fallbacks))}: none recorded for {region})"
-    return Estimate(round(amount, 2), basis, pricer.fallbacks)
+                      usage_usd: float | None = None, catalogue: PriceCatalogue | None = None, *,
+                      usage: Mapping[str, float] | None = None, price_book: PriceBook | None = None,
+                      related: Related | None = None) -> Estimate | None:
+    """The monthly estimate; None for resources that cost nothing by themselves (IAM, routes ...)
+    and for types outside AWS. An AWS type with no pricing model is unpriced (``unknown-type``)."""
+    kind = kind_of(resource_type)
+    if kind is None or not kind.price:
+        if resource_type.startswith("aws:") and ":providers:" not in resource_type:
+            return Estimate(None, f"unknown type: no pricing model for {resource_type}", unpriced="unknown-type")
+        return None
+    return estimate_kind(kind, inputs, region, usage=usage, usage_usd=usage_usd, catalogue=catalogue,
+                         price_book=price_book, related=related)
