@@ -183,7 +183,8 @@ def from_cost_explorer(environments: list[str], start: str, end: str, today: dt.
                     Filter={"Tags": {"Key": "Environment", "Values": [environment], "MatchOptions": ["EQUALS"]}})
                 rest[environment] = _forecast_amount(response)
             except Exception as exc:  # e.g. DataUnavailableException: too little history to forecast
-                notes.append(f"no month-end forecast for {environment}: {type(exc).__name__}: {exc}")
+                first = (str(exc).strip().splitlines() or [""])[0][:160]
+                notes.append(f"no month-end forecast for {environment}: {type(exc).__name__}: {first}")
     result = collector.actuals("Cost Explorer", rest, all_environments=True)
     result.notes += notes
     return result
