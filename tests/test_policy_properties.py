@@ -83,10 +83,9 @@ def _stack(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PULUMI_STACK", "dev")
 
 
-@pytest.mark.parametrize("resource_type", TYPES)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
-@given(props=bags, provider_props=bags)
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(resource_type=st.sampled_from(TYPES), props=bags, provider_props=bags)
 def test_no_resource_policy_ever_raises(resource_type: str, props: dict[str, Any],
                                         provider_props: dict[str, Any]) -> None:
     provider = PolicyProviderResource("pulumi:providers:aws", unknown_checking_proxy(provider_props), "urn:p", "p")
@@ -111,15 +110,47 @@ def test_no_stack_policy_ever_raises(resources: list[tuple[str, dict[str, Any]]]
             policy.validate(StackValidationArgs(stack, None), _report)
 
 
+def _foreign_policy() -> ResourceValidationPolicy:
+    """A policy that is not ours, as a pack may mix in: it goes through the SDK's own arguments."""
+    def validate(args: ResourceValidationArgs, report: Any) -> None:
+        if args.resource_type.startswith("aws:") and "tags" not in args.props:
+            report("foreign: no tags at all", None)
+
+    return ResourceValidationPolicy("foreign-no-tags", "A policy from another pack.", validate)
+
+
+# Policy configs the equivalence is checked under: default, levels changed (remediate, disabled,
+# advisory), and rules overridden.
+CONFIGS: list[dict[str, Any]] = [
+    {},
+    {"finops-required-tags": {"enforcementLevel": "remediate"}, "finops-instance-size": {"enforcementLevel":
+                                                                                         "disabled"},
+     "finops-required-labels": {"enforcementLevel": "advisory"}},
+    {"finops-instance-size": {"enforcementLevel": "mandatory", "environments": {"dev": {"maxVcpus": 16}}}},
+]
+
+
+def _configured(cls: Any, config: dict[str, Any]) -> Any:
+    import json as _json
+
+    servicer = cls(PACK_NAME, "0.0.1", [*POLICIES, _foreign_policy()], EnforcementLevel.MANDATORY)
+    servicer.ConfigureStack(proto.AnalyzerStackConfigureRequest(stack="dev", project="p"), None)
+    request = proto.ConfigureAnalyzerRequest()
+    for name, settings_ in config.items():
+        level = settings_.get("enforcementLevel", "mandatory")
+        properties = struct_pb2.Struct()
+        properties.update(_json.loads(_json.dumps({k: v for k, v in settings_.items() if k != "enforcementLevel"})))
+        request.policyConfig[name].CopyFrom(proto.PolicyConfig(
+            enforcementLevel={"advisory": 0, "mandatory": 1, "disabled": 2, "remediate": 3}[level],
+            properties=properties))
+    servicer.Configure(request, None)
+    return servicer
+
+
 @pytest.fixture(scope="module")
-def servicers() -> tuple[Any, Any]:
-    """The SDK's servicer and the pack's, over the same policies, configured as the engine does."""
-    pair = (SdkServicer(PACK_NAME, "0.0.1", POLICIES, EnforcementLevel.MANDATORY),
-            SharedPropertiesServicer(PACK_NAME, "0.0.1", POLICIES, EnforcementLevel.MANDATORY))
-    for servicer in pair:
-        servicer.ConfigureStack(proto.AnalyzerStackConfigureRequest(stack="dev", project="p"), None)
-        servicer.Configure(proto.ConfigureAnalyzerRequest(), None)
-    return pair
+def servicers() -> list[tuple[Any, Any]]:
+    """The SDK's servicer and the pack's, over the same policies (plus one not ours), under each config."""
+    return [(_configured(SdkServicer, c), _configured(SharedPropertiesServicer, c)) for c in CONFIGS]
 
 
 def _struct(props: dict[str, Any]) -> struct_pb2.Struct:
@@ -134,17 +165,59 @@ def _answer(servicer: Any, request: proto.AnalyzeRequest) -> list[tuple[str, str
         [(n.policy_name, n.reason, -1, "") for n in response.not_applicable]
 
 
-@pytest.mark.parametrize("resource_type", TYPES)
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
-@given(props=wire_bags, provider_props=wire_bags, with_provider=st.booleans())
-def test_the_packs_servicer_answers_as_the_sdks(servicers: tuple[Any, Any], resource_type: str,
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(resource_type=st.sampled_from(TYPES), props=wire_bags, provider_props=wire_bags, with_provider=st.booleans(),
+       config=st.integers(min_value=0, max_value=len(CONFIGS) - 1))
+def test_the_packs_servicer_answers_as_the_sdks(servicers: list[tuple[Any, Any]], resource_type: str,
                                                 props: dict[str, Any], provider_props: dict[str, Any],
-                                                with_provider: bool) -> None:
+                                                with_provider: bool, config: int) -> None:
     request = proto.AnalyzeRequest(type=resource_type, name="x", urn=f"urn:pulumi:dev::p::{resource_type}::x",
                                    properties=_struct(props))
     if with_provider:
         request.provider.CopyFrom(proto.AnalyzerProviderResource(
             type="pulumi:providers:aws", name="p", urn="urn:p", properties=_struct(provider_props)))
-    sdk, ours = servicers
+    sdk, ours = servicers[config]
     assert _answer(ours, request) == _answer(sdk, request)
+
+
+def test_stack_policies_answer_as_the_sdks(servicers: list[tuple[Any, Any]]) -> None:
+    resource = proto.AnalyzerResource(type="aws:s3/bucket:Bucket", name="b", urn="urn:pulumi:dev::p::b",
+                                      properties=_struct({"tags": {"Team": "backend"}}))
+    request = proto.AnalyzeStackRequest(resources=[resource])
+    for sdk, ours in servicers:
+        answers = [sorted((d.policyName, d.message, d.enforcementLevel) for d in s.AnalyzeStack(request, None)
+                          .diagnostics) for s in (sdk, ours)]
+        assert answers[0] == answers[1] and answers[0]
+
+
+def test_a_bad_policy_config_is_said_as_the_sdk_says_it_then_once() -> None:
+    config = {"finops-container-limits": {"environments": {"dev": {"maxCpu": "lots"}}}}
+    sdk, ours = _configured(SdkServicer, config), _configured(SharedPropertiesServicer, config)
+    request = proto.AnalyzeRequest(type="kubernetes:core/v1:Pod", name="p", urn="urn:pulumi:dev::p::pod::p",
+                                   properties=_struct({"spec": {"containers": [{"name": "a"}]}}))
+    first = _answer(ours, request)
+    assert first == _answer(sdk, request)
+    assert any("invalid policy pack config" in message for _, message, _, _ in first)
+    again = _answer(ours, request)
+    assert not any("invalid policy pack config" in message for _, message, _, _ in again)
+    assert [a for a in first if "invalid policy pack config" not in a[1]] == again
+
+
+def test_install_verifies_itself_and_keeps_the_sdks_servicer_when_answers_differ(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from finops_policies import servicer as module
+
+    assert module.verify() is None
+    original = module.SharedPropertiesServicer.Analyze
+
+    def drops_the_last(self: Any, request: Any, context: Any) -> Any:
+        response = original(self, request, context)
+        if response.diagnostics:
+            del response.diagnostics[-1]
+        return response
+
+    monkeypatch.setattr(module.SharedPropertiesServicer, "Analyze", drops_the_last)
+    assert module.verify() is not None
+    before = module.sdk._PolicyAnalyzerServicer
+    assert module.install() is False and module.sdk._PolicyAnalyzerServicer is before

@@ -22,6 +22,7 @@ the SDK's own servicer in place (slower, same results).
 from __future__ import annotations
 
 import asyncio
+import sys
 from dataclasses import dataclass
 from inspect import isawaitable
 from typing import Any
@@ -209,9 +210,83 @@ if compatible():
                                                  step.policy.severity)
 
 
-def install() -> bool:
-    """Make ``PolicyPack`` serve with :class:`SharedPropertiesServicer`; False if the SDK differs."""
+# Requests the self-check sends to both servicers: tagged and untagged, oversized, unknown at
+# preview, tags only through the provider's defaultTags, Kubernetes, a secret, an unpoliced type.
+_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+_TAGS = {"Project": "ai-agent-security-platform", "Environment": "dev", "Team": "backend", "Service": "ssa",
+         "Owner": "jdoe", "CostCenter": "engineering", "Phase": "mvp"}
+_PROBES: tuple[tuple[str, dict[str, Any], dict[str, Any] | None], ...] = (
+    ("aws:ec2/instance:Instance", {"instanceType": "m5.24xlarge", "tags": _TAGS}, None),
+    ("aws:ec2/instance:Instance", {"instanceType": "t3.micro"}, {"defaultTags": {"tags": _TAGS}}),
+    ("aws:s3/bucket:Bucket", {"tags": {"Team": "nobody"}}, None),
+    ("aws:rds/instance:Instance", {"instanceClass": _UNKNOWN, "tags": _TAGS, "multiAz": True}, None),
+    ("aws:eks/nodeGroup:NodeGroup", {"instanceTypes": ["t3.medium", "m5.4xlarge"], "tags": _TAGS,
+                                     "scalingConfig": {"maxSize": 9}}, None),
+    ("kubernetes:apps/v1:Deployment", {"metadata": {"labels": {"team": "backend"}}, "spec": {"template": {
+        "spec": {"containers": [{"name": "a", "resources": {"limits": {"cpu": "8"}}}]}}}}, None),
+    ("aws:secretsmanager/secret:Secret", {"tags": {**_TAGS, "Owner": {
+        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "jdoe"}}}, None),
+    ("random:index/randomPet:RandomPet", {"length": 2}, None),
+)
+
+
+def _answers(servicer: Any, requests: list[Any]) -> list[list[tuple[str, str, int, str]]]:
+    answers = []
+    for request in requests:
+        response = servicer.Analyze(request, None)
+        answers.append([(d.policyName, d.message, d.enforcementLevel, d.urn) for d in response.diagnostics]
+                       + [(n.policy_name, n.reason, -1, "") for n in response.not_applicable])
+    return answers
+
+
+def verify(policies: list[Any] | None = None) -> str | None:
+    """Send the probes to the SDK's servicer and to ours over the same policies, configured as the
+    engine does; None when every answer is identical, else what differed (for the log)."""
     if not compatible():
+        return "the SDK's servicer lacks the parts this one uses"
+    from google.protobuf import struct_pb2
+
+    from . import PACK_NAME, all_policies
+
+    policies = policies or all_policies()
+    requests = []
+    for resource_type, props, provider in _PROBES:
+        struct = struct_pb2.Struct()
+        struct.update(props)
+        request = proto.AnalyzeRequest(type=resource_type, name="probe", properties=struct,
+                                       urn=f"urn:pulumi:dev::p::{resource_type}::probe")
+        if provider is not None:
+            provider_struct = struct_pb2.Struct()
+            provider_struct.update(provider)
+            request.provider.CopyFrom(proto.AnalyzerProviderResource(
+                type="pulumi:providers:aws", name="default", urn="urn:p", properties=provider_struct))
+        requests.append(request)
+    try:
+        pair = [cls(PACK_NAME, "0.0.0", policies, sdk.EnforcementLevel.MANDATORY)
+                for cls in (_BASE, SharedPropertiesServicer)]
+        for servicer in pair:
+            servicer.ConfigureStack(proto.AnalyzerStackConfigureRequest(stack="dev", project="p"), None)
+            servicer.Configure(proto.ConfigureAnalyzerRequest(), None)
+        theirs, ours = (_answers(servicer, requests) for servicer in pair)
+    except Exception as exc:  # any failure of ours means: keep the SDK's servicer
+        return f"{type(exc).__name__}: {exc}"
+    for request, sdk_answer, our_answer in zip(requests, theirs, ours, strict=True):
+        if sdk_answer != our_answer:
+            return f"answers differ for {request.type}"
+    return None
+
+
+def install(check: bool = True) -> bool:
+    """Make ``PolicyPack`` serve with :class:`SharedPropertiesServicer` once it has answered a set of
+    probe requests exactly as the SDK's servicer does; otherwise keep the SDK's (slower, same results)
+    and say why on stderr, which the engine shows."""
+    if not compatible():
+        print("finops-guardrails: using the SDK's servicer (its private parts changed)", file=sys.stderr)
         return False
+    if check:
+        difference = verify()
+        if difference is not None:
+            print(f"finops-guardrails: using the SDK's servicer ({difference})", file=sys.stderr)
+            return False
     setattr(sdk, "_PolicyAnalyzerServicer", SharedPropertiesServicer)  # noqa: B010 - the SDK's own name
     return True
