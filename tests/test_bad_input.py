@@ -295,3 +295,38 @@ def test_a_waiver_expiry_with_a_time_of_day_is_read(project: Path, expires: str)
     completed = run_finops(project, [])
     assert completed.returncode in (0, 1), completed.stderr
     assert "Traceback" not in completed.stderr + completed.stdout and "waivers" not in completed.stderr
+
+
+def test_a_failed_report_write_keeps_the_old_report_and_leaves_no_temporary_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from finops_core.reading import ConfigError
+    from finops_preview.output import write_output
+
+    report = tmp_path / "report.json"
+    report.write_text("old report\n")
+
+    def disk_full(_fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(ConfigError, match=r"^--output: found '.*report.json'; expected a writable file \(No space"):
+        write_output("new report\n", report)
+    assert report.read_text() == "old report\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_a_report_written_to_a_device_replaces_nothing(tmp_path: Path) -> None:
+    from finops_preview.output import write_output
+
+    if not Path("/dev/null").exists():
+        pytest.skip("no /dev/null on this system")
+    write_output("report\n", Path("/dev/null"))
+    assert Path("/dev/null").is_char_device()
+    link = tmp_path / "latest.txt"
+    target = tmp_path / "real.txt"
+    target.write_text("old\n")
+    link.symlink_to(target)
+    write_output("new\n", link)
+    assert link.is_symlink() and target.read_text() == "new\n"
