@@ -114,7 +114,7 @@ def deployed(mock_stack: Any) -> list[Any]:
         finops.enforce()
         DailyCostReport("daily-costs", DailyCostReportArgs(
             team_topic_arns={"backend": "arn:aws:sns:eu-west-1:123456789012:backend-costs"},
-            team_emails={"frontend": ["lead@example.com", "deputy@example.com"]}))
+            team_emails={"frontend": ["lead@example.com", "deputy@example.com"]}, feature="cost-reports"))
 
     return list(mock_stack(program))
 
@@ -133,6 +133,7 @@ def test_component_schedules_the_handler_with_least_privilege(deployed: list[Any
         "backend", "frontend"}
     assert variables["REPORT_ENVIRONMENT"] == "dev"
     assert function.inputs["tags"]["Environment"] == "dev" and function.inputs["tags"]["Service"] == "ssa"
+    assert function.inputs["tags"]["Feature"] == "cost-reports"
 
     emails = _by_type(deployed, "sns/topicSubscription:TopicSubscription")
     assert sorted(e.inputs["endpoint"] for e in emails) == ["deputy@example.com", "lead@example.com"]

@@ -39,6 +39,7 @@ class DailyCostReportArgs:
     # Only spend tagged with the stack's Environment (default), or the whole account's.
     this_environment_only: bool = True
     service: str = "ssa"            # whose service the report job is charged to (tags)
+    feature: str | None = None      # the optional Feature allocation tag
 
 
 def _statement(actions: list[str], resources: object) -> dict[str, object]:
@@ -70,14 +71,15 @@ class DailyCostReport(pulumi.ComponentResource):
                 raise ConfigError(where, f"team_emails.{team}", addresses, "a list of e-mail addresses")
         super().__init__("finops:index:DailyCostReport", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        tags = env.tags_for(service=args.service)
+        tags = env.tags_for(service=args.service, feature=args.feature)
 
         self.topics = {team: pulumi.Output.from_input(arn) for team, arn in args.team_topic_arns.items()}
         for team, addresses in sorted(args.team_emails.items()):
             if team in self.topics:
                 topic_arn = self.topics[team]
             else:
-                topic = aws.sns.Topic(f"{name}-{team}", tags=env.tags_for(service=args.service, team=team),
+                topic = aws.sns.Topic(f"{name}-{team}", tags=env.tags_for(service=args.service, team=team,
+                                                                            feature=args.feature),
                                       opts=child)
                 topic_arn = topic.arn
                 self.topics[team] = topic_arn
