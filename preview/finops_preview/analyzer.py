@@ -109,6 +109,8 @@ def read_policy_config(path: str | Path) -> dict[str, Any]:
     """A ``--policy-pack-config`` file: policy name -> level string or {enforcementLevel, ...}
     (plus ``exceptions``, see :mod:`finops_preview.policy_exceptions`). Read strictly: NaN,
     Infinity, duplicate keys and absurd depth are refused with one line (ConfigError)."""
+    if not Path(path).exists():
+        raise PolicyPackError(f"{path}: no such policy pack config file")
     doc = load_json(path)
     if not isinstance(doc.data, dict):
         raise PolicyPackError(f"{path}: found {type(doc.data).__name__}; expected a JSON object of policy names")
