@@ -126,7 +126,7 @@ class JsonDoc(YamlDoc):
     """A parsed JSON document. Lines are found on demand, from the text, when a message needs one:
     a large report costs nothing extra unless something in it is refused."""
 
-    text: str = ""
+    text: str = field(default="", repr=False)
 
     def line(self, path: Path_) -> int | None:
         while True:
@@ -153,7 +153,7 @@ def finite_number(value: object, where: str | Path, key: str | None = None, line
     """``value`` as a finite float; NaN, infinities, booleans, numbers too large for a float and
     non-numbers are a ConfigError naming ``where`` (a file, ``--option`` or variable) and ``key``."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
-        raise ConfigError(where, key, value, expected)
+        raise ConfigError(where, key, value, expected, line)
     return float(value)
 
 
