@@ -145,13 +145,18 @@ def test_financial_visibility(report: dict[str, Any], formats: dict[str, str]) -
 
 
 def test_every_format_is_dated(report: dict[str, Any], formats: dict[str, str]) -> None:
-    assert (report["reportDate"], report["pricesDate"], report["actualsPeriod"]) == (
-        TODAY, "2025-06-01", "2026-11-01 to 2026-11-29")
-    dated = "Report date 2026-11-29; prices of 2025-06-01; actual spend: 2026-11-01 to 2026-11-29"
+    from finops_core import load_prices
+
+    catalogue = load_prices().dates()   # region -> publication date of the prices used
+    assert report["priceDates"] == catalogue
+    assert (report["reportDate"], report["actualsPeriod"]) == (TODAY, "2026-11-01 to 2026-11-29")
+    prices = report["pricesDate"]
+    assert all(date in prices for date in catalogue.values())
+    dated = f"Report date 2026-11-29; prices of {prices}; actual spend: 2026-11-01 to 2026-11-29"
     assert dated in formats["table"] and dated in formats["html"]
     rows = csv_rows(formats)
     assert {(r["report_date"], r["prices_date"], r["actuals_period"]) for r in rows} == {
-        (TODAY, "2025-06-01", "2026-11-01 to 2026-11-29")}
+        (TODAY, prices, "2026-11-01 to 2026-11-29")}
 
 
 def test_cost_center_and_feature_are_allocated(report: dict[str, Any], formats: dict[str, str]) -> None:
