@@ -1,8 +1,25 @@
-"""Shared fixtures: the policy pack running as the engine runs it, and well-formed tags."""
+"""Shared fixtures: the policy pack running as the engine runs it, well-formed tags, and each
+program of the repository run once per test session.
+
+Running a stack's program under mocks takes seconds (the dev platform: about 2.5 s, most of it
+importing pulumi_aws in a fresh process). The repository's programs (the platform and the
+fixtures under tests/) do not change during a session, so :func:`shared_program_runs` runs
+each (project, stack, FINOPS_* environment) once and hands every caller a copy; programs in
+temporary directories always run afresh. :func:`run_cli` runs the ``finops`` command in this
+process, so its previews and reports share those runs too; the command's behaviour (exit
+code, stdout, stderr, no traceback) is what the tests see, as from a subprocess.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import copy
+import io
+import os
+import subprocess
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -87,3 +104,72 @@ def mock_stack() -> Callable[..., Any]:
         return session.run(program)
 
     return run
+
+
+# -- each repository program once per session -----------------------------------------------------
+
+_RUNS: dict[tuple[Any, ...], Any] = {}
+
+
+def _run_key(project_dir: Path, stack: str) -> tuple[Any, ...]:
+    # What a run depends on besides its code: the environment the program reads, and the
+    # project's files (a test that edited one would get a fresh run).
+    files = [f for d in (project_dir, project_dir / "stacks") if d.is_dir() for f in sorted(d.iterdir()) if f.is_file()]
+    return (str(project_dir), stack, tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("FINOPS_"))),
+            tuple((f.name, f.stat().st_mtime_ns) for f in files))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_program_runs() -> Iterator[Callable[..., Any]]:
+    """``run_stack`` that runs each repository program once per session (see the module doc)."""
+    import importlib
+
+    import finops_preview.runner as runner
+
+    importlib.import_module("finops_preview.cli")  # every command's modules, to patch where they import it
+
+    original = runner.run_stack
+
+    def run_stack(project_dir: str | Path, stack: str, **options: Any) -> Any:
+        directory = Path(project_dir).resolve()
+        if options.get("python") is not None or not directory.is_relative_to(ROOT):
+            return original(project_dir, stack, **options)
+        key = _run_key(directory, stack)  # a timeout changes nothing in a run that finished
+        if key not in _RUNS:
+            _RUNS[key] = original(project_dir, stack, **options)
+        return copy.deepcopy(_RUNS[key])
+
+    patched = [m for name, m in list(sys.modules.items())
+               if name.startswith("finops_preview") and getattr(m, "run_stack", None) is original]
+    for module in patched:
+        module.run_stack = run_stack  # type: ignore[attr-defined]
+    yield run_stack
+    for module in patched:
+        module.run_stack = original  # type: ignore[attr-defined]
+
+
+def run_cli(*args: str, cwd: Path = ROOT, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m finops_preview ARGS`` run in this process (programs shared per session).
+
+    Returns what the process would have: the exit code, stdout and stderr; an exception the
+    command lets escape is printed as a traceback with exit code 1, as Python would."""
+    from finops_preview.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    try:
+        os.environ.update(env or {})
+        os.chdir(cwd)
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse's usage errors
+                code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+            except Exception:
+                traceback.print_exc()
+                code = 1
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return subprocess.CompletedProcess(["finops", *args], code, out.getvalue(), err.getvalue())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -10,15 +10,16 @@ from conftest import PACK_DIR, ROOT
 from finops_core.resource_types import aws_tag_shape, is_labelled_kubernetes_type
 from finops_core.rules import load_rules
 from finops_preview.analyzer import PolicyPackProcess
-from finops_preview.runner import Analysis, ProgramRun, analyze_run, run_stack
+from finops_preview.runner import Analysis, ProgramRun, analyze_run
 
 STACKS = ("dev", "staging", "prod")
 RULES = load_rules()
 
 
 @pytest.fixture(scope="module", params=STACKS)
-def platform(request: pytest.FixtureRequest) -> Iterator[tuple[ProgramRun, Analysis]]:
-    run = run_stack(ROOT, request.param)
+def platform(request: pytest.FixtureRequest, shared_program_runs: Callable[..., ProgramRun]
+             ) -> Iterator[tuple[ProgramRun, Analysis]]:
+    run = shared_program_runs(ROOT, request.param)  # the same run `finops preview` and `report` tests use
     with PolicyPackProcess(PACK_DIR, stack=run.stack, project=run.project.name, config=run.config.values) as pack:
         pack.handshake()
         yield run, analyze_run(pack, run)

@@ -5,26 +5,24 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from conftest import ROOT
+from conftest import ROOT, run_cli
 
 FIXTURE = ROOT / "tests" / "fixtures" / "chargeback"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def finops(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "finops_preview", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, check=False, env={**os.environ, **(env or {})})
+    # The command in this process, sharing each stack's program run with the other tests (conftest).
+    return run_cli(*args, cwd=ROOT, env=env)
 
 
 @pytest.fixture(scope="module")
