@@ -107,7 +107,7 @@ CASES: list[tuple[str, Edit, str]] = [
      "the program failed: ValueError: no region (__main__.py:1)"),
     # policy pack config
     ("policy config missing", lambda p: ["--policy-pack-config", str(p / "none.json")],
-     "none.json: found <no such file>; expected an existing JSON file"),
+     "none.json: no such policy pack config file"),
     ("policy config JSON", file_edit("pc.json", "{not json", "--policy-pack-config", "{project}/pc.json"),
      "pc.json:1: found <malformed JSON"),
     ("policy config shape", file_edit("pc.json", "[1]", "--policy-pack-config", "{project}/pc.json"),
