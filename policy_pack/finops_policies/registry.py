@@ -1,8 +1,8 @@
 """The one way to declare a FinOps policy: a spec with defaults, like awsguard's registered policies.
 
-Every policy module declares ``SPECS`` (tags, labels, sizing, containers, budgets, cost, advice,
-waivers); :func:`all_specs` lists them in the order the pack runs them and :func:`build` turns a
-spec into the SDK's policy. A spec gives its name, description, enforcement level, the resource
+Every policy module declares ``SPECS`` (tags, labels, sizing, containers, budget_alerts,
+cost_vs_budget, advice, waiver_policies); :func:`build_pack_policies` builds them, in the order the
+pack runs them, into the SDK's policies. A spec gives its name, description, enforcement level, the resource
 types it applies to, its check, and a config schema derived from the rules (``config_schema``)
 with ``patch`` mapping that config onto rules.yaml's keys.
 """
@@ -77,10 +77,10 @@ PolicySpec = ResourcePolicySpec | StackPolicySpec
 
 def finops_specs() -> list[PolicySpec]:
     """Every FinOps policy but the waivers policies, in the order the pack runs them."""
-    from . import advice, budgets, containers, cost, labels, sizing, tags
+    from . import advice, budget_alerts, containers, cost_vs_budget, labels, sizing, tags
 
-    return [*tags.SPECS, *labels.SPECS, *sizing.build_specs(), *containers.SPECS, *budgets.SPECS, *cost.SPECS,
-            *advice.SPECS]
+    return [*tags.SPECS, *labels.SPECS, *sizing.build_specs(), *containers.SPECS, *budget_alerts.SPECS,
+            *cost_vs_budget.SPECS, *advice.SPECS]
 
 
 def build_pack_policies(settings: PackSettings | None = None) -> list[Policy]:
