@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -33,10 +34,22 @@ def test_policy_pack_project_file() -> None:
     assert isinstance(policy["version"], str) and policy["description"]
 
 
-def test_policy_pack_requirements_are_pip_requirements() -> None:
-    lines = [line.strip() for line in (ROOT / "policy_pack" / "requirements.txt").read_text().splitlines()]
-    names = {Requirement(line).name for line in lines if line and not line.startswith("#")}
+@pytest.mark.parametrize("pack", ["policy_pack", "policy_pack/finops_policies/pack"])
+def test_policy_pack_requirements_are_pip_requirements(pack: str) -> None:
+    # As pip reads them: a comment starts at a '#' at the line's start or after whitespace.
+    text = (ROOT / pack / "requirements.txt").read_text()
+    lines = [re.sub(r"(^|\s)#.*$", "", line).strip() for line in text.splitlines()]
+    names = {Requirement(line).name for line in lines if line}
     assert {"pulumi", "pulumi-policy"} <= names
+
+
+def test_the_pack_installed_with_the_library_uses_the_python_on_path() -> None:
+    # No runtime.options.virtualenv: the CLI runs it with the python3 of the team's activated venv.
+    policy = yaml.safe_load((ROOT / "policy_pack" / "finops_policies" / "pack" / "PulumiPolicy.yaml").read_text())
+    assert policy["runtime"] == "python" and isinstance(policy["version"], str) and policy["description"]
+    package_data = __import__("tomllib").loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    shipped = package_data["package-data"]["finops_policies"]
+    assert {"pack/PulumiPolicy.yaml", "pack/__main__.py", "pack/requirements.txt"} <= set(shipped)
 
 
 def test_no_package_is_called_components() -> None:
