@@ -32,7 +32,7 @@ def test_dir_lists_every_component_and_its_args() -> None:
     for component in COMPONENTS:
         assert {component, f"{component}Args"} <= names
         assert issubclass(getattr(finops, component), pulumi.ComponentResource)
-    assert {"enforce", "CapError", "Environment", "NodeGroupSpec", "NodeGroupSchedule"} <= names
+    assert {"enforce", "CapError", "Environment", "NodeGroupSpec", "NodeGroupSchedule", "DailyCostReport"} <= names
     assert set(finops.__all__) <= names
 
 

@@ -22,6 +22,7 @@ from .auto_shutdown import AutoShutdown, AutoShutdownArgs, NodeGroupSchedule
 from .budget_alerts import BudgetAlerts, BudgetAlertsArgs, BudgetLimitError, covering_budget
 from .cache import Cache, CacheArgs
 from .caps import CapError
+from .daily_cost_report import DailyCostReport, DailyCostReportArgs
 from .database import Database, DatabaseArgs
 from .environment import Environment, environment_from_config
 from .kubernetes_cluster import KubernetesCluster, KubernetesClusterArgs, NodeGroupSpec
@@ -41,6 +42,8 @@ __all__ = [
     "Cache",
     "CacheArgs",
     "CapError",
+    "DailyCostReport",
+    "DailyCostReportArgs",
     "Database",
     "DatabaseArgs",
     "Environment",
