@@ -99,9 +99,10 @@ def test_policy_exceptions_exempt_violations_and_are_reported(tmp_path: Path) ->
 
 def test_an_expired_exception_no_longer_applies(tmp_path: Path) -> None:
     config = tmp_path / "config.json"
+    urn = "urn:pulumi:dev::shop::aws:ec2/instance:Instance::big"
     config.write_text(json.dumps({"exceptions": [{
         "reason": "over", "expiresAt": "2020-01-01T00:00:00Z",
-        "match": [{"policies": ["finops-instance-size"], "targets": ["urn:pulumi:dev::shop::aws:ec2/instance:Instance::big"]}]}]}))
+        "match": [{"policies": ["finops-instance-size"], "targets": [urn]}]}]}))
     result = run_preview(PreviewOptions(cwd=ROOT, from_plan=PLAN, policy_packs=[PACK_DIR],
                                         policy_pack_config=config))
     assert "finops-instance-size" in {v.policy for v in result.mandatory}

@@ -200,7 +200,7 @@ def test_project_and_stack_names_follow_pulumis_rules(project: Project, name: st
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_a_policy_config_with_nan_or_infinity_is_refused_in_one_line(tmp_path: Path, constant: str) -> None:
     config = tmp_path / "policy-config.json"
-    config.write_text('{"finops-instance-size": {"environments": {"dev": {"maxVcpus": %s}}}}' % constant)
+    config.write_text('{"finops-instance-size": {"environments": {"dev": {"maxVcpus": ' + constant + "}}}}")
     completed = finops("preview", "-s", "dev", "--policy-pack-config", str(config), timeout=120)
     assert completed.returncode == 2
     assert completed.stderr.count("\n") == 1 and str(config) in completed.stderr and constant in completed.stderr
