@@ -38,6 +38,7 @@ UNITS = {
     "rdsIopsMonth": "USD per IOPS-month", "elasticache": "USD per node-hour (Redis OSS / Memcached)",
     "elasticacheValkey": "USD per node-hour", "opensearch": "USD per instance-hour",
     "msk": "USD per broker-hour", "mskStorageGbMonth": "USD per GB-month",
+    "opensearchStorage": "USD per GB-month / IOPS-month / MiB/s-month",
 }
 
 
@@ -153,10 +154,17 @@ def eks_prices(offer: Mapping[str, Any]) -> Tables:
     return tables
 
 
+OPENSEARCH_VOLUMES = {"GP2": "gp2_gb_month", "GP3": "gp3_gb_month", "PIOPS": "io1_gb_month",
+                      "Magnetic": "standard_gb_month"}
+
+
 def opensearch_prices(offer: Mapping[str, Any]) -> Tables:
     tables: Tables = {"opensearch": {}}
     for sku, family, a in _products(offer):
         instance = str(a.get("instanceType", ""))
+        volume = OPENSEARCH_VOLUMES.get(str(a.get("storageMedia", "")))
+        if "Volume" in family and volume:
+            _put(tables, "opensearchStorage", volume, _on_demand_usd(offer, sku))
         if "Instance" in family and instance.endswith((".search", ".elasticsearch")):
             price = _on_demand_usd(offer, sku)
             name = instance.removesuffix(".elasticsearch").removesuffix(".search")
@@ -214,7 +222,11 @@ def main() -> int:
     parser.add_argument("--region", required=True)
     parser.add_argument("--prices", type=Path, default=PRICES)
     args = parser.parse_args()
-    prices = json.loads(args.prices.read_text(encoding="utf-8"))
+    try:
+        prices = json.loads(args.prices.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"{args.prices}: cannot read the price catalogue ({exc})", file=sys.stderr)
+        return 2
     for spec in args.offer:
         service, _, file = spec.partition("=")
         if service not in PARSERS or not file:

@@ -73,20 +73,34 @@ def _usage_lines(q: Quote) -> None:
                 str(line["price"]), float(line.get("per", 1)))
 
 
+def _amount(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+
+
+def _usd(value: float) -> str:
+    return "$" + (f"{value:,.4f}".rstrip("0").rstrip(".") if value >= 0.0001 else f"{value:.10f}".rstrip("0"))
+
+
+def _line(c: Component) -> str:
+    if c.unit == "months":
+        return f"{c.name} ({_amount(c.quantity or 0)} x {_usd(c.unit_usd)}/month)"
+    return f"{c.name} ({_amount(c.quantity or 0)} {c.unit} x {_usd(c.unit_usd)})"
+
+
 def _basis(q: Quote, usage_only: bool) -> str:
     fixed = [c for c in q.components if not c.usage]
-    parts = [f"{c.name} ({c.quantity:,.6g} {c.unit} x ${c.unit_usd:,.6g})" for c in fixed if c.quantity]
+    parts = [_line(c) for c in fixed if c.quantity]
     pending = [c for c in q.components if c.usage and c.quantity is None]
     given = [c for c in q.components if c.usage and c.quantity is not None]
-    parts += [f"{c.name} {c.quantity:,.6g} {c.unit} (usage) x ${c.unit_usd:,.6g}" for c in given]
+    parts += [f"{c.name} ({_amount(c.quantity or 0)} x {_usd(c.unit_usd)}/{c.unit}, usage)" for c in given]
     if usage_only and not given:
-        prices = ", ".join(f"{c.name} ${c.unit_usd:,.6g}/{c.unit}" for c in pending)
+        prices = ", ".join(f"{c.name} {_usd(c.unit_usd)}/{c.unit}" for c in pending)
         text = "usage-priced" + (f" ({prices})" if prices else f" ({q.params.get('note', 'by usage')})")
     else:
         text = " + ".join(parts) or "no charge"
         if pending:
             text += "; usage not in the usage file: " + ", ".join(
-                f"{c.name} ${c.unit_usd:,.6g}/{c.unit} ({c.usage_key})" for c in pending)
+                f"{c.name} {_usd(c.unit_usd)}/{c.unit} ({c.usage_key})" for c in pending)
     if q.notes:
         text += "; " + "; ".join(q.notes)
     return text

@@ -162,9 +162,9 @@ class Quote:
         found = self.catalogue.price(table, key, self.region)
         if found is None:
             return  # a usage price we do not hold states nothing rather than a guess
-        if found.region != self.region:
-            self.fallbacks.add(found.region)
         amount = self.amounts.get(usage_key)
+        if found.region != self.region and amount is not None:
+            self.fallbacks.add(found.region)   # a stated unit price without an amount changes no figure
         quantity = None if amount is None else amount / per
         shown = unit if per == 1 else f"{per:,.0f} {unit}"
         self.components.append(Component(name, quantity, shown, found.usd, usage_key, _provenance(table, key, found)))

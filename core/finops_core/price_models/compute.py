@@ -75,8 +75,8 @@ def ec2_instance(q: Quote) -> None:
            q.value("rootIops"), q.value("rootThroughput"))
     devices = q.elements("ebsVolumeSize", "ebsVolumeType", "ebsIops", "ebsThroughput")
     for index, device in devices.items():
-        size = q.as_number(device.get("ebsVolumeSize", MISSING), 0, f"ebsBlockDevices{index}.volumeSize")
-        volume(q, f"ebsBlockDevices{index}", size, _or(device.get("ebsVolumeType", MISSING), "gp2"),
+        size = q.as_number(device.get("ebsVolumeSize", MISSING), 0, f"{index}.volumeSize")
+        volume(q, index, size, _or(device.get("ebsVolumeType", MISSING), "gp2"),
                device.get("ebsIops", MISSING), device.get("ebsThroughput", MISSING))
 
 
@@ -87,8 +87,8 @@ def template_disks(q: Quote, kind: ResourceKind, inputs: Mapping[str, Any], labe
         for where, value in kind.values(inputs, role):
             found.setdefault(where[: where.index("]") + 1], {})[role] = value
     for index, device in found.items():
-        size = q.as_number(device.get("volumeSize", MISSING), 8, f"{label} disk{index} size")
-        volume(q, f"{label} disk{index}", size, _or(device.get("volumeType", MISSING), "gp2"),
+        size = q.as_number(device.get("volumeSize", MISSING), 8, f"{index}.ebs.volumeSize")
+        volume(q, f"{label} {index}", size, _or(device.get("volumeType", MISSING), "gp2"),
                device.get("volumeIops", MISSING), device.get("volumeThroughput", MISSING), copies)
     return bool(found)
 
@@ -181,6 +181,22 @@ def emr_instances(q: Quote) -> None:
         q.hourly(f"EMR charge {type_name} x {count:g}", count, "emrSurcharge", type_name, "EMR charge for")
 
 
+@model("emr-instance-fleet")
+def emr_instance_fleet(q: Quote) -> None:
+    """On-demand target capacity at the first instance type's price (one unit per instance unless
+    the type's weightedCapacity says otherwise); spot capacity is market-priced."""
+    types = q.elements("instanceType", "weight")
+    first = next(iter(types.values()), None)
+    units = q.number("onDemand", 0)
+    if first is None or units == 0:
+        q.note("no on-demand capacity (spot is market-priced)")
+        return
+    type_name = first.get("instanceType", MISSING)
+    count = units / q.as_number(first.get("weight", MISSING), 1, "weightedCapacity")
+    instance_hours(q, type_name, count, "on-demand")
+    q.hourly(f"EMR charge {type_name} x {count:g}", count, "emrSurcharge", type_name, "EMR charge for")
+
+
 @model("sagemaker-notebook")
 def sagemaker_notebook(q: Quote) -> None:
     type_name = q.known("instanceType")
@@ -201,7 +217,7 @@ def sagemaker_endpoint(q: Quote) -> None:
     for index, variant in variants.items():
         type_name = variant.get("instanceType", MISSING)
         if type_name is MISSING:
-            q.note(f"variant{index} is serverless (usage-priced)")
+            q.note(f"{index} is serverless (usage-priced)")
             continue
         count = q.as_number(variant.get("instanceCount", MISSING), 1, "initialInstanceCount")
-        q.hourly(f"variant{index} {type_name} x {count:g}", count, "sagemaker", type_name, "SageMaker instance type")
+        q.hourly(f"{index} {type_name} x {count:g}", count, "sagemaker", type_name, "SageMaker instance type")

@@ -8,9 +8,11 @@ one) and ``aurora-<mysql|postgresql>/<class>[/io-optimized]`` for Aurora.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from .. import catalogue
 from ..quote import Quote, Unpriced, model
 from ..values import MISSING
 
@@ -48,11 +50,13 @@ def rds_instance(q: Quote) -> None:
     if engine.startswith("aurora"):
         # An rds.Instance with an Aurora engine is a cluster member: Aurora rates, storage on the cluster.
         q.hourly(f"{engine} {cls}", 1, "rds", f"{engine}/{cls}", f"{engine} class")
+        extended_support(q, engine, str(cls), 1)
         return
     multi = q.flag("multiAz")
     deployment = "multi" if multi else "single"
     shown = " Multi-AZ" if multi else ""
     q.hourly(f"{engine} {cls}{shown}", 1, "rds", f"{engine}/{cls}/{deployment}", f"{engine}{shown} class")
+    extended_support(q, engine, str(cls), 2 if multi else 1)
     size = q.number("allocatedStorage", 20)
     iops = q.number("iops", 0)
     storage = q.text("storageType", "io1" if iops else "gp2")
@@ -77,6 +81,29 @@ def rds_instance(q: Quote) -> None:
                     "rdsThroughputMbpsMonth", f"gp3_above_baseline/{deployment}", "gp3 throughput")
 
 
+def extended_support(q: Quote, engine: str, cls: str, copies: float) -> None:
+    """RDS Extended Support for an engine major version past its end of standard support on the
+    catalogue's date: per vCPU-hour, twice the rate from year 3 (calendar ``rdsExtendedSupport``)."""
+    version = q.known("engineVersion")
+    starts = q.catalogue.calendars.get("rdsExtendedSupport", {}).get("starts", {}).get(engine)
+    if not isinstance(version, str) or not starts:
+        return
+    parts = version.split(".")
+    major = parts[0] if "postgres" in engine else ".".join(parts[:2])
+    dates = starts.get(major)
+    today = q.catalogue.published(q.region)
+    if not dates or dt.date.fromisoformat(dates[0]) > today:
+        return
+    year3 = dates[1] is not None and dt.date.fromisoformat(dates[1]) <= today
+    found = catalogue.lookup(cls)
+    if found is None:
+        raise Unpriced(f"Extended Support of {engine} {major}: vCPUs of {cls} not in the instance catalogue")
+    key = "extended_support_yr3_per_vcpu_hour" if year3 else "extended_support_yr1_2_per_vcpu_hour"
+    label = f"Extended Support {engine} {major} ({'year 3' if year3 else 'years 1-2'}, {found.vcpus} vCPU)"
+    q.fixed(label + (f" x {copies:g}" if copies != 1 else ""), found.vcpus * copies * q.hours, "vCPU-hours",
+            "rdsOther", key, "Extended Support")
+
+
 CLUSTER = "aws:rds/cluster:Cluster"
 
 
@@ -96,6 +123,7 @@ def rds_cluster_instance(q: Quote) -> None:
         return
     q.hourly(f"{engine} {cls}{' I/O-Optimized' if io_optimized else ''}", 1, "rds", f"{engine}/{cls}{io_optimized}",
              f"{engine} class")
+    extended_support(q, engine, str(cls), 1)
 
 
 @model("instances")

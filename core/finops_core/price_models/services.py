@@ -90,3 +90,32 @@ def lambda_provisioned_concurrency(q: Quote) -> None:
     seconds = q.hours * 3600
     q.fixed(f"provisioned concurrency {concurrency:g} x {memory:g} MB", concurrency * memory / 1024 * seconds,
             "GB-seconds", "lambda", "provisioned_concurrency_x86_gb_second", "provisioned concurrency")
+
+
+@model("kinesis-stream-consumer")
+def kinesis_stream_consumer(q: Quote) -> None:
+    found = q.related_inputs("aws:kinesis/stream:Stream", "streamArn")
+    if found is None:
+        raise Unpriced("the shard count is set by a stream the estimate cannot see", "unknown-value")
+    kind, inputs = found
+    shards = q.as_number(kind.value(inputs, "shardCount"), 1, "shardCount")
+    q.fixed(f"enhanced fan-out ({shards:g} shards)", shards * q.hours, "consumer-shard-hours", "kinesis",
+            "efo_consumer_shard_hour", "enhanced fan-out")
+    q.usage("enhanced fan-out data retrieved", "monthlyRetrievedGb", "GB", "kinesis", "efo_retrieval_gb")
+
+
+@model("dynamodb-table-replica")
+def dynamodb_table_replica(q: Quote) -> None:
+    found = q.related_inputs("aws:dynamodb/table:Table", "globalTableArn")
+    if found is None:
+        raise Unpriced("the write capacity is set by a table the estimate cannot see", "unknown-value")
+    kind, inputs = found
+    if kind.value(inputs, "billingMode") == "PAY_PER_REQUEST":
+        q.note("on-demand table: replicated writes are usage-priced")
+        return
+    wcu = q.as_number(kind.value(inputs, "writeCapacity"), 0, "writeCapacity")
+    key = f"replicated_wcu_hour_{q.region.replace('-', '_')}"
+    if not q.has_price("dynamodb", key):
+        key = "wcu_hour"
+        q.note("replicated WCU at the write-capacity price")
+    q.hourly(f"replicated write capacity ({wcu:g} rWCU)", wcu, "dynamodb", key, "replicated WCU")
