@@ -158,3 +158,30 @@ def test_real_plan_secrets_never_reach_a_report() -> None:
                                         policy_packs=[PACK_DIR]))
     secure = [r for r in result.resources if r.inputs.get("type") == "SecureString"]
     assert secure and all(r.inputs["value"] == "[secret]" for r in secure)
+
+
+def test_waivers_export_writes_pulumi_exceptions_that_exempt_the_same_violations(tmp_path: Path) -> None:
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(
+        "waivers:\n"
+        "  - policy: finops-instance-size\n    stack: dev\n    type: aws:ec2/instance:Instance\n    name: big\n"
+        "    reason: load test\n    approver: head-of-platform\n    ticket: FIN-7\n    expires: 2099-01-31\n"
+        "  - policy: finops-required-tags\n    name: nothing-like-this\n"
+        "    reason: unused\n    approver: head-of-platform\n    ticket: FIN-8\n    expires: 2099-01-31\n")
+    exported = tmp_path / "exceptions.json"
+    completed = finops("waivers", "export", "--from-plan", str(PLAN), "--policy-pack", str(PACK_DIR),
+                       "--waivers", str(waivers), "-o", str(exported))
+    assert completed.returncode == 0, completed.stderr
+    (exception,) = json.loads(exported.read_text())["exceptions"]
+    assert exception["policyPack"] == "finops-guardrails"
+    assert exception["match"] == [{"policies": ["finops-instance-size"],
+                                   "targets": ["urn:pulumi:dev::shop::aws:ec2/instance:Instance::big"]}]
+    assert "FIN-7" in exception["reason"] and exception["expiresAt"] == "2099-02-01T00:00:00Z"
+    result = run_preview(PreviewOptions(cwd=ROOT, from_plan=PLAN, policy_packs=[PACK_DIR],
+                                        policy_pack_config=exported))
+    assert [v.policy for v in result.exempted] == ["finops-instance-size"]
+
+
+def test_waivers_export_names_a_missing_waivers_file(tmp_path: Path) -> None:
+    completed = finops("waivers", "export", "--from-plan", str(PLAN), "--waivers", str(tmp_path / "none.yaml"))
+    assert completed.returncode == 2 and "none.yaml" in completed.stderr and completed.stderr.count("\n") == 1
