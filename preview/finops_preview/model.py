@@ -127,6 +127,10 @@ class PreviewResult:
     baseline: BaselineDiff | None = None
     notes: list[str] = field(default_factory=list)
     remediations: list[RemediationRow] = field(default_factory=list)
+    # What was judged: "program" (run under Pulumi's mocks), "plan" (`pulumi preview --json`) or
+    # "state" (`pulumi stack export`); origin_file names the plan or state file.
+    origin: str = "program"
+    origin_file: str = ""
 
     @property
     def total_usd(self) -> float:

@@ -234,6 +234,8 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
         resources=rows, violations=violations, policies=policies,
         budget_usd=plan.monthly_limit if plan else None, budget_source=plan.source if plan else None, notes=notes,
         remediations=remediations,
+        origin="plan" if options.from_plan else "state" if options.from_state else "program",
+        origin_file=str(options.from_plan or options.from_state or ""),
     )
     if options.baseline is not None:
         result.baseline = compare_baseline(options.baseline, rows, options.max_increase_usd,
