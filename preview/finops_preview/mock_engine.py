@@ -149,6 +149,8 @@ def _string_placeholder(name: str) -> str:
     kebab = re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
     if kebab == "arn" or kebab.endswith("-arn"):
         return f"arn:aws:mock:us-east-1:{ACCOUNT_ID}:{kebab}"
+    if kebab == "json" or kebab.endswith(("-json", "policy", "document")):
+        return "{}"  # programs parse these (aws.iam.get_policy_document(...).json)
     return f"{kebab}-mock"
 
 
