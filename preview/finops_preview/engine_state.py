@@ -41,8 +41,9 @@ def read_state(path: str | Path) -> list[RecordedResource]:
     - raises :class:`finops_core.reading.ConfigError` (one line naming the file and the key)
       for a file that is not such an export; never any other exception for bad input.
 
-    To price it: ``build_rows(state_run(path), environment, usage)`` from
-    :mod:`finops_preview.preview`.
+    To price it: ``build_rows(state_run(path), environment, usage, deployed=True)`` from
+    :mod:`finops_preview.preview` (``deployed``: priced on what the provider reported, the
+    outputs, over the inputs).
     """
     path = Path(path)
     doc = load_json(path)

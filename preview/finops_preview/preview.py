@@ -110,18 +110,24 @@ def _region(run: ProgramRun, resource: Any, urns: Mapping[str, Any]) -> str:
     return region if isinstance(region, str) and region else run.config.values.get("aws:region", "us-east-1")
 
 
-def build_rows(run: ProgramRun, environment: str, usage: Mapping[str, float]) -> list[ResourceRow]:
+def build_rows(run: ProgramRun, environment: str, usage: Mapping[str, float], *, deployed: bool = False
+               ) -> list[ResourceRow]:
+    """One priced row per custom resource, in URN order. ``deployed``: the resources are a stack's
+    state (``pulumi stack export``), priced and attributed on what the provider reported (their
+    outputs, e.g. a node group's instance types from its launch template, ``tagsAll``) over their
+    inputs."""
     urns = run.by_urn()
     tag_of_label = {label: tag for tag, label in load_rules().labels.items()}
     rows = []
     for resource in sorted(run.custom_resources(), key=lambda r: r.urn):
+        properties = {**resource.inputs, **resource.outputs} if deployed else resource.inputs
         provider = provider_of(resource, run, urns)
-        owner = _owner(resource.inputs, tag_of_label, provider.inputs if resource.type.startswith("aws:") else None)
+        owner = _owner(properties, tag_of_label, provider.inputs if resource.type.startswith("aws:") else None)
         usage_usd = usage.get(resource.urn, usage.get(resource.name))
         # Priced on the plain values (as the provider would bill them); the basis, which may quote
         # a value, is cleaned of the resource's secrets.
-        estimate = estimate_resource(resource.type, unwrap(resource.inputs), _region(run, resource, urns), usage_usd)
-        secrets = secret_forms(secret_values(resource.inputs))
+        estimate = estimate_resource(resource.type, unwrap(properties), _region(run, resource, urns), usage_usd)
+        secrets = secret_forms(secret_values(properties))
         rows.append(ResourceRow(
             type=resource.type, name=resource.name, urn=resource.urn,
             environment=owner.get("Environment", environment), team=owner.get("Team", ""),
@@ -219,7 +225,7 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
     apply_exceptions(violations, exceptions)
     violations.sort(key=Violation.sort_key)
 
-    rows = build_rows(run, environment, usage)
+    rows = build_rows(run, environment, usage, deployed=options.from_state is not None)
     notes = []
     if plan is None:
         notes.append(f"no budget file {budgets_dir / (environment + '.yaml')}: estimate shown without a budget")
