@@ -13,7 +13,7 @@ import html
 from .allocation import FIXED_DIMENSIONS, UNTAGGED, Allocation
 from .summary import BudgetLine, Report
 from .variance import NEAR_BUDGET, OVERSPEND, WITHIN
-from .wording import dated, money, percent, signed_percent, title, unit_money, visibility
+from .wording import dated, money, share, signed_percent, title, unit_money, visibility
 
 # Average advance of a character of the 12 px chart font, generously rounded up (digits and
 # lowercase run 6.2-6.8 px in common sans-serif fonts), so that a label never outgrows its room.
@@ -96,7 +96,7 @@ def _budget_rows(report: Report) -> str:
             f'<td class="num">{money(b.actual)}</td><td class="num">{signed_percent(b.variance_percent)}</td>'
             f'<td class="num">{signed_percent(b.estimate_variance_percent)}</td>'
             f'<td class="num">{money(b.forecast)}</td>'
-            f'<td class="used">{budget_bar(b, report.alert_marks)}<span class="pct">{percent(b.used_percent)}</span>'
+            f'<td class="used">{budget_bar(b, report.alert_marks)}<span class="pct">{share(b.used_percent)}</span>'
             f'</td><td class="status">{esc(word)}</td></tr>')
     return "".join(rows)
 
@@ -134,7 +134,7 @@ svg { max-width: 100%; height: auto; overflow: visible; }
 .bar { fill: #4a6fa5; } .label, .value { font-size: 12px; fill: #1b1f24; font-family: system-ui, sans-serif; }
 table { border-collapse: collapse; margin: 1rem 0; } td, th { border: 1px solid #d0d7de; padding: 4px 8px; }
 th { background: #f6f8fa; text-align: left; } td.num { text-align: right; white-space: nowrap; }
-td.used { white-space: nowrap; } .pct { display: inline-block; min-width: 3.5em; text-align: right; }
+td.used { white-space: nowrap; } .pct { display: inline-block; min-width: 4.2em; text-align: right; }
 .track { display: inline-block; vertical-align: middle; position: relative; width: 180px; height: 14px;
          background: #eef1f4; border: 1px solid #c7ced6; margin-right: 6px; }
 .track .fill { position: absolute; left: 0; top: 0; bottom: 0; }
@@ -153,8 +153,8 @@ tr.overspend td.status { color: #a31515; font-weight: 600; } tr.near td.status {
 @page { margin: 14mm; }
 @media print {
   body { margin: 0; font-size: 9pt; max-width: none; }
-  table { font-size: 8pt; } td, th { padding: 2px 3px; } .track { width: 56px; margin-right: 3px; }
-  .pct { min-width: 2.8em; }
+  table { font-size: 8pt; } td, th { padding: 2px 3px; } .track { width: 48px; margin-right: 3px; }
+  td.used { white-space: normal; } .pct { display: block; min-width: 0; text-align: left; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   figure, tr, .legend, .track { break-inside: avoid; }
   h2 { break-after: avoid; }

@@ -8,7 +8,7 @@ import json
 
 from .page import as_html
 from .summary import Report
-from .wording import dated, flag, money, percent, signed_percent, title, unit_money, visibility
+from .wording import dated, flag, money, share, signed_percent, title, unit_money, visibility
 
 
 def table(report: Report) -> str:
@@ -23,11 +23,11 @@ def table(report: Report) -> str:
     out.append("Budgets" + (f" (actuals {report.actuals_period})" if report.actuals_period else ""))
     env_w = max([11, *(len(b.environment) for b in report.budgets)])
     team_w = max([10, *(len(b.team) for b in report.budgets)])
-    out.append(f"    {'environment':<{env_w}} {'team':<{team_w}} {'budget':>11} {'estimate':>11} {'used':>6} "
+    out.append(f"    {'environment':<{env_w}} {'team':<{team_w}} {'budget':>11} {'estimate':>11} {'used':>7} "
                f"{'actual':>11} {'vs budget':>10} {'vs estim.':>10} {'forecast':>11}  status")
     for b in report.budgets:
         out.append(f"    {b.environment:<{env_w}} {b.team or '(all)':<{team_w}} {money(b.budget):>11} "
-                   f"{money(b.estimate):>11} {percent(b.used_percent):>6} {money(b.actual):>11} "
+                   f"{money(b.estimate):>11} {share(b.used_percent):>7} {money(b.actual):>11} "
                    f"{signed_percent(b.variance_percent):>10} {signed_percent(b.estimate_variance_percent):>10} "
                    f"{money(b.forecast):>11}  {flag(b, report.threshold)}".rstrip())
     out.append(f"    (used: actual spend, else the estimate, as a share of the budget; flagged: overspend beyond "

@@ -25,6 +25,11 @@ def percent(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f} %"
 
 
+def share(value: float | None) -> str:
+    """A share of a budget, to the tenth: 89.7 % must not read as the 90 % mark."""
+    return "-" if value is None else f"{value:.1f} %"
+
+
 def dated(report: Report) -> str:
     period = report.actuals_period or "none"
     return f"Report date {report.report_date}; prices of {report.prices_date}; actual spend: {period}"
