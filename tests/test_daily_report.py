@@ -99,6 +99,21 @@ def test_on_the_first_of_the_month_the_report_covers_last_month(aws: dict[str, A
     assert all("Filter" not in c for c in calls)  # no REPORT_ENVIRONMENT: the whole account
 
 
+def test_the_report_can_keep_to_one_environment(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    ce = boto3.client("ce", region_name=REGION)
+    calls: list[dict[str, Any]] = []
+
+    class Recording:
+        def get_cost_and_usage(self, **request: Any) -> Any:
+            calls.append(request)
+            return ce.get_cost_and_usage(**request)
+
+    monkeypatch.setenv("REPORT_ENVIRONMENT", "prod")
+    daily.handler({}, None, today=TODAY, ce=Recording())
+    assert [c["Filter"] for c in calls] == [
+        {"Tags": {"Key": "Environment", "Values": ["prod"], "MatchOptions": ["EQUALS"]}}] * 2
+
+
 def _by_type(resources: list[Any], suffix: str) -> list[Any]:
     return [r for r in resources if r.type.endswith(suffix)]
 

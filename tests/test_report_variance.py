@@ -366,3 +366,14 @@ def test_a_state_file_that_is_not_an_export_names_the_file(finops: Run, tmp_path
     bad.write_text('{"version": 3}')
     code, _, err = finops("--stacks", "prod", "--state", f"prod={bad}")
     assert code == 2 and str(bad) in err and "deployment" in err and err.count("\n") == 1, err
+
+
+def test_no_actual_spend_at_all_is_not_a_variance(finops: Run, tmp_path: Path) -> None:
+    saved = tmp_path / "empty-ce.json"
+    saved.write_text(json.dumps({"GetCostAndUsage": [{"ResultsByTime": [], "DimensionValueAttributes": []}]}))
+    code, text, err = finops("--stacks", "dev", "--actuals", str(saved), "--format", "json")
+    assert code == 0, err
+    report = json.loads(text)
+    assert all(b["actualUsd"] is None and b["variancePercent"] is None and not b["flagged"]
+               for b in report["budgets"])
+    assert f"{saved}: no actual spend for unknown period" in report["notes"]

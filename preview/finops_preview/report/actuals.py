@@ -186,6 +186,7 @@ def from_cost_explorer(environments: list[str], start: str, end: str, today: dt.
                 first = (str(exc).strip().splitlines() or [""])[0][:160]
                 notes.append(f"no month-end forecast for {environment}: {type(exc).__name__}: {first}")
     result = collector.actuals("Cost Explorer", rest, all_environments=True)
+    result.period = f"{start} to {actual_end}"   # what was asked, even where nothing was spent
     result.notes += notes
     return result
 
