@@ -179,12 +179,6 @@ class Report:
         }
 
 
-def report_date(override: str | None = None) -> dt.date:
-    if override:
-        return dt.date.fromisoformat(override)
-    return dt.date.today()
-
-
 def _team_lines(stack: StackCosts, actuals: Actuals | None, threshold: float, near: float) -> list[BudgetLine]:
     env = stack.environment
     estimates: dict[str, float] = defaultdict(float)
