@@ -70,7 +70,7 @@ def read_plan(path: str | Path) -> Plan:
         if not isinstance(step, Mapping):
             raise ConfigError(path, where, step, "a step object")
         op = step.get("op")
-        if op not in KNOWN_OPS:
+        if not isinstance(op, str) or op not in KNOWN_OPS:
             raise ConfigError(path, f"{where}.op", op,
                               f"one of the engine's step kinds: {', '.join(sorted(KNOWN_OPS))}")
         old, new = step.get("oldState"), step.get("newState")
