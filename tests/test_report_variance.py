@@ -246,7 +246,9 @@ def test_missing_saved_actuals_name_the_file(finops: Run, tmp_path: Path) -> Non
     (["--units", "prod=lots"], "--units: prod: found 'prod=lots'"),
     (["--units", str(FIXTURE / "budgets" / "dev.yaml")], "one of the keys metric, environments"),
     (["--state", "qa=x.json"], "--state: qa: found 'qa=x.json'; expected a stack named in --stacks"),
-    (["--variance-threshold", "-1"], "--variance-threshold"),
+    (["--variance-threshold", "-1"], "--variance-threshold: found '-1.0'"),
+    (["--variance-threshold", "nan"], "--variance-threshold: found 'nan'"),
+    (["--month", "2026-13", "--actuals", "ce"], "--month: found '2026-13'"),
 ])
 def test_bad_flags_are_one_line(finops: Run, args: list[str], found: str) -> None:
     code, _, err = finops("--stacks", "dev", *args)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import os
 import sys
 from pathlib import Path
@@ -93,8 +94,8 @@ def run(args: argparse.Namespace) -> int:
     stacks = [s.strip() for s in args.stacks.split(",") if s.strip()]
     try:
         day = today()
-        if args.variance_threshold < 0:
-            raise ConfigError("--variance-threshold", None, args.variance_threshold, "a percentage >= 0")
+        if not math.isfinite(args.variance_threshold) or args.variance_threshold < 0:
+            raise ConfigError("--variance-threshold", None, str(args.variance_threshold), "a percentage >= 0, e.g. 10")
         usage = read_usage_file(args.usage_file)
         units = read_units(args.units, args.unit_metric) if args.units else None
         states = read_states(args.state, stacks, args.cwd)
