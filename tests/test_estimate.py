@@ -190,6 +190,8 @@ def test_node_group_uses_its_launch_template_type_and_disk() -> None:
     assert "launch template" in unseen.basis
     plain = usd(NODE_GROUP, {"instanceTypes": ["m6i.large"], "diskSize": 50, "scalingConfig": {"desiredSize": 3}})
     assert plain == round(3 * (0.096 * 730 + 50 * 0.10), 2)
+    instance = usd(EC2, {"launchTemplate": {"id": "lt-123"}}, related=lookup(template))
+    assert instance == round(0.096 * 730 + 8 * 0.08, 2)
 
 
 # --- unpriced, usage, price books --------------------------------------------------------------
@@ -207,6 +209,14 @@ def test_unpriced_rows_say_why(resource_type: str, inputs: dict[str, Any], why: 
     estimate = estimate_resource(resource_type, inputs, US)
     assert estimate is not None and estimate.monthly_usd is None and estimate.unpriced == why
     assert says in estimate.basis
+
+
+def test_lists_of_ids_unknown_during_preview_are_still_counted() -> None:
+    endpoint = {"vpcEndpointType": "Interface", "subnetIds": [UNKNOWN, UNKNOWN, UNKNOWN]}
+    assert usd("aws:ec2/vpcEndpoint:VpcEndpoint", endpoint) == round(3 * 0.01 * 730, 2)
+    unknown = estimate_resource("aws:ec2/vpcEndpoint:VpcEndpoint", {"vpcEndpointType": "Interface",
+                                                                    "subnetIds": UNKNOWN}, US)
+    assert unknown is not None and unknown.unpriced == "unknown-value" and "subnetIds" in unknown.basis
 
 
 def test_resources_without_a_charge_and_other_providers_are_not_rows() -> None:

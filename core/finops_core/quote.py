@@ -99,7 +99,8 @@ class Quote:
     def count(self, role: str) -> int:
         """How many elements the list at ``role`` (a path ending in ``.*``) has; UNKNOWN refuses."""
         found = list(self.values(role))
-        if any(value is UNKNOWN for _, value in found):
+        # An unknown list cannot be counted; unknown elements (ids of resources not yet created) can.
+        if any(value is UNKNOWN and not where.endswith("]") for where, value in found):
             raise Unpriced(f"{self._where(role)} not known until the update", "unknown-value")
         return len(found)
 

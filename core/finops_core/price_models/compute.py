@@ -61,7 +61,11 @@ def ec2_instance(q: Quote) -> None:
         raise Unpriced(f"tenancy={tenancy}: dedicated capacity is not in the catalogue")
     type_name = q.known("instanceType")
     if type_name is None:
-        raise Unpriced("instanceType not set (a launch template decides it)", "unknown-value")
+        template = launch_template(q, "launchTemplateId", "launchTemplateName")
+        found = template[0].value(template[1], "instanceType") if template else MISSING
+        if found is MISSING:
+            raise Unpriced("instanceType is set by a launch template the estimate cannot see", "unknown-value")
+        type_name = found
     instance_hours(q, type_name, 1)
     # Older types (m3, r3, c3 ...) charge for EBS optimisation; current ones include it (no price, or 0).
     if q.flag("ebsOptimized") and isinstance(type_name, str) and q.has_price("ebsOptimizedSurcharge", type_name) \
