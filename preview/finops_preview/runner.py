@@ -116,8 +116,9 @@ def run_stack(project_dir: str | Path, stack: str, *, python: str | None = None,
 
 def _run_child(command: list[str], request: str, project: Project, timeout: float) -> int:
     try:
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=sys.stderr.fileno()
-                                   if _has_fileno(sys.stderr) else None, cwd=project.directory,
+        # The program's stdout goes to our stderr (file descriptor 2), never to our stdout, which
+        # may carry the report.
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=2, cwd=project.directory,
                                    start_new_session=True, text=True)
     except OSError as exc:
         raise ProgramError(f"{project.main}: the program could not be started with {command[0]}: "
@@ -132,14 +133,6 @@ def _run_child(command: list[str], request: str, project: Project, timeout: floa
         _kill_group(process)
         raise
     return process.returncode
-
-
-def _has_fileno(stream: Any) -> bool:
-    try:
-        stream.fileno()
-    except (AttributeError, OSError, ValueError):
-        return False
-    return True
 
 
 def _kill_group(process: subprocess.Popen[str]) -> None:
