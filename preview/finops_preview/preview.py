@@ -197,6 +197,10 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
         policy_config = read_policy_config(options.policy_pack_config)
         exceptions = read_exceptions(policy_config, options.policy_pack_config)
         policy_config.pop(EXCEPTIONS_KEY, None)
+    if options.budgets_dir is not None and not Path(options.budgets_dir).is_dir():
+        raise ConfigError("--budgets-dir", None, str(options.budgets_dir), "an existing directory of budgets")
+    if options.waivers_file is not None and not Path(options.waivers_file).is_file():
+        raise ConfigError("--waivers", None, str(options.waivers_file), "an existing waivers file")
     budgets_dir = options.budgets_dir or source.directory / "budgets"
     plan = find_budget_plan(env.name, budgets_dir, rules) if env is not None else None
     waivers_file = Path(options.waivers_file or source.directory / "waivers.yaml").resolve()

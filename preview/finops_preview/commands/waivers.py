@@ -95,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
         waivers = parse_waivers(load_yaml(waivers_path))
         with tempfile.TemporaryDirectory(prefix="finops-waivers-") as scratch:
             # Judged without waivers, so every violation keeps its own policy.
+            (Path(scratch) / "no-waivers.yaml").write_text("waivers: []\n", encoding="utf-8")
             options = PreviewOptions(
                 cwd=cwd, stack=args.stack, policy_packs=args.policy_packs,
                 policy_pack_config=args.policy_pack_config, budgets_dir=args.budgets_dir,
