@@ -14,7 +14,7 @@ from finops_core import estimate_resource, load_prices
 from finops_core.budget_plans import find_budget_plan
 from finops_core.reading import load_yaml, require_mapping
 from finops_core.rules import ConfigError, load_rules
-from finops_core.waivers import parse_waivers
+from finops_core.waivers import parse_waivers, today
 from pulumi.runtime.proto import analyzer_pb2
 
 from .analyzer import PolicyPackError, PolicyPackProcess, read_policy_config
@@ -198,9 +198,11 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
         exceptions = read_exceptions(policy_config, options.policy_pack_config)
         policy_config.pop(EXCEPTIONS_KEY, None)
     if options.budgets_dir is not None and not Path(options.budgets_dir).is_dir():
-        raise ConfigError("--budgets-dir", None, str(options.budgets_dir), "an existing directory of budgets")
+        raise ConfigError(options.budgets_dir, None, "<no such directory>", "an existing directory of budgets "
+                          "(--budgets-dir)")
     if options.waivers_file is not None and not Path(options.waivers_file).is_file():
-        raise ConfigError("--waivers", None, str(options.waivers_file), "an existing waivers file")
+        raise ConfigError(options.waivers_file, None, "<no such file>", "an existing waivers file (--waivers)")
+    today()  # a bad FINOPS_TODAY is one line here, not a failure per resource in the pack
     budgets_dir = options.budgets_dir or source.directory / "budgets"
     plan = find_budget_plan(env.name, budgets_dir, rules) if env is not None else None
     waivers_file = Path(options.waivers_file or source.directory / "waivers.yaml").resolve()
