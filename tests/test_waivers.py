@@ -160,3 +160,13 @@ def test_the_waivers_file_can_be_named_in_policy_config(waiver_file: Path) -> No
         pack.handshake({"finops-waivers": {"file": str(waiver_file)}})
         found = pack.analyze("aws:ec2/instance:Instance", "trainer-1", BIG)
     assert mandatory(found) == [] and any(d.policy == "finops-waivers" for d in found)
+
+
+def test_a_bad_finops_today_applies_no_waiver_and_is_said_once(waiver_file: Path) -> None:
+    with PolicyPackProcess(PACK_DIR, stack="dev", project="p", env={"FINOPS_WAIVERS_FILE": str(waiver_file),
+                                                                    "FINOPS_TODAY": "tomorrow"}) as pack:
+        pack.handshake()
+        found = pack.analyze("aws:ec2/instance:Instance", "trainer-1", BIG)
+        stack = [d.message for d in pack.analyze_stack([]) if d.policy == "finops-waivers-stack"]
+    assert [d.policy for d in mandatory(found)] == ["finops-instance-size"]
+    assert len([m for m in stack if "FINOPS_TODAY" in m]) == 1

@@ -61,7 +61,12 @@ def stack_check(peers: Callable[[], list[FinopsStackCheck]], settings: PackSetti
                         yield text
         for problem in current.problems:
             yield f"waiver not applied: {problem}"
-        today = waivers_today()
+        try:
+            today = waivers_today()
+        except ConfigError as exc:
+            if current.waivers:
+                yield f"waivers not applied: {exc}"
+            return
         for waiver in current.waivers:
             if waiver.expired(today):
                 yield (f"{current.source}: {waiver.describe()} for {waiver.policy} expired; remove or renew it "
