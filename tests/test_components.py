@@ -379,3 +379,17 @@ def test_a_stack_covered_by_a_shared_budget_creates_none(team_project: Path) -> 
     assert [r.type for r in resources] == ["finops:index:BudgetAlerts"]  # the component, no child
     with pytest.raises(ConfigError, match=r"finops:coveredByBudget: found 'a:b'; expected the name of an AWS budget"):
         run_in("shop", program, team="frontend", **{"finops:coveredByBudget": "a:b"})
+
+
+def test_a_feature_where_the_rules_have_no_feature_tag_is_refused(mock_stack, tmp_path: Path, monkeypatch) -> None:
+    import yaml
+    from finops_core.rules.loader import DEFAULT_RULES_FILE
+
+    rules = yaml.safe_load(DEFAULT_RULES_FILE.read_text())
+    rules.pop("allocationTags", None)
+    rules["labels"].pop("Feature", None)
+    (tmp_path / "rules.yaml").write_text(yaml.safe_dump(rules))
+    monkeypatch.setenv("FINOPS_RULES_FILE", str(tmp_path / "rules.yaml"))
+    with pytest.raises(ConfigError, match=r"test_components\.py:\d+: feature: found 'search'; expected no value: the "
+                                          r"rules \(.*rules\.yaml\) define no Feature tag"):
+        mock_stack(lambda: finops.enforce(feature="search"))

@@ -73,7 +73,11 @@ class Environment:
         return self.labels_for()
 
     def _checked(self, tag: str, value: str) -> str:
-        rule = self.all_rules.tag_rule(tag)
+        try:
+            rule = self.all_rules.tag_rule(tag)
+        except KeyError:  # an organisation's rules without this (optional) allocation tag
+            raise ConfigError(code_location(), CONFIG_KEYS.get(tag, tag), value,
+                              f"no value: the rules ({self.all_rules.source}) define no {tag} tag") from None
         if not rule.accepts(value):
             raise ConfigError(code_location(), CONFIG_KEYS.get(tag, tag), value, rule.describe())
         return value
@@ -123,4 +127,7 @@ def environment_from_config(service: str | None = None, team: str | None = None,
             source = config_source(project, stack, CONFIG_KEYS.get(rule.key, rule.key))
             raise ConfigError(source.file, key, found, rule.describe(), source.line)
         tags[rule.key] = value
-    return Environment(env.name, env, rules, tags)
+    environment = Environment(env.name, env, rules, tags)
+    if feature is not None and "Feature" not in tags:
+        environment._checked("Feature", feature)  # the rules have no Feature tag: says so
+    return environment
