@@ -47,7 +47,7 @@ MAX_SNS_TOPICS_PER_NOTIFICATION = 1
 COST_ALLOCATION_TAG_BATCH = 20
 # The stack config key (namespace ``finops``) naming an existing budget that covers the stack.
 COVERED_BY_BUDGET = "coveredByBudget"
-# AWS Budgets' BudgetName: 1 to 100 characters, no ':' or '\\', never the substring '/action/'.
+# AWS Budgets' BudgetName: 1 to 100 characters, no colon or backslash, never the substring '/action/'.
 _BUDGET_NAME = re.compile(r"^[^:\\]{1,100}$")
 
 
