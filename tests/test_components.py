@@ -337,6 +337,9 @@ def test_budget_and_anomaly_monitor_names_are_unique_per_project_stack_and_team(
     # Another project, another stack or another team in the same account: other names.
     assert set(budgets_of(run_in("cart", program))).isdisjoint(budgets_of(shop))
     assert set(budgets_of(run_in("shop", program, stack="dev-alice"))).isdisjoint(budgets_of(shop))
+    # AWS allows 100 characters: longer names keep their start and a digest of the whole.
+    long_names = set(budgets_of(run_in("p" * 120, program)))
+    assert len(long_names) == 2 and all(len(n) == 100 and n.startswith("p" * 80) for n in long_names)
 
 
 def test_budget_alerts_take_their_plan_in_code_or_from_a_file(team_project: Path) -> None:

@@ -19,6 +19,7 @@ creating its own::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -49,6 +50,7 @@ COST_ALLOCATION_TAG_BATCH = 20
 COVERED_BY_BUDGET = "coveredByBudget"
 # AWS Budgets' BudgetName: 1 to 100 characters, no colon or backslash, never the substring '/action/'.
 _BUDGET_NAME = re.compile(r"^[^:\\]{1,100}$")
+MAX_BUDGET_NAME = 100
 
 
 class BudgetLimitError(ValueError):
@@ -120,6 +122,15 @@ def covering_budget() -> str | None:
                           "the name of an AWS budget: 1 to 100 characters, no ':' or '\\' and no '/action/'",
                           source.line)
     return name
+
+
+def fitted_name(name: str, limit: int = MAX_BUDGET_NAME) -> str:
+    """``name`` within AWS's length limit: a longer one keeps its start and a digest of the whole,
+    so it stays unique and the same on every run."""
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[:limit - len(digest) - 1]}-{digest}"
 
 
 def stack_budget_name(env: Environment) -> str:
@@ -239,13 +250,13 @@ class BudgetAlerts(pulumi.ComponentResource):
 
         alerts = notifications(plan, env, self.topic.arn)
         self.budget = aws.budgets.Budget(
-            name, name=budget_name, budget_type="COST", time_unit="MONTHLY",
+            name, name=fitted_name(budget_name), budget_type="COST", time_unit="MONTHLY",
             limit_amount=f"{plan.monthly_limit:.2f}", limit_unit=plan.currency, notifications=alerts,
             cost_filters=[{"name": "TagKeyValue", "values": [f"user:Environment${env.name}"]}],
             tags=tags, opts=child)
         for team, limit in plan.team_limits.items():
             self.team_budgets[team] = aws.budgets.Budget(
-                f"{name}-{team}", name=f"{budget_name}-{team}", budget_type="COST",
+                f"{name}-{team}", name=fitted_name(f"{budget_name}-{team}"), budget_type="COST",
                 time_unit="MONTHLY", limit_amount=f"{limit:.2f}", limit_unit=plan.currency,
                 notifications=alerts,
                 cost_filters=[{"name": "TagKeyValue", "values": [f"user:Team${team}"]}],
@@ -261,12 +272,12 @@ class BudgetAlerts(pulumi.ComponentResource):
                 previous = list(current)
 
         monitor = aws.costexplorer.AnomalyMonitor(
-            f"{name}-anomalies", name=monitor_name, monitor_type="CUSTOM",
+            f"{name}-anomalies", name=fitted_name(monitor_name), monitor_type="CUSTOM",
             monitor_specification=json.dumps({"Tags": {"Key": "Environment", "Values": [env.name],
                                                        "MatchOptions": ["EQUALS"]}}),
             tags=tags, opts=child)
         aws.costexplorer.AnomalySubscription(
-            f"{name}-anomaly-alerts", name=f"{monitor_name}-anomalies",
+            f"{name}-anomaly-alerts", name=fitted_name(f"{monitor_name}-anomalies"),
             frequency=plan.anomaly_frequency, monitor_arn_lists=[monitor.arn],
             subscribers=[{"type": "EMAIL", "address": address} for address in plan.subscribers],
             threshold_expression={"dimension": {"key": "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
