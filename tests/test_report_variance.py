@@ -248,6 +248,7 @@ def test_missing_saved_actuals_name_the_file(finops: Run, tmp_path: Path) -> Non
     (["--state", "qa=x.json"], "--state: qa: found 'qa=x.json'; expected a stack named in --stacks"),
     (["--variance-threshold", "-1"], "--variance-threshold: found '-1.0'"),
     (["--variance-threshold", "nan"], "--variance-threshold: found 'nan'"),
+    (["--budgets-dir", "no-such-budgets"], "no-such-budgets: found <no such directory>"),
     (["--month", "2026-13", "--actuals", "ce"], "--month: found '2026-13'"),
 ])
 def test_bad_flags_are_one_line(finops: Run, args: list[str], found: str) -> None:

@@ -96,6 +96,9 @@ def run(args: argparse.Namespace) -> int:
         day = today()
         if not math.isfinite(args.variance_threshold) or args.variance_threshold < 0:
             raise ConfigError("--variance-threshold", None, str(args.variance_threshold), "a percentage >= 0, e.g. 10")
+        if args.budgets_dir is not None and not args.budgets_dir.is_dir():
+            raise ConfigError(args.budgets_dir, None, "<no such directory>",
+                              "an existing directory of budgets (<environment>.yaml) for --budgets-dir")
         usage = read_usage_file(args.usage_file)
         units = read_units(args.units, args.unit_metric) if args.units else None
         states = read_states(args.state, stacks, args.cwd)
