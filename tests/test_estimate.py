@@ -15,6 +15,7 @@ from finops_core.estimate import Estimate, estimate_kind
 from finops_core.kinds import kind_of, kinds_table
 from finops_core.price_book import load_price_book
 from finops_core.quote import MODELS
+from finops_core.related import RelatedResource, related_lookup
 from finops_core.usage import load_usage_file, unused_keys
 
 EXAMPLES = json.loads((ROOT / "tests/fixtures/estimate/fixed_cost_examples.json").read_text())["examples"]
@@ -297,3 +298,16 @@ def test_advice_can_price_a_kind_with_modified_inputs() -> None:
     after = estimate_kind(kind, {**inputs, "instanceTypes": ["m6g.large"]}, US)
     assert isinstance(before, Estimate) and isinstance(after, Estimate)
     assert round((before.monthly_usd or 0) - (after.monthly_usd or 0), 2) == round(2 * (0.096 - 0.077) * 730, 2)
+
+
+def test_a_program_s_resources_as_the_related_lookup() -> None:
+    template = RelatedResource(LAUNCH_TEMPLATE, "nodes", {"instanceType": "m6i.large"}, id="nodes-id",
+                               urn="urn:pulumi:dev::p::aws:ec2/launchTemplate:LaunchTemplate::nodes")
+    task = RelatedResource("aws:ecs/taskDefinition:TaskDefinition", "api", {"family": "api", "cpu": "1024",
+                                                                            "memory": "2048"})
+    related = related_lookup([template, task])
+    group = {"scalingConfig": {"desiredSize": 1}, "launchTemplate": {"id": "nodes-id"}}
+    assert usd(NODE_GROUP, group, related=related) == round(0.096 * 730 + 20 * 0.10, 2)
+    service = {"launchType": "FARGATE", "desiredCount": 1,
+               "taskDefinition": "arn:aws:ecs:us-east-1:123456789012:task-definition/api:7"}
+    assert usd("aws:ecs/service:Service", service, related=related) == round((0.04048 + 2 * 0.004445) * 730, 2)
