@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +23,8 @@ from .engine_plan import Plan, before_run, plan_run, read_plan
 from .engine_state import state_run
 from .model import BaselineDiff, PolicyRef, PreviewResult, RemediationRow, ResourceRow, Violation
 from .policy_exceptions import EXCEPTIONS_KEY, apply_exceptions, read_exceptions
-from .project import StackConfig, check_stack_name, load_project, load_stack_config
-from .runner import DEFAULT_TIMEOUT_S, ProgramRun, analyze_run, provider_of, run_stack
+from .project import StackConfig, check_stack_name
+from .runner import DEFAULT_TIMEOUT_S, ProgramProcess, ProgramRun, analyze_run, provider_of
 from .secrets import mask, redact, secret_forms, secret_values, unwrap
 
 COST_POLICIES = ("finops-cost-vs-budget", "finops-cost-vs-budget-warning")
@@ -148,7 +148,8 @@ class _Source:
     stack: str
     directory: Path
     config: StackConfig
-    load: Callable[[], ProgramRun]
+    program: ProgramProcess | None = None    # started before the packs, so both start at once
+    engine_run: ProgramRun | None = None
     plan: Plan | None = None
 
 
@@ -162,14 +163,13 @@ def _source(options: PreviewOptions) -> _Source:
         plan = read_plan(options.from_plan) if options.from_plan is not None else None
         engine_run = (plan_run(plan, cwd, options.stack or None) if plan is not None
                       else state_run(options.from_state or Path(), cwd, options.stack or None))
-        return _Source(engine_run.project.name, engine_run.stack, cwd, engine_run.config, lambda: engine_run, plan)
+        return _Source(engine_run.project.name, engine_run.stack, cwd, engine_run.config, engine_run=engine_run,
+                       plan=plan)
     if not options.stack:
         raise ConfigError("--stack", None, "<missing>",
                           "the stack to preview (-s dev), or --from-plan/--from-state FILE")
-    project = load_project(cwd)
-    config = load_stack_config(project, options.stack)
-    return _Source(project.name, options.stack, project.directory, config,
-                   lambda: run_stack(cwd, options.stack, timeout=options.timeout))
+    program = ProgramProcess(cwd, options.stack, timeout=options.timeout)
+    return _Source(program.project.name, options.stack, program.project.directory, program.config, program=program)
 
 
 def _stack_region(run: ProgramRun, config: StackConfig) -> str:
@@ -213,6 +213,8 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
     packs = list(options.policy_packs) or [source.directory / "policy_pack"]
 
     with ExitStack() as stack:
+        if source.program is not None:
+            stack.enter_context(source.program)
         started = []
         for pack_dir in packs:
             pack = stack.enter_context(PolicyPackProcess(
@@ -226,7 +228,8 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
                 where = options.policy_pack_config or pack_dir
                 raise PolicyPackError(f"{where}: {exc}") from None
             started.append((pack, info))
-        run = source.load()
+        run = source.program.wait() if source.program is not None else source.engine_run
+        assert run is not None
         violations, policies, remediations = _analyze(run, started)
     apply_exceptions(violations, exceptions)
     violations.sort(key=Violation.sort_key)

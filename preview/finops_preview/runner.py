@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,52 +88,82 @@ def _poetry_python(project: Project) -> str:
 
 def run_stack(project_dir: str | Path, stack: str, *, python: str | None = None,
               timeout: float = DEFAULT_TIMEOUT_S) -> ProgramRun:
-    """Run the stack's program under mocks in a child process.
+    """Run the stack's program under mocks in a child process (see :class:`ProgramProcess`)."""
+    with ProgramProcess(project_dir, stack, python=python, timeout=timeout) as program:
+        return program.wait()
 
-    The program's own stdout and stderr go to this process's stderr, as ``pulumi preview``
-    shows them; the result comes back through a file of its own. A program still running after
-    ``timeout`` seconds is ended with its whole process group.
+
+class ProgramProcess:
+    """A stack's program running under mocks in a child process; ``wait()`` gives its run.
+
+    Started on entering, so the caller can start the policy packs meanwhile. The program's own
+    stdout and stderr go to this process's stderr (file descriptor 2), as ``pulumi preview``
+    shows them, never to our stdout; the result comes back through a file of its own. A program
+    still running ``timeout`` seconds after its start is ended with its whole process group, as
+    is one left running when the caller fails.
     """
-    project = load_project(project_dir)
-    config = load_stack_config(project, stack)
-    python = python or program_python(project)
-    with tempfile.TemporaryDirectory(prefix="finops-run-") as scratch:
-        result_path = Path(scratch) / "result.json"
-        request = {"project_dir": str(project.directory), "main": str(project.main), "project": project.name,
-                   "stack": stack, "config": config.values, "secret_keys": sorted(config.secret_keys),
-                   "result_path": str(result_path)}
-        returncode = _run_child([python, "-c", _BOOTSTRAP, str(Path(mock_engine.__file__).resolve())],
-                                json.dumps(request), project, timeout)
+
+    def __init__(self, project_dir: str | Path, stack: str, *, python: str | None = None,
+                 timeout: float = DEFAULT_TIMEOUT_S) -> None:
+        self.project = load_project(project_dir)
+        self.stack = stack
+        self.config = load_stack_config(self.project, stack)
+        self.python = python or program_python(self.project)
+        self.timeout = timeout
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        self._process: subprocess.Popen[str] | None = None
+        self._started = 0.0
+
+    def __enter__(self) -> ProgramProcess:
+        self._scratch = tempfile.TemporaryDirectory(prefix="finops-run-")
+        request = {"project_dir": str(self.project.directory), "main": str(self.project.main),
+                   "project": self.project.name, "stack": self.stack, "config": self.config.values,
+                   "secret_keys": sorted(self.config.secret_keys), "result_path": self._result_path()}
+        command = [self.python, "-c", _BOOTSTRAP, str(Path(mock_engine.__file__).resolve())]
         try:
-            result = json.loads(result_path.read_text(encoding="utf-8"))
+            self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=2, cwd=self.project.directory,
+                                             start_new_session=True, text=True)
+        except OSError as exc:
+            self._scratch.cleanup()
+            raise ProgramError(f"{self.project.main}: the program could not be started with {command[0]}: "
+                               f"{exc.strerror or exc}") from None
+        self._started = time.monotonic()
+        assert self._process.stdin is not None
+        try:
+            self._process.stdin.write(json.dumps(request))
+            self._process.stdin.close()
+        except OSError:  # the child died at once: wait() reports it
+            pass
+        return self
+
+    def _result_path(self) -> str:
+        assert self._scratch is not None
+        return str(Path(self._scratch.name) / "result.json")
+
+    def wait(self) -> ProgramRun:
+        assert self._process is not None
+        remaining = max(0.0, self.timeout - (time.monotonic() - self._started))
+        try:
+            returncode = self._process.wait(timeout=remaining)
+        except subprocess.TimeoutExpired:
+            _kill_group(self._process)
+            raise ProgramError(f"{self.project.main}: the program did not finish within {self.timeout:g} s and was "
+                               "stopped (--timeout SECONDS allows longer)") from None
+        try:
+            result = json.loads(Path(self._result_path()).read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            raise ProgramError(f"{project.main}: the program ended without a result (exit status {returncode}); "
-                               "its output is shown above") from None
-    if "error" in result:
-        raise ProgramError(f"{project.main}: the program failed: {result['error']}")
-    resources = [RecordedResource(**r) for r in result["resources"]]
-    return ProgramRun(project, stack, config, resources)
+            raise ProgramError(f"{self.project.main}: the program ended without a result (exit status "
+                               f"{returncode}); its output is shown above") from None
+        if "error" in result:
+            raise ProgramError(f"{self.project.main}: the program failed: {result['error']}")
+        resources = [RecordedResource(**r) for r in result["resources"]]
+        return ProgramRun(self.project, self.stack, self.config, resources)
 
-
-def _run_child(command: list[str], request: str, project: Project, timeout: float) -> int:
-    try:
-        # The program's stdout goes to our stderr (file descriptor 2), never to our stdout, which
-        # may carry the report.
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=2, cwd=project.directory,
-                                   start_new_session=True, text=True)
-    except OSError as exc:
-        raise ProgramError(f"{project.main}: the program could not be started with {command[0]}: "
-                           f"{exc.strerror or exc}") from None
-    try:
-        process.communicate(request, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(process)
-        raise ProgramError(f"{project.main}: the program did not finish within {timeout:g} s and was stopped "
-                           "(--timeout SECONDS allows longer)") from None
-    except BaseException:
-        _kill_group(process)
-        raise
-    return process.returncode
+    def __exit__(self, *_: object) -> None:
+        if self._process is not None and self._process.poll() is None:
+            _kill_group(self._process)
+        if self._scratch is not None:
+            self._scratch.cleanup()
 
 
 def _kill_group(process: subprocess.Popen[str]) -> None:
