@@ -237,3 +237,30 @@ def test_finops_pack_prints_the_installed_pack_and_it_runs(capsys: pytest.Captur
             PolicyPackProcess(PACK_DIR, stack="dev", project="shop") as repository:
         assert [p.name for p in installed.handshake().policies] == [p.name for p in repository.handshake().policies]
         assert installed.info.name == "finops-guardrails"
+
+
+TEAM_PROGRAM = '''\
+import finops_components as finops
+import pulumi_aws as aws
+
+finops.enforce(service="ui", team="frontend")
+finops.LogGroup("api-logs", finops.LogGroupArgs(service="ui", retention_days=7))
+aws.sqs.Queue("jobs")
+'''
+
+
+@pytest.mark.xfail(reason="needs the one-line fallback to finops_policies.location.installed_pack_dir() in "
+                          "preview.py (see the engineer's report)", strict=False)
+def test_a_team_project_without_a_policy_pack_previews_with_the_installed_pack(tmp_path: Path) -> None:
+    # A team's own project: no policy_pack/, no budgets/, no waivers.yaml, stack files at the root,
+    # covered by its team's budget in the account.
+    (tmp_path / "Pulumi.yaml").write_text("name: checkout\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n  checkout:owner: jdoe\n"
+                                              "  finops:coveredByBudget: frontend-dev\n")
+    (tmp_path / "__main__.py").write_text(TEAM_PROGRAM)
+    out = tmp_path / "report.json"
+    completed = run_cli("preview", "-s", "dev", "-C", str(tmp_path), "--json", "-o", str(out))
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(out.read_text())
+    assert report["summary"]["mandatory"] == 0
+    assert {r["name"] for r in report["resources"]} == {"api-logs", "jobs"}
