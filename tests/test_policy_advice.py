@@ -101,3 +101,45 @@ def test_dev_compute_and_databases_without_auto_shutdown(pack: PolicyPackProcess
     schedule = ("aws:scheduler/schedule:Schedule", "stop", {"target": {
         "arn": "arn:aws:scheduler:::aws-sdk:rds:stopDBInstance", "input": '{"DbInstanceIdentifier": "db-1"}'}})
     assert advice(pack.analyze_stack(_stack(db, schedule)), "finops-advice-dev-auto-shutdown") == []
+
+
+def test_on_demand_node_groups_outside_prod_are_told_about_spot(analyze: Analyze) -> None:
+    group = {"instanceTypes": ["t4g.medium"], "scalingConfig": {"maxSize": 2, "desiredSize": 2}, "tags": T}
+    found = advice(analyze("aws:eks/nodeGroup:NodeGroup", group, provider=US_EAST, with_advice=True),
+                   "finops-advice-spot")
+    assert len(found) == 1 and "on-demand nodes in dev: found capacityType=ON_DEMAND" in found[0].message
+    assert "at a typical 60 % spot discount" in found[0].message and "estimated saving $" in found[0].message
+    spot = analyze("aws:eks/nodeGroup:NodeGroup", {**group, "capacityType": "SPOT"}, with_advice=True)
+    assert advice(spot, "finops-advice-spot") == []
+
+
+def test_unattached_volumes_and_idle_addresses(pack: PolicyPackProcess) -> None:
+    volume = ("aws:ebs/volume:Volume", "data", {"id": "vol-1", "size": 100, "type": "gp3", "tags": T})
+    eip = ("aws:ec2/eip:Eip", "ip", {"id": "eipalloc-1", "allocationId": "eipalloc-1", "domain": "vpc", "tags": T})
+    found = pack.analyze_stack(_stack(volume, eip))
+    volumes, addresses = advice(found, "finops-advice-unattached-volume"), advice(found, "finops-advice-idle-eip")
+    assert len(volumes) == 1 and "unattached EBS volume" in volumes[0].message
+    assert "estimated saving $8.00/month" in volumes[0].message  # 100 GiB x $0.08 (gp3, us-east-1)
+    assert len(addresses) == 1 and "unassociated Elastic IP" in addresses[0].message
+    assert "estimated saving $3.65/month" in addresses[0].message  # 730 h x $0.005
+    attachment = ("aws:ec2/volumeAttachment:VolumeAttachment", "att", {"volumeId": "vol-1", "instanceId": "i-1",
+                                                                      "deviceName": "/dev/sdf"})
+    association = ("aws:ec2/eipAssociation:EipAssociation", "assoc", {"allocationId": "eipalloc-1",
+                                                                       "instanceId": "i-1"})
+    found = pack.analyze_stack(_stack(volume, eip, attachment, association))
+    assert advice(found, "finops-advice-unattached-volume") == advice(found, "finops-advice-idle-eip") == []
+
+
+def test_prod_gets_one_commitment_hint_for_its_steady_spend() -> None:
+    from conftest import PACK_DIR
+
+    db = ("aws:rds/instance:Instance", "db", {"instanceClass": "db.r6g.large", "allocatedStorage": 100,
+                                              "tags": PROD})
+    nodes = ("aws:eks/nodeGroup:NodeGroup", "nodes", {"instanceTypes": ["m7g.xlarge"], "tags": PROD,
+                                                      "scalingConfig": {"desiredSize": 3, "maxSize": 6}})
+    resources = [StackResource(t, n, f"urn:pulumi:prod::p::{t}::{n}", p, provider=US_EAST) for t, n, p in (db, nodes)]
+    with PolicyPackProcess(PACK_DIR, stack="prod", project="p") as prod:
+        prod.handshake()
+        found = advice(prod.analyze_stack(resources), "finops-advice-commitment")
+    assert len(found) == 1 and "(2 resources)" in found[0].message
+    assert "a 1-year Savings Plan or reserved capacity" in found[0].message and "at 30 %" in found[0].message

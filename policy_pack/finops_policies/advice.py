@@ -27,6 +27,7 @@ from .subject import Subject, current_stack, provider_region
 
 ADVISORY = EnforcementLevel.ADVISORY
 VOLUME = "aws:ebs/volume:Volume"
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
@@ -235,7 +236,115 @@ def _auto_shutdown(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]
             "add it to finops_components.AutoShutdown."), r.urn)
 
 
+def _monthly_usd(resource_type: str, props: Any, provider: Any) -> float | None:
+    cost = estimate_resource(resource_type, plain(props), provider_region(provider))
+    return cost.monthly_usd if cost is not None else None
+
+
+def _provider_props(resource: Any) -> Any:
+    return getattr(getattr(resource, "provider", None), "props", None)
+
+
+def _referenced(args: StackValidationArgs, resource_type: str, keys: tuple[str, ...]) -> tuple[set[str], bool]:
+    """The ids that resources of ``resource_type`` point at through ``keys``, and whether any of them
+    points at something not known until the update (then what it attaches cannot be told)."""
+    found: set[str] = set()
+    pending = False
+    for r in args.resources:
+        if r.resource_type == resource_type:
+            for key in keys:
+                value = get(r.props, key)
+                if isinstance(value, str):
+                    found.add(value)
+                pending = pending or value is UNKNOWN
+    return found, pending
+
+
+def _unattached(r: Any, id_keys: tuple[str, ...], attached: set[str], pending: bool) -> bool:
+    ids = [get(r.props, key) for key in id_keys]
+    if pending or any(value is UNKNOWN for value in ids):
+        return False  # judged again on the update, when ids are known
+    return not {value for value in ids if isinstance(value, str)} & attached
+
+
+def _unattached_volumes(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]:
+    attached, pending = _referenced(args, "aws:ec2/volumeAttachment:VolumeAttachment", ("volumeId",))
+    for r in args.resources:
+        if r.resource_type != VOLUME or not _unattached(r, ("id", "arn"), attached, pending):
+            continue
+        cost = _monthly_usd(VOLUME, r.props, _provider_props(r))
+        money = f"estimated saving ${cost:,.2f}/month" if cost else "saving not priced"
+        yield AtResource(violation(f"{VOLUME} '{r.name}'", "unattached EBS volume",
+                                   "no aws.ec2.VolumeAttachment in the stack attaches it",
+                                   f"attach it or delete it (volumes bill by the GB-month, attached or not); {money}",
+                                   "attach the volume to an instance, or remove it."), r.urn)
+
+
+def _idle_elastic_ips(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]:
+    associated, pending = _referenced(args, "aws:ec2/eipAssociation:EipAssociation", ("allocationId", "publicIp"))
+    for r in args.resources:
+        if r.resource_type != "aws:ec2/eip:Eip":
+            continue
+        if any(get(r.props, key) is not MISSING for key in ("instance", "networkInterface")):
+            continue
+        if not _unattached(r, ("id", "allocationId", "publicIp"), associated, pending):
+            continue
+        cost = _monthly_usd("aws:ec2/eip:Eip", r.props, _provider_props(r))
+        money = f"estimated saving ${cost:,.2f}/month" if cost else "saving not priced"
+        yield AtResource(violation(f"aws:ec2/eip:Eip '{r.name}'", "unassociated Elastic IP",
+                                   "no instance, network interface or aws.ec2.EipAssociation",
+                                   f"associate it or release it (public IPv4 addresses bill by the hour); {money}",
+                                   "associate the address, or remove it."), r.urn)
+
+
+def _spot_for_non_prod(subject: Subject, rules: Rules) -> Iterator[Finding]:
+    env = subject.environment(rules, subject.declared_environment(rules))
+    if env is None or env.name == "prod" or get(subject.props, "capacityType") == "SPOT":
+        return
+    cost = estimate_resource(subject.type, subject.inputs, subject.region)
+    share = rules.advice.spot_discount_percent
+    money = (f"estimated saving ${cost.monthly_usd * share / 100:,.2f}/month at a typical {share:g} % spot "
+             "discount") if cost and cost.monthly_usd else "saving not priced"
+    yield violation(subject.describe(), f"on-demand nodes in {env.name}", "capacityType=ON_DEMAND",
+                    f"capacityType=SPOT outside prod (interruptible, with several instance types); {money}",
+                    "set capacityType to SPOT and list two or more instance types.")
+
+
+# Resources that run all month in prod and have a Savings Plan or reserved-capacity price.
+_COMMITTABLE = frozenset({
+    "aws:ec2/instance:Instance", "aws:eks/nodeGroup:NodeGroup", "aws:rds/instance:Instance",
+    "aws:rds/clusterInstance:ClusterInstance", "aws:elasticache/replicationGroup:ReplicationGroup",
+    "aws:elasticache/cluster:Cluster", "aws:opensearch/domain:Domain", "aws:redshift/cluster:Cluster"})
+
+
+def _commitment_for_prod(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]:
+    """One hint per prod stack: Savings Plans and reservations are bought per account, not per resource."""
+    env = rules.environment_of(None, current_stack())
+    if env is None or env.name != "prod":
+        return
+    steady = [(r.name, cost) for r in args.resources if r.resource_type in _COMMITTABLE
+              if (cost := _monthly_usd(r.resource_type, r.props, _provider_props(r)))]
+    total = sum(cost for _, cost in steady)
+    if not total:
+        return
+    share = rules.advice.commitment_discount_percent
+    yield violation("stack", "on-demand prices for always-on prod resources",
+                    f"${total:,.2f}/month of compute, databases and caches on on-demand prices ({len(steady)} "
+                    "resources)", f"a 1-year Savings Plan or reserved capacity for the steady part; estimated "
+                    f"saving ${total * share / 100:,.2f}/month at {share:g} %",
+                    "have finance cover steady prod usage with a Savings Plan or reservations (no code change); "
+                    "a price book (--price-book) then shows the discounted estimate.")
+
+
 SPECS: list[ResourcePolicySpec | StackPolicySpec] = [
+    ResourcePolicySpec("finops-advice-spot", "Node groups outside prod can run on spot capacity at a fraction of "
+                       "the on-demand price.", _types(NODE_GROUP), _spot_for_non_prod, level=ADVISORY),
+    StackPolicySpec("finops-advice-commitment", "Prod resources that run all month cost less under a Savings "
+                    "Plan or reserved capacity.", _commitment_for_prod, level=ADVISORY),
+    StackPolicySpec("finops-advice-unattached-volume", "EBS volumes that nothing attaches bill every month.",
+                    _unattached_volumes, level=ADVISORY),
+    StackPolicySpec("finops-advice-idle-eip", "Elastic IPs that are not associated bill every hour.",
+                    _idle_elastic_ips, level=ADVISORY),
     *RESOURCE_SPECS,
     StackPolicySpec("finops-advice-bucket-lifecycle", "Buckets without lifecycle rules keep every object in its "
                     "most expensive class forever.", _bucket_lifecycle, level=ADVISORY),

@@ -107,6 +107,8 @@ def _build(cls: type[T], raw: object, path: Path_, doc: YamlDoc, root: Mapping[s
                     raise doc.error(where, value, "a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi") from None
             elif not isinstance(value, str):
                 raise doc.error(where, value, "a string")
+            elif "choices" in f.metadata and value not in f.metadata["choices"]:
+                raise doc.error(where, value, "one of " + ", ".join(f.metadata["choices"]))
             kwargs[f.name] = value
     return cls(**extra, **kwargs)
 
@@ -181,8 +183,15 @@ def _advice(doc: YamlDoc, raw: object) -> AdviceRules:
     hours = mapping.get("devHoursPerWeek", 65)
     if not _is_number(hours) or not 0 < hours <= 168:
         raise doc.error(("advice", "devHoursPerWeek"), hours, "hours per week between 0 and 168")
+    shares = {}
+    for name, default in (("spotDiscountPercent", 60), ("commitmentDiscountPercent", 30)):
+        value = mapping.get(name, default)
+        if not _is_number(value) or not 0 <= value < 100:
+            raise doc.error(("advice", name), value, "a percentage from 0 to below 100")
+        shares[name] = float(value)
     return AdviceRules(_family_map(doc, mapping.get("previousGeneration", {}), ("advice", "previousGeneration")),
-                       _family_map(doc, mapping.get("graviton", {}), ("advice", "graviton")), float(hours))
+                       _family_map(doc, mapping.get("graviton", {}), ("advice", "graviton")), float(hours),
+                       shares["spotDiscountPercent"], shares["commitmentDiscountPercent"])
 
 
 def _service_owners(doc: YamlDoc, raw: object, tags: tuple[TagRule, ...]) -> dict[str, str]:

@@ -179,6 +179,9 @@ class EnvironmentDefaults:
 
     node_instance_type: str = key("nodeInstanceType")
     node_group_max_size: int = key("nodeGroupMaxSize")
+    # EKS managed node groups' capacity: SPOT outside prod (interruptible, a fraction of the price).
+    node_capacity_type: str = key("nodeCapacityType", default="ON_DEMAND",
+                                     choices=("ON_DEMAND", "SPOT"))
     gpu_instance_type: str = key("gpuInstanceType", default="")  # "" = no GPU nodes here
     database_class: str = key("databaseClass")
     database_storage_gib: int = key("databaseStorageGib")
@@ -240,6 +243,10 @@ class AdviceRules:
     previous_generation: Mapping[str, str]   # family -> current-generation successor
     graviton: Mapping[str, str]              # x86 family -> Graviton twin family
     dev_hours_per_week: float
+    # Assumed discounts behind the spot and commitment advice (the catalogue holds on-demand
+    # prices only): what spot capacity typically saves, and a 1-year no-upfront Savings Plan.
+    spot_discount_percent: float = 60.0
+    commitment_discount_percent: float = 30.0
 
 
 @dataclass(frozen=True)
