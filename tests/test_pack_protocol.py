@@ -15,14 +15,18 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 EXPECTED_POLICIES = {
     "finops-advice-bucket-lifecycle",
+    "finops-advice-commitment",
     "finops-advice-current-generation",
     "finops-advice-dev-auto-shutdown",
     "finops-advice-dev-network",
     "finops-advice-gp3",
     "finops-advice-graviton",
+    "finops-advice-idle-eip",
     "finops-advice-io1",
     "finops-advice-log-retention",
     "finops-advice-multi-az",
+    "finops-advice-spot",
+    "finops-advice-unattached-volume",
     "finops-analytics-size",
     "finops-budget-alerts",
     "finops-cache-size",
