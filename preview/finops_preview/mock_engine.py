@@ -8,11 +8,13 @@ passes them; and each resource's source position (which the SDK sends with the r
 is recorded.
 
 Run in a child process: the Pulumi runtime keeps global state, and a program may do anything
-at import time. The child reads its request as JSON on stdin and writes its result to the
-file the request names (``result_path``), never to stdout: the program's own ``print()`` goes
-to stdout, which the runner shows to the user. This module imports nothing of this library,
-so it also runs under a program's own virtualenv (``runtime.options.virtualenv``), loaded by
-path.
+at import time. The child reads its request as JSON on stdin and writes its result on a file
+descriptor of its own (``result_fd``), never on stdout: the program's own ``print()`` goes to
+stdout, which the runner shows to the user. The result is JSON lines: one ``{"resource": ...}``
+per registration as it happens (so the runner can have each judged while the program still
+runs, as the engine does), then one ``{"end": true}`` or ``{"end": true, "error": ...}``.
+This module imports nothing of this library, so it also runs under a program's own virtualenv
+(``runtime.options.virtualenv``), loaded by path.
 """
 
 from __future__ import annotations
@@ -241,7 +243,8 @@ class MockSession:
     """Pulumi's mocks installed for one stack, recording every resource registered."""
 
     def __init__(self, project: str, stack: str, config: Mapping[str, str] | None = None,
-                 secret_keys: Sequence[str] = (), preview: bool = True, project_dir: str = ".") -> None:
+                 secret_keys: Sequence[str] = (), preview: bool = True, project_dir: str = ".",
+                 on_record: Callable[[RecordedResource], None] | None = None) -> None:
         import pulumi
         from pulumi.runtime import mocks as pulumi_mocks
         from pulumi.runtime import rpc
@@ -277,12 +280,15 @@ class MockSession:
                 obj_proto = _sync_await(rpc.serialize_properties(state, {}))
                 self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id or "", state)
                 source_file, source_line = source_of(request, project_dir)
-                recorded.append(RecordedResource(
+                resource = RecordedResource(
                     type=request.type, name=request.name, urn=urn, id=resource_id or "", custom=custom,
                     inputs=_plain(inputs), parent=request.parent, provider=request.provider,
                     dependencies=list(request.dependencies), outputs=_plain(state),
                     source_file=source_file, source_line=source_line,
-                ))
+                )
+                recorded.append(resource)
+                if on_record is not None:
+                    on_record(resource)
                 return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=obj_proto)
 
         mocks = Mocks()
@@ -307,20 +313,42 @@ class MockSession:
 
 
 def run(project_dir: str, main: str, project: str, stack: str, config: Mapping[str, str],
-        secret_keys: list[str]) -> dict[str, Any]:
-    """Run the program file; returns {"resources": [...]} or {"error": ..., "traceback": ...}."""
-    session = MockSession(project, stack, config, secret_keys, project_dir=project_dir)
+        secret_keys: list[str], on_record: Callable[[RecordedResource], None] | None = None) -> dict[str, Any]:
+    """Run the program file; returns {} or {"error": ..., "traceback": ...}. Each resource goes
+    to ``on_record`` as it is registered."""
+    session = MockSession(project, stack, config, secret_keys, project_dir=project_dir, on_record=on_record)
     os.chdir(project_dir)
     sys.path.insert(0, project_dir)
     try:
         session.run(lambda: runpy.run_path(main, run_name="__main__"))
     except SystemExit as exc:
-        return {"error": f"the program called sys.exit({exc.code!r})",
-                "resources": [asdict(r) for r in session.resources]}
+        return {"error": f"the program called sys.exit({exc.code!r})"}
     except Exception as exc:
-        return {"error": _describe(exc, project_dir), "traceback": traceback.format_exc(),
-                "resources": [asdict(r) for r in session.resources]}
-    return {"resources": [asdict(r) for r in session.resources]}
+        return {"error": _describe(exc, project_dir), "traceback": traceback.format_exc()}
+    return {}
+
+
+class ResultChannel:
+    """JSON lines on the runner's own file descriptor; registrations arrive from worker threads."""
+
+    def __init__(self, fd: int) -> None:
+        import threading
+
+        self._stream = os.fdopen(fd, "w", encoding="utf-8")
+        self._lock = threading.Lock()
+
+    def send(self, message: Mapping[str, Any]) -> None:
+        line = json.dumps(message, default=str)
+        with self._lock:
+            self._stream.write(line + "\n")
+            self._stream.flush()
+
+    def resource(self, resource: RecordedResource) -> None:
+        self.send({"resource": asdict(resource)})
+
+    def close(self) -> None:
+        with self._lock:
+            self._stream.close()
 
 
 def _describe(exc: BaseException, project_dir: str) -> str:
@@ -354,21 +382,20 @@ def main() -> None:
     # retrieved" for each would bury the one line that says what failed.
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     request = json.loads(sys.stdin.read())
-    result_path = request.pop("result_path")
+    channel = ResultChannel(int(request.pop("result_fd")))
     try:
         import pulumi  # noqa: F401
     except ImportError:
         result: dict[str, Any] = {"error": f"the program's Python ({sys.executable}) has no pulumi package: "
-                                           "install the program's requirements into its virtualenv",
-                                  "resources": []}
+                                           "install the program's requirements into its virtualenv"}
     else:
         try:
-            result = run(**request)
+            result = run(**request, on_record=channel.resource)
         except Exception as exc:  # the mock engine itself failed: one line, as for the program
             result = {"error": f"the offline engine could not run it: {_describe(exc, request['project_dir'])}",
-                      "traceback": traceback.format_exc(), "resources": []}
-    with open(result_path, "w", encoding="utf-8") as stream:
-        json.dump(result, stream, default=str)
+                      "traceback": traceback.format_exc()}
+    channel.send({"end": True, **result})
+    channel.close()
     sys.stdout.flush()
     sys.stderr.flush()
     # End here: the event loops the mocks open on worker threads would otherwise complain, at

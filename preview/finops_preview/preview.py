@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +21,20 @@ from .analyzer import PolicyPackError, PolicyPackProcess, read_policy_config
 from .baseline import compare_baseline
 from .engine_plan import Plan, before_run, plan_run, read_plan
 from .engine_state import state_run
+from .mock_engine import RecordedResource
 from .model import BaselineDiff, PolicyRef, PreviewResult, RemediationRow, ResourceRow, Violation
 from .policy_exceptions import EXCEPTIONS_KEY, apply_exceptions, read_exceptions
 from .project import StackConfig, check_stack_name
-from .runner import DEFAULT_TIMEOUT_S, ProgramProcess, ProgramRun, analyze_run, provider_of
+from .runner import (
+    DEFAULT_TIMEOUT_S,
+    Analysis,
+    ProgramProcess,
+    ProgramRun,
+    analyze_resource,
+    analyze_stack,
+    judged,
+    provider_of,
+)
 from .secrets import mask, redact, secret_forms, secret_values, unwrap
 
 COST_POLICIES = ("finops-cost-vs-budget", "finops-cost-vs-budget-warning")
@@ -172,6 +182,17 @@ def _source(options: PreviewOptions) -> _Source:
     return _Source(program.project.name, options.stack, program.project.directory, program.config, program=program)
 
 
+def _default_pack(directory: Path) -> Path:
+    """The project's own ``policy_pack/``, else the pack installed with the library (a team's
+    project has none of its own)."""
+    own = directory / "policy_pack"
+    if own.exists():
+        return own
+    from finops_policies.location import installed_pack_dir  # only here: it loads the pack's package
+
+    return installed_pack_dir()
+
+
 def _stack_region(run: ProgramRun, config: StackConfig) -> str:
     if "aws:region" in config.values:
         return config.values["aws:region"]
@@ -210,7 +231,7 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
     usage = _usage(options.usage_file)
     if options.baseline is not None:
         compare_baseline(options.baseline, [], None, None)  # readable and of the right shape
-    packs = list(options.policy_packs) or [source.directory / "policy_pack"]
+    packs = list(options.policy_packs) or [_default_pack(source.directory)]
 
     with ExitStack() as stack:
         if source.program is not None:
@@ -228,9 +249,15 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
                 where = options.policy_pack_config or pack_dir
                 raise PolicyPackError(f"{where}: {exc}") from None
             started.append((pack, info))
-        run = source.program.wait() if source.program is not None else source.engine_run
-        assert run is not None
-        violations, policies, remediations = _analyze(run, started)
+        if source.program is not None:
+            program = source.program
+            context = ProgramRun(program.project, program.stack, program.config, [])
+            run, violations, policies, remediations = _analyze(context, program.stream(), program.wait, started)
+        else:
+            engine_run = source.engine_run
+            assert engine_run is not None
+            run, violations, policies, remediations = _analyze(engine_run, list(engine_run.resources),
+                                                               lambda: engine_run, started)
     apply_exceptions(violations, exceptions)
     violations.sort(key=Violation.sort_key)
 
@@ -275,19 +302,33 @@ def plan_delta(plan: Plan, run: ProgramRun, environment: str, usage: Mapping[str
     return diff
 
 
-def _analyze(run: ProgramRun, packs: list[tuple[PolicyPackProcess, Any]]
-             ) -> tuple[list[Violation], list[PolicyRef], list[RemediationRow]]:
-    resources_by_urn = {r.urn: r for r in run.resources}
+def _analyze(context: ProgramRun, resources: Iterable[RecordedResource], finish: Callable[[], ProgramRun],
+             packs: list[tuple[PolicyPackProcess, Any]]
+             ) -> tuple[ProgramRun, list[Violation], list[PolicyRef], list[RemediationRow]]:
+    """Each resource judged by every pack as it arrives (while the program still runs, as the
+    engine does), then the stack once ``finish`` gives the whole run. ``context`` holds the
+    project, stack and config (its resources are not read)."""
+    seen: dict[str, RecordedResource] = {}
+    analyses = [Analysis() for _ in packs]
+    for resource in resources:
+        seen[resource.urn] = resource
+        if not judged(resource):
+            continue
+        provider = provider_of(resource, context, seen)
+        for (pack, _), analysis in zip(packs, analyses, strict=True):
+            analyze_resource(pack, resource, provider, analysis)
+    run = finish()
+    resources_by_urn = run.by_urn()
     # Each message is cleaned of the secrets of the resource it is about (all of them for the stack).
     forms = {r.urn: secret_forms(secret_values(r.inputs) + secret_values(r.outputs)) for r in run.resources}
     every_form = set().union(*forms.values()) if forms else set()
     violations: list[Violation] = []
     policies: list[PolicyRef] = []
     remediations: list[RemediationRow] = []
-    for pack, info in packs:
+    for (pack, info), analysis in zip(packs, analyses, strict=True):
+        analyze_stack(pack, run, analysis)
         policies += [PolicyRef(info.name, p.name, p.policy_type == analyzer_pb2.POLICY_TYPE_STACK)
                      for p in info.policies]
-        analysis = analyze_run(pack, run)
         for urn, diagnostics in analysis.per_resource.items():
             resource = resources_by_urn[urn]
             violations += [Violation.of(d, urn, f"{resource.type} '{resource.name}'") for d in diagnostics]
@@ -305,7 +346,7 @@ def _analyze(run: ProgramRun, packs: list[tuple[PolicyPackProcess, Any]]
         if target is not None:
             violation.source_file, violation.source_line = target.source_file, target.source_line
     remediations.sort(key=lambda r: (r.urn, r.pack, r.policy))
-    return violations, policies, remediations
+    return run, violations, policies, remediations
 
 
 __all__ = ["ConfigError", "PolicyPackError", "PreviewOptions", "run_preview"]

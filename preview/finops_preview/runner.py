@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
-import tempfile
+import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ class ProgramRun:
     resources: list[RecordedResource]
 
     def custom_resources(self) -> list[RecordedResource]:
-        return [r for r in self.resources if r.custom and not r.type.startswith("pulumi:providers:")]
+        return [r for r in self.resources if judged(r)]
 
     def by_urn(self) -> dict[str, RecordedResource]:
         return {r.urn: r for r in self.resources}
@@ -94,13 +95,15 @@ def run_stack(project_dir: str | Path, stack: str, *, python: str | None = None,
 
 
 class ProgramProcess:
-    """A stack's program running under mocks in a child process; ``wait()`` gives its run.
+    """A stack's program running under mocks in a child process.
 
-    Started on entering, so the caller can start the policy packs meanwhile. The program's own
-    stdout and stderr go to this process's stderr (file descriptor 2), as ``pulumi preview``
-    shows them, never to our stdout; the result comes back through a file of its own. A program
-    still running ``timeout`` seconds after its start is ended with its whole process group, as
-    is one left running when the caller fails.
+    Started on entering, so the caller can start the policy packs meanwhile; :meth:`stream`
+    yields each resource as the program registers it (so it can be judged while the program
+    runs, as the engine does), :meth:`wait` gives the whole run. The program's own stdout and
+    stderr go to this process's stderr (file descriptor 2), as ``pulumi preview`` shows them,
+    never to our stdout; results come back on a pipe of their own. A program still running
+    ``timeout`` seconds after its start is ended with its whole process group, as is one left
+    running when the caller fails.
     """
 
     def __init__(self, project_dir: str | Path, stack: str, *, python: str | None = None,
@@ -110,60 +113,98 @@ class ProgramProcess:
         self.config = load_stack_config(self.project, stack)
         self.python = python or program_python(self.project)
         self.timeout = timeout
-        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        self.resources: list[RecordedResource] = []
         self._process: subprocess.Popen[str] | None = None
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._end: dict[str, Any] | None = None
         self._started = 0.0
 
     def __enter__(self) -> ProgramProcess:
-        self._scratch = tempfile.TemporaryDirectory(prefix="finops-run-")
+        read_end, write_end = os.pipe()
         request = {"project_dir": str(self.project.directory), "main": str(self.project.main),
                    "project": self.project.name, "stack": self.stack, "config": self.config.values,
-                   "secret_keys": sorted(self.config.secret_keys), "result_path": self._result_path()}
+                   "secret_keys": sorted(self.config.secret_keys), "result_fd": write_end}
         command = [self.python, "-c", _BOOTSTRAP, str(Path(mock_engine.__file__).resolve())]
         try:
             self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=2, cwd=self.project.directory,
-                                             start_new_session=True, text=True)
+                                             start_new_session=True, text=True, pass_fds=(write_end,))
         except OSError as exc:
-            self._scratch.cleanup()
+            os.close(read_end)
             raise ProgramError(f"{self.project.main}: the program could not be started with {command[0]}: "
                                f"{exc.strerror or exc}") from None
+        finally:
+            os.close(write_end)
         self._started = time.monotonic()
+        threading.Thread(target=self._read, args=(read_end,), daemon=True).start()
         assert self._process.stdin is not None
         try:
             self._process.stdin.write(json.dumps(request))
             self._process.stdin.close()
-        except OSError:  # the child died at once: wait() reports it
+        except OSError:  # the child died at once: the stream reports it
             pass
         return self
 
-    def _result_path(self) -> str:
-        assert self._scratch is not None
-        return str(Path(self._scratch.name) / "result.json")
+    def _read(self, fd: int) -> None:
+        with os.fdopen(fd, encoding="utf-8") as lines:
+            for line in lines:
+                self._lines.put(line)
+        self._lines.put(None)
+
+    def _remaining(self) -> float:
+        return self.timeout - (time.monotonic() - self._started)
+
+    def _timed_out(self) -> ProgramError:
+        assert self._process is not None
+        _kill_group(self._process)
+        return ProgramError(f"{self.project.main}: the program did not finish within {self.timeout:g} s and was "
+                            "stopped (--timeout SECONDS allows longer)")
+
+    def stream(self) -> Iterator[RecordedResource]:
+        """Each resource as the program registers it; then raises ProgramError if it failed."""
+        while self._end is None:
+            try:
+                line = self._lines.get(timeout=max(0.0, self._remaining()))
+            except queue.Empty:
+                raise self._timed_out() from None
+            if line is None:
+                break
+            try:
+                message = json.loads(line)
+                if "resource" in message:
+                    resource = RecordedResource(**message["resource"])
+                else:
+                    self._end = dict(message)
+                    continue
+            except (ValueError, TypeError):
+                continue  # not ours: a program that wrote on an inherited descriptor
+            self.resources.append(resource)
+            yield resource
+        if self._end is None:
+            assert self._process is not None
+            try:
+                returncode = self._process.wait(timeout=max(0.0, self._remaining()))
+            except subprocess.TimeoutExpired:
+                raise self._timed_out() from None
+            raise ProgramError(f"{self.project.main}: the program ended without a result (exit status "
+                               f"{returncode}); its output is shown above")
+        if "error" in self._end:
+            raise ProgramError(f"{self.project.main}: the program failed: {self._end['error']}")
 
     def wait(self) -> ProgramRun:
-        assert self._process is not None
-        remaining = max(0.0, self.timeout - (time.monotonic() - self._started))
-        try:
-            returncode = self._process.wait(timeout=remaining)
-        except subprocess.TimeoutExpired:
-            _kill_group(self._process)
-            raise ProgramError(f"{self.project.main}: the program did not finish within {self.timeout:g} s and was "
-                               "stopped (--timeout SECONDS allows longer)") from None
-        try:
-            result = json.loads(Path(self._result_path()).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raise ProgramError(f"{self.project.main}: the program ended without a result (exit status "
-                               f"{returncode}); its output is shown above") from None
-        if "error" in result:
-            raise ProgramError(f"{self.project.main}: the program failed: {result['error']}")
-        resources = [RecordedResource(**r) for r in result["resources"]]
-        return ProgramRun(self.project, self.stack, self.config, resources)
+        """The whole run, once the program has ended (what :meth:`stream` has not yet read included)."""
+        for _ in self.stream():
+            pass
+        return ProgramRun(self.project, self.stack, self.config, list(self.resources))
 
     def __exit__(self, *_: object) -> None:
-        if self._process is not None and self._process.poll() is None:
-            _kill_group(self._process)
-        if self._scratch is not None:
-            self._scratch.cleanup()
+        if self._process is not None:
+            if self._process.poll() is None:
+                try:
+                    self._process.wait(timeout=5 if self._end is not None else 0)
+                except subprocess.TimeoutExpired:
+                    _kill_group(self._process)
+            if self._process.stdin is not None and not self._process.stdin.closed:
+                self._process.stdin.close()
 
 
 def _kill_group(process: subprocess.Popen[str]) -> None:
@@ -206,6 +247,40 @@ class Analysis:
         return [d for d in self.all() if d.mandatory]
 
 
+def analyze_resource(pack: PolicyPackProcess, resource: RecordedResource, provider: ProviderRef,
+                     analysis: Analysis) -> None:
+    """As the engine does for one resource: remediated, then analyzed (with its provider) on the
+    remediated inputs."""
+    inputs = _unsecret(resource.inputs)
+    diagnostics: list[Diagnostic] = []
+    if pack.remediates:
+        for remediation in pack.remediate(resource.type, resource.name, inputs, urn=resource.urn,
+                                          provider=provider, parent=resource.parent):
+            if remediation.diagnostic:
+                # The engine shows a remediation that could not run as an advisory violation.
+                diagnostics.append(Diagnostic(remediation.policy, remediation.pack, remediation.diagnostic,
+                                              "advisory", resource.urn))
+            elif remediation.properties is not None:
+                analysis.remediations.setdefault(resource.urn, []).append((remediation, inputs))
+                inputs = remediation.properties
+    analysis.per_resource[resource.urn] = diagnostics + pack.analyze(
+        resource.type, resource.name, inputs, urn=resource.urn, provider=provider, parent=resource.parent)
+
+
+def analyze_stack(pack: PolicyPackProcess, run: ProgramRun, analysis: Analysis) -> None:
+    """AnalyzeStack once, over every custom resource's stack view."""
+    urns = run.by_urn()
+    analysis.stack = pack.analyze_stack(
+        StackResource(r.type, r.name, r.urn, _stack_view(r, analysis.remediations.get(r.urn)), r.parent,
+                      r.dependencies, provider_of(r, run, urns))
+        for r in run.custom_resources())
+
+
+def judged(resource: RecordedResource) -> bool:
+    """Whether the engine sends a resource to Analyze: custom resources other than providers."""
+    return resource.custom and not resource.type.startswith("pulumi:providers:")
+
+
 def analyze_run(pack: PolicyPackProcess, run: ProgramRun, resources: Iterable[RecordedResource] | None = None
                 ) -> Analysis:
     """As the engine does: each custom resource remediated, then analyzed (with its provider) on
@@ -213,25 +288,8 @@ def analyze_run(pack: PolicyPackProcess, run: ProgramRun, resources: Iterable[Re
     urns = run.by_urn()
     analysis = Analysis()
     for resource in resources if resources is not None else run.custom_resources():
-        provider = provider_of(resource, run, urns)
-        inputs = _unsecret(resource.inputs)
-        diagnostics: list[Diagnostic] = []
-        if pack.remediates:
-            for remediation in pack.remediate(resource.type, resource.name, inputs, urn=resource.urn,
-                                              provider=provider, parent=resource.parent):
-                if remediation.diagnostic:
-                    # The engine shows a remediation that could not run as an advisory violation.
-                    diagnostics.append(Diagnostic(remediation.policy, remediation.pack, remediation.diagnostic,
-                                                  "advisory", resource.urn))
-                elif remediation.properties is not None:
-                    analysis.remediations.setdefault(resource.urn, []).append((remediation, inputs))
-                    inputs = remediation.properties
-        analysis.per_resource[resource.urn] = diagnostics + pack.analyze(
-            resource.type, resource.name, inputs, urn=resource.urn, provider=provider, parent=resource.parent)
-    analysis.stack = pack.analyze_stack(
-        StackResource(r.type, r.name, r.urn, _stack_view(r, analysis.remediations.get(r.urn)), r.parent,
-                      r.dependencies, provider_of(r, run, urns))
-        for r in run.custom_resources())
+        analyze_resource(pack, resource, provider_of(resource, run, urns), analysis)
+    analyze_stack(pack, run, analysis)
     return analysis
 
 
