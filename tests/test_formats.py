@@ -46,6 +46,7 @@ def result() -> PreviewResult:
               source_file="infra/__main__.py", source_line=12)
     bucket = row("aws:s3/bucket:Bucket", "assets-" + "x" * 90, None, policies=("finops-required-tags",))
     alerts = row(LONG, "budget-anomaly-alerts-for-the-checkout-service", None, policies=("finops-required-tags",))
+    deployment = row("kubernetes:apps/v1:Deployment", "api", None, policies=())
     policies: list[PolicyRef] = [
         DescribedPolicy("finops-guardrails", "finops-required-tags", False, "Every taggable AWS resource carries the "
                         "mandatory cost-allocation tags with allowed values."),
@@ -62,14 +63,15 @@ def result() -> PreviewResult:
         violation("finops-required-tags", bucket, "aws:s3/bucket:Bucket: tags: found no Team; allowed: one of backend"),
         violation("finops-budget-alerts", None, "stack: budget alerts: found no AWS budget; allowed: a budget"),
     ]
-    return PreviewResult("shop", "dev", "dev", "eu-west-1", {"eu-west-1": "2026-01-01"}, [alerts, bucket, box],
-                         violations, policies, 600.0, "budgets/dev.yaml")
+    return PreviewResult("shop", "dev", "dev", "eu-west-1", {"eu-west-1": "2026-01-01"},
+                         [alerts, bucket, box, deployment], violations, policies, 600.0, "budgets/dev.yaml")
 
 
 def test_the_table_fits_in_120_columns(result: PreviewResult) -> None:
     table = render(result, "table")
     assert max(len(line) for line in table.splitlines()) <= 120
     assert "aws:costexplorer:AnomalySubscription" in table  # as the Pulumi CLI shows types
+    assert "kubernetes:apps/v1:Deployment" in table  # a version is part of the name
     assert "assets-xxx" in table and "..." in table  # a long name is shortened, not dropped
     words = " ".join(table.split())
     assert "found instanceType=m5.24xlarge (96 vCPU, 384 GiB, no GPU)" in words  # wrapped, not cut
@@ -114,16 +116,16 @@ def test_junit_has_one_case_per_applicable_policy_and_resource(result: PreviewRe
     root = ET.fromstring(render(result, "junit"))
     suites = {s.get("name"): s for s in root.iter("testsuite")}
     cases = {name: [c.get("name") for c in suite.iter("testcase")] for name, suite in suites.items()}
-    assert len(cases["finops-guardrails/finops-required-tags"]) == 3
+    assert len(cases["finops-guardrails/finops-required-tags"]) == 3  # not the Deployment: the pack said so
     assert cases["finops-guardrails/finops-instance-size"] == ["aws:ec2/instance:Instance 'web'"]
     assert "finops-guardrails/finops-lambda-memory" not in suites  # applies to no resource here
     assert cases["finops-guardrails/finops-budget-alerts"] == ["stack"]
     assert suites["finops-guardrails/finops-instance-size"].get("failures") == "1"
-    assert sum(len(c) for c in cases.values()) == 5  # not 4 policies x 3 resources
+    assert sum(len(c) for c in cases.values()) == 5  # not 4 policies x 4 resources
 
 
 def test_junit_counts_every_resource_policy_where_the_run_does_not_say_which_applied(result: PreviewResult) -> None:
     for resource in result.resources:
         resource.policies = None  # type: ignore[attr-defined]
     suites = {s.get("name"): s for s in ET.fromstring(render(result, "junit")).iter("testsuite")}
-    assert suites["finops-guardrails/finops-lambda-memory"].get("tests") == "3"
+    assert suites["finops-guardrails/finops-lambda-memory"].get("tests") == "4"

@@ -22,7 +22,10 @@ def display_type(resource_type: str) -> str:
     """``aws:ec2/instance:Instance`` -> ``aws:ec2:Instance``, as the Pulumi CLI displays types."""
     parts = resource_type.split(":")
     if len(parts) == 3 and "/" in parts[1]:
-        return f"{parts[0]}:{parts[1].split('/', 1)[0]}:{parts[2]}"
+        module, _, member = parts[1].partition("/")
+        # Only the file part that repeats the type's name goes (not a version: kubernetes:apps/v1:Deployment).
+        if member == parts[2][:1].lower() + parts[2][1:]:
+            return f"{parts[0]}:{module}:{parts[2]}"
     return resource_type
 
 
