@@ -15,7 +15,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -239,6 +239,14 @@ class PolicyPackProcess:
     def analyze(self, resource_type: str, name: str, properties: Mapping[str, Any], *, urn: str | None = None,
                 provider: ProviderRef | None = None, parent: str = "") -> list[Diagnostic]:
         return _diagnostics(self.stub.Analyze(self._request(resource_type, name, properties, urn, provider, parent)))
+
+    def analyze_later(self, resource_type: str, name: str, properties: Mapping[str, Any], *,
+                      urn: str | None = None, provider: ProviderRef | None = None, parent: str = ""
+                      ) -> Callable[[], list[Diagnostic]]:
+        """Send Analyze without waiting for the answer (the engine, too, has many in flight);
+        calling the result waits for it."""
+        future = self.stub.Analyze.future(self._request(resource_type, name, properties, urn, provider, parent))
+        return lambda: _diagnostics(future.result())
 
     def _request(self, resource_type: str, name: str, properties: Mapping[str, Any], urn: str | None,
                  provider: ProviderRef | None, parent: str) -> analyzer_pb2.AnalyzeRequest:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -240,6 +240,15 @@ class Analysis:
     # What policies at the remediate level changed, per URN, in order: (remediation, inputs before it).
     remediations: dict[str, list[tuple[Remediation, dict[str, Any]]]] = field(default_factory=dict)
 
+    # Analyze requests in flight, per URN: the diagnostics known so far and the answer to wait for.
+    pending: dict[str, tuple[list[Diagnostic], Callable[[], list[Diagnostic]]]] = field(default_factory=dict)
+
+    def settle(self) -> None:
+        """Wait for every Analyze in flight."""
+        for urn, (known, answer) in self.pending.items():
+            self.per_resource[urn] = known + answer()
+        self.pending.clear()
+
     def all(self) -> list[Diagnostic]:
         return [d for ds in self.per_resource.values() for d in ds] + self.stack
 
@@ -263,12 +272,15 @@ def analyze_resource(pack: PolicyPackProcess, resource: RecordedResource, provid
             elif remediation.properties is not None:
                 analysis.remediations.setdefault(resource.urn, []).append((remediation, inputs))
                 inputs = remediation.properties
-    analysis.per_resource[resource.urn] = diagnostics + pack.analyze(
-        resource.type, resource.name, inputs, urn=resource.urn, provider=provider, parent=resource.parent)
+    analysis.pending[resource.urn] = (diagnostics, pack.analyze_later(
+        resource.type, resource.name, inputs, urn=resource.urn, provider=provider, parent=resource.parent))
+    analysis.per_resource.setdefault(resource.urn, [])
 
 
 def analyze_stack(pack: PolicyPackProcess, run: ProgramRun, analysis: Analysis) -> None:
-    """AnalyzeStack once, over every custom resource's stack view."""
+    """AnalyzeStack once, over every custom resource's stack view (after every Analyze, as the
+    engine calls it at the end)."""
+    analysis.settle()
     urns = run.by_urn()
     analysis.stack = pack.analyze_stack(
         StackResource(r.type, r.name, r.urn, _stack_view(r, analysis.remediations.get(r.urn)), r.parent,
