@@ -237,6 +237,22 @@ def test_gpu_node_group_in_staging(mock_stack) -> None:
     assert all(r.parent == component.urn for r in resources if r.name.startswith("k-"))
 
 
+def test_node_groups_run_on_spot_capacity_outside_prod(mock_stack) -> None:
+    def program(capacity: str | None = None) -> Any:
+        def build() -> None:
+            finops.enforce()
+            finops.KubernetesCluster("k", finops.KubernetesClusterArgs(subnet_ids=SUBNETS, node_groups=[
+                finops.NodeGroupSpec(service="ui", instance_types=["t4g.medium", "t4g.large"],
+                                     capacity_type=capacity)]))
+        return build
+
+    assert named(mock_stack(program()), "k-ui").inputs["capacityType"] == "SPOT"
+    assert named(mock_stack(program(), "prod"), "k-ui").inputs["capacityType"] == "ON_DEMAND"
+    assert named(mock_stack(program("ON_DEMAND")), "k-ui").inputs["capacityType"] == "ON_DEMAND"
+    with pytest.raises(finops.CapError, match="capacity_type: found 'spot'; allowed: ON_DEMAND or SPOT"):
+        mock_stack(program("spot"))
+
+
 def test_team_namespace_quota_and_limits_come_from_the_caps(mock_stack) -> None:
     def program() -> None:
         finops.enforce()

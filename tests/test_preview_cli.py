@@ -249,8 +249,6 @@ aws.sqs.Queue("jobs")
 '''
 
 
-@pytest.mark.xfail(reason="needs the one-line fallback to finops_policies.location.installed_pack_dir() in "
-                          "preview.py (see the engineer's report)", strict=False)
 def test_a_team_project_without_a_policy_pack_previews_with_the_installed_pack(tmp_path: Path) -> None:
     # A team's own project: no policy_pack/, no budgets/, no waivers.yaml, stack files at the root,
     # covered by its team's budget in the account.

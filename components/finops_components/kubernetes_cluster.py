@@ -27,6 +27,9 @@ class NodeGroupSpec:
     Sizes left as None take the environment's defaults: ``instance_types`` (e.g.
     ``["t4g.medium"]``) and ``max_size``; ``min_size <= desired_size <= max_size``;
     ``disk_size_gib`` is each node's volume; ``labels`` are added to the nodes'.
+    ``capacity_type`` is ``SPOT`` (interruptible, far cheaper) or ``ON_DEMAND``; left as None
+    it is SPOT outside prod and ON_DEMAND in prod, as policy ``finops-advice-spot`` advises
+    (spot capacity is found more easily with two or more instance types).
 
     Example: ``finops.NodeGroupSpec(service="ui", instance_types=["t4g.medium"], max_size=2)``
     """
@@ -36,6 +39,7 @@ class NodeGroupSpec:
     min_size: int = 1
     desired_size: int = 1
     max_size: int | None = None
+    capacity_type: str | None = None  # default: SPOT outside prod, ON_DEMAND in prod
     disk_size_gib: int = 20
     labels: dict[str, str] = field(default_factory=dict)
 
@@ -64,6 +68,20 @@ class _PlannedGroup:
     instance_types: list[str]
     max_size: int
     gpu: bool
+    capacity_type: str
+
+
+CAPACITY_TYPES = ("ON_DEMAND", "SPOT")
+
+
+def _capacity_type(where: Target, spec: NodeGroupSpec, env: Environment) -> str:
+    """The spec's capacity type, else SPOT outside prod (mirroring finops-advice-spot)."""
+    if spec.capacity_type is None:
+        return "ON_DEMAND" if env.name == "prod" else "SPOT"
+    if spec.capacity_type not in CAPACITY_TYPES:
+        raise CapError(f"{code_location()}: {where.component}: capacity_type: found {spec.capacity_type!r}; "
+                       f"allowed: {' or '.join(CAPACITY_TYPES)}.")
+    return spec.capacity_type
 
 
 NODE_GROUP_TYPE = "aws:eks/nodeGroup:NodeGroup"
@@ -113,7 +131,7 @@ def _plan(name: str, args: KubernetesClusterArgs, env: Environment) -> list[_Pla
             raise CapError(f"{code_location()}: {where.component}: scaling: found min_size={spec.min_size}, "
                            f"desired_size={spec.desired_size}, max_size={max_size}; allowed: 0 <= min <= desired "
                            "<= max.")
-        planned.append(_PlannedGroup(spec, types, max_size, gpu))
+        planned.append(_PlannedGroup(spec, types, max_size, gpu, _capacity_type(where, spec, env)))
     return planned
 
 
@@ -127,8 +145,9 @@ class KubernetesCluster(pulumi.ComponentResource):
 
     Creates the cluster and its IAM role, a node IAM role with the worker, CNI and ECR
     policies, one managed node group per :class:`NodeGroupSpec` (the arm64 AMI for Graviton
-    types), an opt-in GPU node group (NVIDIA AMI, tainted) and a Kubernetes provider for the
-    cluster (``provider``, for :class:`TeamNamespace` and your workloads).
+    types; spot capacity outside prod unless the spec says otherwise), an opt-in GPU node
+    group (NVIDIA AMI, tainted) and a Kubernetes provider for the cluster (``provider``, for
+    :class:`TeamNamespace` and your workloads).
 
     Caps, checked before anything is created (:class:`CapError`, unless waivers.yaml approves
     the node group for this stack): instance types' vCPUs, memory and GPUs
@@ -189,7 +208,7 @@ class KubernetesCluster(pulumi.ComponentResource):
                 subnet_ids=args.subnet_ids, instance_types=group.instance_types,
                 scaling_config={"min_size": spec.min_size, "desired_size": spec.desired_size,
                                 "max_size": group.max_size},
-                disk_size=spec.disk_size_gib, labels=labels,
+                disk_size=spec.disk_size_gib, labels=labels, capacity_type=group.capacity_type,
                 tags=env.tags_for(service=spec.service, feature=args.feature),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=attachments), **extra)
 
