@@ -220,15 +220,13 @@ def test_remediations_are_listed_in_the_table_and_the_pull_request_comment(tmp_p
         in render(result, "markdown")
 
 
-def test_finops_pack_prints_the_installed_pack_and_it_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    import argparse
-
+def test_finops_pack_prints_the_installed_pack_and_it_runs() -> None:
     import yaml
     from finops_preview.analyzer import PolicyPackProcess
-    from finops_preview.commands import pack
 
-    assert pack.run(argparse.Namespace()) == 0
-    directory = Path(capsys.readouterr().out.strip())
+    completed = run_cli("pack")  # as in: pulumi preview --policy-pack "$(finops pack)"
+    assert completed.returncode == 0 and completed.stderr == ""
+    directory = Path(completed.stdout.strip())
     assert directory.is_absolute() and directory.parent.name == "finops_policies"  # inside the installed package
     project = yaml.safe_load((directory / "PulumiPolicy.yaml").read_text())
     # No virtualenv: the Pulumi CLI runs the pack with the python3 on PATH, the team's activated venv.
