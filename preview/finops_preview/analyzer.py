@@ -269,6 +269,10 @@ class PolicyPackProcess:
                             r.diagnostic) for r in response.remediations]
 
     def analyze_stack(self, resources: Iterable[StackResource]) -> list[Diagnostic]:
+        return self.analyze_stack_later(resources)()
+
+    def analyze_stack_later(self, resources: Iterable[StackResource]) -> Callable[[], list[Diagnostic]]:
+        """Send AnalyzeStack without waiting; calling the result waits for the answer."""
         request = analyzer_pb2.AnalyzeStackRequest()
         for resource in resources:
             message = analyzer_pb2.AnalyzerResource(
@@ -280,7 +284,8 @@ class PolicyPackProcess:
             if provider_message is not None:
                 message.provider.CopyFrom(provider_message)
             request.resources.append(message)
-        return _diagnostics(self.stub.AnalyzeStack(request))
+        future = self.stub.AnalyzeStack.future(request)
+        return lambda: _diagnostics(future.result())
 
 
 def merge_policy_config(info: analyzer_pb2.AnalyzerInfo, user: Mapping[str, Any],

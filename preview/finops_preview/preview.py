@@ -31,7 +31,7 @@ from .runner import (
     ProgramProcess,
     ProgramRun,
     analyze_resource,
-    analyze_stack,
+    analyze_stack_later,
     judged,
     provider_of,
 )
@@ -249,19 +249,22 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
                 where = options.policy_pack_config or pack_dir
                 raise PolicyPackError(f"{where}: {exc}") from None
             started.append((pack, info))
+        def price(run: ProgramRun) -> list[ResourceRow]:
+            return build_rows(run, environment, usage, deployed=options.from_state is not None)
+
         if source.program is not None:
             program = source.program
             context = ProgramRun(program.project, program.stack, program.config, [])
-            run, violations, policies, remediations = _analyze(context, program.stream(), program.wait, started)
+            run, rows, violations, policies, remediations = _analyze(context, program.stream(), program.wait,
+                                                                     started, price)
         else:
             engine_run = source.engine_run
             assert engine_run is not None
-            run, violations, policies, remediations = _analyze(engine_run, list(engine_run.resources),
-                                                               lambda: engine_run, started)
+            run, rows, violations, policies, remediations = _analyze(engine_run, list(engine_run.resources),
+                                                                     lambda: engine_run, started, price)
     apply_exceptions(violations, exceptions)
     violations.sort(key=Violation.sort_key)
 
-    rows = build_rows(run, environment, usage, deployed=options.from_state is not None)
     notes = []
     if plan is None:
         notes.append(f"no budget file {budgets_dir / (environment + '.yaml')}: estimate shown without a budget")
@@ -303,11 +306,12 @@ def plan_delta(plan: Plan, run: ProgramRun, environment: str, usage: Mapping[str
 
 
 def _analyze(context: ProgramRun, resources: Iterable[RecordedResource], finish: Callable[[], ProgramRun],
-             packs: list[tuple[PolicyPackProcess, Any]]
-             ) -> tuple[ProgramRun, list[Violation], list[PolicyRef], list[RemediationRow]]:
+             packs: list[tuple[PolicyPackProcess, Any]], meanwhile: Callable[[ProgramRun], list[ResourceRow]]
+             ) -> tuple[ProgramRun, list[ResourceRow], list[Violation], list[PolicyRef], list[RemediationRow]]:
     """Each resource judged by every pack as it arrives (while the program still runs, as the
-    engine does), then the stack once ``finish`` gives the whole run. ``context`` holds the
-    project, stack and config (its resources are not read)."""
+    engine does), then the stack once ``finish`` gives the whole run; ``meanwhile`` (the
+    pricing) runs while the packs judge the stack. ``context`` holds the project, stack and
+    config (its resources are not read)."""
     seen: dict[str, RecordedResource] = {}
     analyses = [Analysis() for _ in packs]
     for resource in resources:
@@ -318,6 +322,11 @@ def _analyze(context: ProgramRun, resources: Iterable[RecordedResource], finish:
         for (pack, _), analysis in zip(packs, analyses, strict=True):
             analyze_resource(pack, resource, provider, analysis)
     run = finish()
+    stack_answers = [analyze_stack_later(pack, run, analysis) for (pack, _), analysis in
+                     zip(packs, analyses, strict=True)]
+    rows = meanwhile(run)
+    for answer in stack_answers:
+        answer()
     resources_by_urn = run.by_urn()
     # Each message is cleaned of the secrets of the resource it is about (all of them for the stack).
     forms = {r.urn: secret_forms(secret_values(r.inputs) + secret_values(r.outputs)) for r in run.resources}
@@ -325,8 +334,7 @@ def _analyze(context: ProgramRun, resources: Iterable[RecordedResource], finish:
     violations: list[Violation] = []
     policies: list[PolicyRef] = []
     remediations: list[RemediationRow] = []
-    for (pack, info), analysis in zip(packs, analyses, strict=True):
-        analyze_stack(pack, run, analysis)
+    for (_, info), analysis in zip(packs, analyses, strict=True):
         policies += [PolicyRef(info.name, p.name, p.policy_type == analyzer_pb2.POLICY_TYPE_STACK)
                      for p in info.policies]
         for urn, diagnostics in analysis.per_resource.items():
@@ -346,7 +354,7 @@ def _analyze(context: ProgramRun, resources: Iterable[RecordedResource], finish:
         if target is not None:
             violation.source_file, violation.source_line = target.source_file, target.source_line
     remediations.sort(key=lambda r: (r.urn, r.pack, r.policy))
-    return run, violations, policies, remediations
+    return run, rows, violations, policies, remediations
 
 
 __all__ = ["ConfigError", "PolicyPackError", "PreviewOptions", "run_preview"]

@@ -280,12 +280,22 @@ def analyze_resource(pack: PolicyPackProcess, resource: RecordedResource, provid
 def analyze_stack(pack: PolicyPackProcess, run: ProgramRun, analysis: Analysis) -> None:
     """AnalyzeStack once, over every custom resource's stack view (after every Analyze, as the
     engine calls it at the end)."""
+    analyze_stack_later(pack, run, analysis)()
+
+
+def analyze_stack_later(pack: PolicyPackProcess, run: ProgramRun, analysis: Analysis) -> Callable[[], None]:
+    """Send AnalyzeStack; calling the result waits for it and sets ``analysis.stack``."""
     analysis.settle()
     urns = run.by_urn()
-    analysis.stack = pack.analyze_stack(
+    answer = pack.analyze_stack_later(
         StackResource(r.type, r.name, r.urn, _stack_view(r, analysis.remediations.get(r.urn)), r.parent,
                       r.dependencies, provider_of(r, run, urns))
         for r in run.custom_resources())
+
+    def settle() -> None:
+        analysis.stack = answer()
+
+    return settle
 
 
 def judged(resource: RecordedResource) -> bool:
