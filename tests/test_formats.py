@@ -129,3 +129,26 @@ def test_junit_counts_every_resource_policy_where_the_run_does_not_say_which_app
         resource.policies = None  # type: ignore[attr-defined]
     suites = {s.get("name"): s for s in ET.fromstring(render(result, "junit")).iter("testsuite")}
     assert suites["finops-guardrails/finops-lambda-memory"].get("tests") == "4"
+
+
+def test_a_violation_under_a_policy_exception_is_a_suppressed_note(result: PreviewResult) -> None:
+    exempted = result.violations[0]
+    exempted.level, exempted.exception = "exempted", "load test until January"
+    sarif = json.loads(render(result, "sarif"))["runs"][0]["results"]
+    [note] = [r for r in sarif if r["ruleId"] == exempted.policy]
+    assert note["level"] == "note"
+    assert note["suppressions"] == [{"kind": "external", "status": "accepted",
+                                     "justification": "load test until January"}]
+    report = json.loads(render(result, "json"))
+    assert report["summary"]["exempted"] == 1
+    assert next(v for v in report["violations"] if v["policy"] == exempted.policy)["exception"] == \
+        "load test until January"
+    assert "(1 more exempted by policy exceptions)" in render(result, "table")
+
+
+def test_the_reports_say_what_was_judged(result: PreviewResult) -> None:
+    assert "): the program, offline under Pulumi's mocks" in render(result, "table").splitlines()[0]
+    result.origin, result.origin_file = "plan", "plan.json"
+    assert render(result, "table").splitlines()[0].endswith("): the engine's plan plan.json")
+    assert "- **Judged:** the engine's plan plan.json" in render(result, "markdown")
+    assert json.loads(render(result, "json"))["origin"] == "plan"

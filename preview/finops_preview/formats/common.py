@@ -17,5 +17,15 @@ def budget_line(result: PreviewResult) -> str:
 
 
 def summary_line(result: PreviewResult) -> str:
+    exempted = f" ({len(result.exempted)} more exempted by policy exceptions)" if result.exempted else ""
     return (f"{len(result.resources)} resources, {len(result.mandatory)} mandatory and {len(result.advisory)} "
-            f"advisory violations; estimate {budget_line(result)}")
+            f"advisory violations{exempted}; estimate {budget_line(result)}")
+
+
+def judged(result: PreviewResult) -> str:
+    """What the preview judged: the program under mocks, the engine's plan, or the deployed state."""
+    if result.origin == "plan":
+        return f"the engine's plan {result.origin_file}".rstrip()
+    if result.origin == "state":
+        return f"the deployed state {result.origin_file}".rstrip()
+    return "the program, offline under Pulumi's mocks"

@@ -9,15 +9,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..model import PreviewResult
+from ..model import PreviewResult, ResourceRow, Violation
 
 SCHEMA_VERSION = 1
 
 
-def source_of(item: object) -> dict[str, Any]:
+def source_of(item: ResourceRow | Violation) -> dict[str, Any]:
     """``sourceFile``/``sourceLine``: where the program declared the resource, when the run knows."""
-    file, line = getattr(item, "source_file", None), getattr(item, "source_line", None)
-    return {"sourceFile": file, "sourceLine": line} if file else {}
+    return {"sourceFile": item.source_file, "sourceLine": item.source_line or None} if item.source_file else {}
 
 
 def as_dict(result: PreviewResult) -> dict[str, Any]:
@@ -26,6 +25,8 @@ def as_dict(result: PreviewResult) -> dict[str, Any]:
         "project": result.project,
         "stack": result.stack,
         "environment": result.environment,
+        "origin": result.origin,
+        "originFile": result.origin_file or None,
         "region": result.region,
         "priceDates": result.price_dates,
         "resources": [{
@@ -36,13 +37,15 @@ def as_dict(result: PreviewResult) -> dict[str, Any]:
         "violations": [{
             "policy": v.policy, "policyPack": v.pack, "enforcementLevel": v.level, "resource": v.resource,
             "urn": v.urn, "message": v.message, **source_of(v),
+            **({"exception": v.exception} if v.exception else {}),
         } for v in sorted(result.violations, key=lambda v: (v.policy, v.urn, v.resource, v.message, v.pack))],
         "remediations": [{
             "policy": r.policy, "policyPack": r.pack, "resource": r.resource, "urn": r.urn, "changed": r.changed,
         } for r in sorted(result.remediations, key=lambda r: (r.policy, r.urn, r.pack))],
         "summary": {
             "resources": len(result.resources), "mandatory": len(result.mandatory),
-            "advisory": len(result.advisory), "monthlyUsd": result.total_usd, "budgetUsd": result.budget_usd,
+            "advisory": len(result.advisory), "exempted": len(result.exempted), "monthlyUsd": result.total_usd,
+            "budgetUsd": result.budget_usd,
             "budgetPercent": result.budget_percent, "budgetSource": result.budget_source, "failed": result.failed,
         },
         "baseline": None if result.baseline is None else {

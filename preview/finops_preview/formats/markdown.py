@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..model import PreviewResult
-from .common import budget_line, money
+from .common import budget_line, judged, money
 
 
 def _cell(text: str) -> str:
@@ -16,8 +16,10 @@ def _cell(text: str) -> str:
 def render(result: PreviewResult) -> str:
     verdict = ":x: **blocked**" if result.failed else ":white_check_mark: **passes**"
     out = [f"### FinOps preview: `{result.project}` / `{result.stack}` {verdict}", "",
+           f"- **Judged:** {_cell(judged(result))}",
            f"- **Estimate:** {budget_line(result)}",
-           f"- **Violations:** {len(result.mandatory)} mandatory, {len(result.advisory)} advisory",
+           f"- **Violations:** {len(result.mandatory)} mandatory, {len(result.advisory)} advisory"
+           + (f", {len(result.exempted)} exempted by policy exceptions" if result.exempted else ""),
            f"- **Resources:** {len(result.resources)}", ""]
     if result.violations:
         out += ["#### Violations", "", "| level | policy | resource | message |", "|---|---|---|---|"]

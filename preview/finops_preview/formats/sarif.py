@@ -19,6 +19,8 @@ from ..model import PolicyRef, PreviewResult, ResourceRow, Violation
 INFORMATION_URI = "https://www.pulumi.com/docs/iac/using-pulumi/crossguard/"
 FINGERPRINT = "finopsResource/v1"
 DEFAULT_PROGRAM = "__main__.py"
+# Mandatory fails the check; advisory warns; a violation a policy exception covers is a note.
+LEVELS = {"mandatory": "error", "advisory": "warning", "exempted": "note"}
 
 
 def _description(policy: PolicyRef | None, name: str) -> str:
@@ -38,10 +40,10 @@ def _help(policy: PolicyRef | None, name: str, pack: str) -> dict[str, str]:
 
 
 def _location(violation: Violation, rows: dict[str, ResourceRow], program: str) -> tuple[str, int]:
+    """The line that declared the resource, else line 1 of the program (a stack violation)."""
     for item in (violation, rows.get(violation.urn)):
-        file, line = getattr(item, "source_file", None), getattr(item, "source_line", None)
-        if file:
-            return str(file), int(line) if isinstance(line, int) and line > 0 else 1
+        if item is not None and item.source_file:
+            return item.source_file, max(item.source_line, 1)
     return program, 1
 
 
@@ -72,7 +74,7 @@ def as_dict(result: PreviewResult, program: str | None = None) -> dict[str, Any]
         results.append({
             "ruleId": v.policy,
             "ruleIndex": policies.index(v.policy),
-            "level": "error" if v.level == "mandatory" else "warning",
+            "level": LEVELS.get(v.level, "warning"),
             "message": {"text": v.message},
             "locations": [{
                 "physicalLocation": {"artifactLocation": {"uri": file}, "region": {"startLine": line}},
@@ -82,6 +84,10 @@ def as_dict(result: PreviewResult, program: str | None = None) -> dict[str, Any]
             "properties": {"policyPack": v.pack, "enforcementLevel": v.level, "stack": result.stack,
                            "resource": v.resource},
         })
+        if v.level == "exempted":
+            # Code scanning shows it as suppressed, with the policy exception's reason.
+            results[-1]["suppressions"] = [{"kind": "external", "status": "accepted",
+                                            "justification": v.exception or "policy exception"}]
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",

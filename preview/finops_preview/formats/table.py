@@ -10,7 +10,7 @@ import textwrap
 from collections import defaultdict
 
 from ..model import PreviewResult, Violation
-from .common import money, summary_line
+from .common import judged, money, summary_line
 
 WIDTH = 120
 INDENT = "    "
@@ -63,7 +63,7 @@ def _wrapped(line: str, width: int = WIDTH) -> list[str]:
 
 def render(result: PreviewResult) -> str:
     out = [f"Previewing {result.project} stack {result.stack} (environment {result.environment}, "
-           f"region {result.region}) offline, under Pulumi's mocks", ""]
+           f"region {result.region}): {judged(result)}", ""]
     rows = [["TYPE", "NAME", "ENV", "TEAM", "SERVICE", "MONTHLY"]]
     for r in sorted(result.resources, key=lambda r: (r.type, r.name, r.urn)):
         cost = "usage" if r.usage_priced and not r.monthly_usd else money(r.monthly_usd) if r.monthly_usd is not None \
