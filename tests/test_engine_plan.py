@@ -185,3 +185,16 @@ def test_waivers_export_writes_pulumi_exceptions_that_exempt_the_same_violations
 def test_waivers_export_names_a_missing_waivers_file(tmp_path: Path) -> None:
     completed = finops("waivers", "export", "--from-plan", str(PLAN), "--waivers", str(tmp_path / "none.yaml"))
     assert completed.returncode == 2 and "none.yaml" in completed.stderr and completed.stderr.count("\n") == 1
+
+
+def test_default_tags_from_the_plans_config_count(tmp_path: Path) -> None:
+    from conftest import VALID_TAGS
+
+    plan = json.loads(PLAN.read_text())
+    plan["config"]["aws:defaultTags"] = json.dumps({"tags": VALID_TAGS})  # config values are strings
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    result = run_preview(PreviewOptions(cwd=ROOT, from_plan=path, policy_packs=[PACK_DIR]))
+    big = next(r for r in result.resources if r.name == "big")
+    assert (big.team, big.service) == ("backend", "ssa")
+    assert not [v for v in result.violations if v.policy == "finops-required-tags" and "'big'" in v.resource]
