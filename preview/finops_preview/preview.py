@@ -249,6 +249,7 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
                 where = options.policy_pack_config or pack_dir
                 raise PolicyPackError(f"{where}: {exc}") from None
             started.append((pack, info))
+
         def price(run: ProgramRun) -> list[ResourceRow]:
             return build_rows(run, environment, usage, deployed=options.from_state is not None)
 
