@@ -68,3 +68,13 @@ def test_budgets_are_found_through_the_environment_variable(tmp_path: Path) -> N
         pack.handshake()
         found = [d for d in pack.analyze_stack([big]) if d.policy == "finops-cost-vs-budget"]
     assert len(found) == 1 and "budget of 10.00 USD" in found[0].message and str(tmp_path) in found[0].message
+
+
+def test_policies_that_judge_other_types_say_they_do_not_apply(pack: PolicyPackProcess) -> None:
+    properties = struct_pb2.Struct()
+    properties.update({"tags": tags()})
+    response = pack.stub.Analyze(analyzer_pb2.AnalyzeRequest(type="aws:s3/bucket:Bucket", name="b", urn="urn:b",
+                                                             properties=properties))
+    skipped = {n.policy_name for n in response.not_applicable}
+    assert {"finops-instance-size", "finops-database-size", "finops-required-labels"} <= skipped
+    assert "finops-required-tags" not in skipped

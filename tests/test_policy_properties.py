@@ -31,6 +31,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY
+from pulumi_policy.policy import _NotApplicableError as NotApplicable
 from pulumi_policy.policy import _PolicyAnalyzerServicer as SdkServicer
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
@@ -92,7 +93,8 @@ def test_no_resource_policy_ever_raises(resource_type: str, props: dict[str, Any
     for policy in RESOURCE_POLICIES:
         args = ResourceValidationArgs(resource_type, unknown_checking_proxy(props), "urn:x", "x", OPTIONS, provider,
                                       None)
-        with contextlib.suppress(UnknownValueError):  # the SDK's advisory, not a crash
+        # The SDK's advisory for unknowns and its not-applicable answer: signals, not crashes.
+        with contextlib.suppress(UnknownValueError, NotApplicable):
             policy.validate(args, _report)
             if policy.has_remediation():
                 policy.remediate(args)

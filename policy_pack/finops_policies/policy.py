@@ -161,6 +161,9 @@ class FinopsStackCheck:
         return judge_findings(self.check(args, rules), self.name, None, waivers, today)
 
 
+NOT_APPLICABLE = "judges other resource types"
+
+
 def invalid_config(error: ConfigError) -> str:
     return f"invalid policy pack config: {error}"
 
@@ -206,7 +209,8 @@ def resource_policy(
 
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if not applies_to(args.resource_type):
-            return
+            # Said, not silently skipped: reports list only the policies that judged a resource.
+            args.not_applicable(NOT_APPLICABLE)
         try:
             rules = finops.rules(args.get_config())
         except ConfigError as exc:

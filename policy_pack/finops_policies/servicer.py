@@ -34,7 +34,7 @@ from pulumi_policy import policy as sdk
 from pulumi_policy.deserialize import SPECIAL_SIG_KEY, deserialize_properties
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-from .policy import FinopsResourceCheck, Verdict, invalid_config
+from .policy import NOT_APPLICABLE, FinopsResourceCheck, Verdict, invalid_config
 from .subject import Subject, current_stack
 from .waiver_policies import RESOURCE_NAME as WAIVERS_POLICY
 
@@ -52,9 +52,10 @@ class _Step:
     """One policy to run for a resource type."""
 
     policy: Any
-    level: Any  # the SDK's EnforcementLevel; None: answer "not applicable" (remediation-only policy)
+    level: Any  # the SDK's EnforcementLevel; None: answer "not applicable" with ``reason``
     finops: FinopsResourceCheck | None = None
     rules: Rules | str | None = None  # ours: the rules under its config, or what is wrong with the config
+    reason: str = "Policy does not implement validate"
 
 
 # Properties nested deeper than this are not read (no cap or tag lives that deep); a request of any
@@ -146,6 +147,8 @@ if compatible():
                         plan.append(_Step(policy, level))
                     elif finops.applies_to(resource_type):
                         plan.append(_Step(policy, level, finops, self._rules_of(finops)))
+                    else:
+                        plan.append(_Step(policy, None, reason=NOT_APPLICABLE))
                 plans[resource_type] = plan
             return plan
 
@@ -158,8 +161,8 @@ if compatible():
             for step in self._plan(request.type):
                 policy = step.policy
                 if step.level is None:
-                    response.not_applicable.append(proto.PolicyNotApplicable(
-                        policy_name=policy.name, reason="Policy does not implement validate"))
+                    response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name,
+                                                                             reason=step.reason))
                     continue
                 if raw is None:
                     raw = _decode(request.properties)
