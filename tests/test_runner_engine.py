@@ -122,25 +122,27 @@ def test_a_bad_timeout_is_refused_in_one_line(value: str) -> None:
     assert completed.stderr.count("\n") == 1 and "--timeout" in completed.stderr
 
 
-def _own_virtualenv(directory: Path) -> None:
+def _own_virtualenv(directory: Path, name: str) -> None:
     """A virtualenv of the program's own, which sees this one's pulumi (through a .pth) plus a
     package that only it has."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(directory / "venv")], check=True,
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(directory / name)], check=True,
                    timeout=120)
-    site = next((directory / "venv" / "lib").glob("python*/site-packages"))
+    site = next((directory / name / "lib").glob("python*/site-packages"))
     ours = next(p for p in sys.path if p.endswith("site-packages") and (Path(p) / "pulumi").is_dir())
     (site / "library.pth").write_text(ours + "\n" + str(ROOT / "preview") + "\n")
     (site / "team_only_dependency.py").write_text("INSTANCE_TYPE = 't3.micro'\n")
 
 
-def test_the_program_runs_in_its_own_virtualenv_from_pulumi_yaml(project: Project) -> None:
+@pytest.mark.parametrize(("options", "virtualenv"), [("virtualenv: venv", "venv"), ("toolchain: uv", ".venv")])
+def test_the_program_runs_in_its_own_virtualenv_from_pulumi_yaml(project: Project, options: str,
+                                                                  virtualenv: str) -> None:
     program = """
         import pulumi_aws as aws
         import team_only_dependency
         aws.ec2.Instance("web", ami="ami-0123456789abcdef0", instance_type=team_only_dependency.INSTANCE_TYPE)
     """
-    directory = project(program, runtime="runtime:\n  name: python\n  options:\n    virtualenv: venv")
-    _own_virtualenv(directory)
+    directory = project(program, runtime=f"runtime:\n  name: python\n  options:\n    {options}")
+    _own_virtualenv(directory, virtualenv)
     run = run_stack(directory, "dev")
     assert [r.inputs["instanceType"] for r in run.custom_resources()] == ["t3.micro"]
 
