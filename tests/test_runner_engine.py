@@ -215,3 +215,32 @@ def test_public_example_programs_preview_offline(example: str) -> None:
     assert completed.returncode in (0, 1), completed.stderr  # judged: violations are theirs, not the runner's
     report = json.loads(completed.stdout)
     assert report["resources"], report
+
+
+@pytest.mark.parametrize(("signum", "code", "word"), [(15, 143, "terminated"), (2, 130, "interrupted")])
+def test_a_cancelled_preview_stops_the_program_and_says_so(project: Project, tmp_path: Path, signum: int, code: int,
+                                                           word: str) -> None:
+    marker = tmp_path / "child.pid"
+    directory = project(f"""
+        import subprocess, time
+        child = subprocess.Popen(["sleep", "300"])
+        open({str(marker)!r}, "w").write(str(child.pid))
+        time.sleep(300)
+    """)
+    process = subprocess.Popen([sys.executable, "-m", "finops_preview", "preview", "-C", str(directory), "-s", "dev",
+                                "--policy-pack", str(PACK_DIR)], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    for _ in range(300):
+        if marker.exists() and marker.read_text():
+            break
+        time.sleep(0.1)
+    process.send_signal(signum)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == code
+    assert stderr.strip().splitlines()[-1].startswith(f"finops: {word}") and "Traceback" not in stderr
+    pid = int(marker.read_text())
+    for _ in range(50):
+        if not _alive(pid):
+            break
+        time.sleep(0.1)
+    assert not _alive(pid)

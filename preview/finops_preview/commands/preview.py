@@ -12,6 +12,7 @@ from finops_core.reading import ConfigError, parse_finite_number
 from ..analyzer import PolicyPackError
 from ..exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_VIOLATION
 from ..formats import RENDERERS, render
+from ..interruption import interruptible
 from ..output import write_output
 from ..preview import PreviewOptions, run_preview
 from ..runner import DEFAULT_TIMEOUT_S, ProgramError
@@ -56,6 +57,7 @@ def add_arguments(preview: argparse.ArgumentParser) -> None:
                          help=f"stop a program still running after this long (default {DEFAULT_TIMEOUT_S:g})")
 
 
+@interruptible
 def run(args: argparse.Namespace) -> int:
     fmt = "json" if args.json else args.format
     if ((args.max_increase_usd is not None or args.max_increase_percent is not None) and args.baseline is None

@@ -25,6 +25,7 @@ from finops_core.waivers import Waiver, WaiverSet, parse_waivers, today
 from ..analyzer import PolicyPackError
 from ..engine_values import split_urn
 from ..exit_codes import EXIT_BAD_INPUT, EXIT_OK
+from ..interruption import interruptible
 from ..model import PreviewResult, Violation
 from ..output import write_output
 from ..preview import PreviewOptions, run_preview
@@ -88,6 +89,7 @@ def exceptions_for(result: PreviewResult, waivers: WaiverSet, on: dt.date) -> li
     return exceptions
 
 
+@interruptible
 def run(args: argparse.Namespace) -> int:
     try:
         cwd = Path(args.cwd).resolve()
