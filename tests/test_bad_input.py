@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import PACK_DIR, ROOT
+from conftest import PACK_DIR, ROOT, run_cli
 from finops_core.rules.loader import DEFAULT_RULES_FILE
 
 PROGRAM = "import finops_components as finops\nfinops.enforce()\n"
@@ -243,27 +243,39 @@ def test_the_table_is_broad() -> None:
     assert len(CASES) >= 30 and len(READING_CASES) >= 30
 
 
-def run_finops(project: Path, extra: list[str]) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("FINOPS_RULES_FILE", "FINOPS_TODAY")}
-    env.update(a[4:].split("=", 1) for a in extra if a.startswith("ENV:"))  # type: ignore[misc]
+# The variables a case may set; each run starts without them.
+_CASE_VARIABLES = ("FINOPS_RULES_FILE", "FINOPS_TODAY")
+
+
+def run_finops(project: Path, extra: list[str], separate_process: bool = False) -> subprocess.CompletedProcess[str]:
+    """``finops preview`` on the project: in this process (as conftest.run_cli does: the same exit code
+    and output), or as its own process for the end-to-end cases."""
+    env = dict(a[4:].split("=", 1) for a in extra if a.startswith("ENV:"))
     extra = [a for a in extra if not a.startswith("ENV:")]
     args = ["preview", "-s", "dev", "-C", str(project), "--policy-pack", str(PACK_DIR)]
     if "-s" in extra:
         args = ["preview", "-C", str(project), "--policy-pack", str(PACK_DIR), *extra]
     else:
         args += extra
-    return subprocess.run([sys.executable, "-m", "finops_preview", *args], capture_output=True, text=True,
-                          timeout=300, check=False, env=env)
+    if separate_process:
+        full = {k: v for k, v in os.environ.items() if k not in _CASE_VARIABLES} | env
+        return subprocess.run([sys.executable, "-m", "finops_preview", *args], capture_output=True, text=True,
+                              timeout=300, check=False, env=full)
+    saved = {k: os.environ.pop(k) for k in _CASE_VARIABLES if k in os.environ}
+    try:
+        return run_cli(*args, env=env)
+    finally:
+        os.environ.update(saved)
 
 
 def snapshot(project: Path) -> dict[Path, bytes]:
     return {p: p.read_bytes() for p in project.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
 
 
-def check_exits_2_with_one_line(project: Path, edit: Edit, message: str) -> None:
+def check_exits_2_with_one_line(project: Path, edit: Edit, message: str, separate_process: bool = False) -> None:
     extra = edit(project)
     before = snapshot(project)
-    completed = run_finops(project, extra)
+    completed = run_finops(project, extra, separate_process)
     assert completed.returncode == 2, completed.stdout[-500:] + completed.stderr
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in completed.stderr, completed.stderr
@@ -276,6 +288,16 @@ def check_exits_2_with_one_line(project: Path, edit: Edit, message: str) -> None
                          ids=[c[0] for c in CASES + READING_CASES])
 def test_bad_input_exits_2_with_one_line(project: Path, edit: Edit, message: str) -> None:
     check_exits_2_with_one_line(project, edit, message)
+
+
+# End to end, as a user's shell runs it: a program that raises, a broken stack file, a bad policy config.
+END_TO_END = ("program raises", "stack file malformed", "policy config value")
+
+
+@pytest.mark.parametrize(("edit", "message"), [(c[1], c[2]) for c in CASES if c[0] in END_TO_END],
+                         ids=[c[0] for c in CASES if c[0] in END_TO_END])
+def test_bad_input_exits_2_with_one_line_as_its_own_process(project: Path, edit: Edit, message: str) -> None:
+    check_exits_2_with_one_line(project, edit, message, separate_process=True)
 
 
 @pytest.mark.parametrize("expires", ["2099-01-31 12:00:00", "2099-01-31T12:00:00Z", "2001-01-31 08:00:00"])
