@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import PACK_DIR, ROOT
+from conftest import PACK_DIR, ROOT, run_cli
 from finops_preview.engine_plan import read_plan
 from finops_preview.formats import render
 from finops_preview.model import PreviewResult
@@ -21,8 +20,8 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
 def finops(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "finops_preview", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, check=False)
+    """``finops ARGS`` in this process (conftest.run_cli: the exit code and output a process would give)."""
+    return run_cli(*args)
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import PACK_DIR, ROOT
+from conftest import PACK_DIR, ROOT, run_cli
 from finops_preview.engine_state import read_state
 from finops_preview.formats import RENDERERS, render
 from finops_preview.model import PreviewResult
@@ -21,8 +20,8 @@ SECRET_OWNER = "s3cr3t-owner-value"
 
 
 def finops(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "finops_preview", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, check=False)
+    """``finops ARGS`` in this process (conftest.run_cli: the exit code and output a process would give)."""
+    return run_cli(*args)
 
 
 @pytest.fixture(scope="module")
