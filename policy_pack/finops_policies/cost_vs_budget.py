@@ -13,6 +13,8 @@ from typing import Any
 
 from finops_core import estimate_resource
 from finops_core.budget_plans import find_budget_plan
+from finops_core.price_book import price_book_from_environment
+from finops_core.related import RelatedResource, related_lookup
 from finops_core.rules import ConfigError, Rules
 from finops_core.values import plain
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationArgs
@@ -35,10 +37,16 @@ def _region(resource: Any) -> str:
 
 
 def stack_estimate(args: StackValidationArgs) -> tuple[float, int]:
-    """Total monthly USD of the priced resources, and how many could not be priced."""
+    """Total monthly USD of the priced resources, and how many could not be priced; priced as
+    ``finops preview`` prices them (related resources, the price book of $FINOPS_PRICE_BOOK)."""
     total, unpriced = 0.0, 0
+    props = {resource.urn: plain(resource.props) for resource in args.resources}
+    related = related_lookup(RelatedResource(r.resource_type, r.name, props[r.urn], id=str(props[r.urn].get("id", "")),
+                                             urn=r.urn) for r in args.resources)
+    price_book = price_book_from_environment()
     for resource in args.resources:
-        estimate = estimate_resource(resource.resource_type, plain(resource.props), _region(resource))
+        estimate = estimate_resource(resource.resource_type, props[resource.urn], _region(resource),
+                                     related=related, price_book=price_book)
         if estimate is None:
             continue
         if estimate.monthly_usd is None:
@@ -61,7 +69,11 @@ def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Findi
         return
     if plan is None:
         return  # an environment without a budget file is not budgeted here (finops-budget-alerts still asks)
-    total, unpriced = stack_estimate(args)
+    try:
+        total, unpriced = stack_estimate(args)
+    except ConfigError as exc:  # a price book that cannot be read
+        yield f"cannot judge the estimate against the budget: {exc}"
+        return
     share = 100 * total / plan.monthly_limit
     warn = float(config.get("warnPercent", 75))
     fail = float(config.get("failPercent", 100))

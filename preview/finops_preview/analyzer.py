@@ -133,6 +133,9 @@ class PolicyPackProcess:
         self.stub: analyzer_pb2_grpc.AnalyzerStub
         self.info: analyzer_pb2.AnalyzerInfo
         self.remediates = False  # set by configure(): whether any policy is at the remediate level
+        self.levels: dict[str, str] = {}  # set by configure(): each policy's enforcement level
+        # Per URN, the policies that answered "not applicable" (they judge other resource types).
+        self.not_applicable: dict[str, list[str]] = {}
         self._stderr: list[bytes] = []
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -229,6 +232,7 @@ class PolicyPackProcess:
         # The SDKs remediate only with policies at the remediate level: without one, Remediate
         # answers nothing and the call can be spared.
         self.remediates = any(level == "remediate" for level, _ in merged.values())
+        self.levels = {name: level for name, (level, _) in merged.items()}
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         for name, (level, properties) in merged.items():
             request.policyConfig[name].CopyFrom(
@@ -238,15 +242,22 @@ class PolicyPackProcess:
     # -- analysis -------------------------------------------------------------------------------
     def analyze(self, resource_type: str, name: str, properties: Mapping[str, Any], *, urn: str | None = None,
                 provider: ProviderRef | None = None, parent: str = "") -> list[Diagnostic]:
-        return _diagnostics(self.stub.Analyze(self._request(resource_type, name, properties, urn, provider, parent)))
+        return self.analyze_later(resource_type, name, properties, urn=urn, provider=provider, parent=parent)()
 
     def analyze_later(self, resource_type: str, name: str, properties: Mapping[str, Any], *,
                       urn: str | None = None, provider: ProviderRef | None = None, parent: str = ""
                       ) -> Callable[[], list[Diagnostic]]:
         """Send Analyze without waiting for the answer (the engine, too, has many in flight);
         calling the result waits for it."""
-        future = self.stub.Analyze.future(self._request(resource_type, name, properties, urn, provider, parent))
-        return lambda: _diagnostics(future.result())
+        request = self._request(resource_type, name, properties, urn, provider, parent)
+        future = self.stub.Analyze.future(request)
+
+        def answer() -> list[Diagnostic]:
+            response = future.result()
+            self.not_applicable[request.urn] = [n.policy_name for n in response.not_applicable]
+            return _diagnostics(response)
+
+        return answer
 
     def _request(self, resource_type: str, name: str, properties: Mapping[str, Any], urn: str | None,
                  provider: ProviderRef | None, parent: str) -> analyzer_pb2.AnalyzeRequest:

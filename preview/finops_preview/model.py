@@ -13,6 +13,8 @@ class PolicyRef:
     pack: str
     name: str
     stack: bool          # a stack policy judges the whole stack, not each resource
+    description: str = ""
+    level: str = ""      # as configured for this run: mandatory, advisory, remediate or disabled
 
 
 @dataclass
@@ -30,6 +32,16 @@ class ResourceRow:
     usage_priced: bool = False
     source_file: str = ""           # the program file that declared it (relative to the project), "" unknown
     source_line: int = 0            # its line there, 0 unknown
+    unpriced: str = ""              # why monthly_usd is None: unknown-type, missing-price, unknown-value, bad-value
+    usage_usd: float = 0.0          # the part of monthly_usd that comes from usage amounts
+    usage_pending: int = 0          # usage-priced cost lines the usage file gives no amount for
+    list_usd: float | None = None   # before the price book's discount
+    discount: str = ""              # the price book's discount applied, e.g. "Compute Savings Plan 28 %"
+    # The resource policies that judged it (None: not known); the others answered not-applicable.
+    policies: tuple[str, ...] | None = None
+    # The allocation tags it ends up with (finops_core.effective_tags.allocation_tags: provider
+    # defaultTags, tagsAll, tags; Kubernetes labels under their tag keys). Secret values are left out.
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -135,6 +147,24 @@ class PreviewResult:
     @property
     def total_usd(self) -> float:
         return round(sum(r.monthly_usd or 0.0 for r in self.resources), 2)
+
+    @property
+    def unpriced(self) -> list[ResourceRow]:
+        """Rows that have a cost but no figure (unknown type, missing price, unknown value)."""
+        return [r for r in self.resources if r.monthly_usd is None and r.unpriced]
+
+    @property
+    def usage_usd(self) -> float:
+        return round(sum(r.usage_usd for r in self.resources), 2)
+
+    @property
+    def usage_pending(self) -> list[ResourceRow]:
+        """Rows whose usage-priced lines have no amount: the total leaves that part out."""
+        return [r for r in self.resources if r.usage_pending]
+
+    @property
+    def list_total_usd(self) -> float:
+        return round(sum((r.list_usd if r.list_usd is not None else r.monthly_usd) or 0.0 for r in self.resources), 2)
 
     @property
     def mandatory(self) -> list[Violation]:

@@ -12,8 +12,12 @@ from typing import Any
 
 from finops_core import estimate_resource, load_prices
 from finops_core.budget_plans import find_budget_plan
-from finops_core.reading import load_yaml, require_mapping
+from finops_core.effective_tags import allocation_tags
+from finops_core.price_book import PRICE_BOOK_ENV, PriceBook, load_price_book, price_book_from_environment
+from finops_core.reading import load_yaml
+from finops_core.related import RelatedResource, related_lookup
 from finops_core.rules import ConfigError, load_rules
+from finops_core.usage import ResourceUsage, UsageFile, load_usage_file
 from finops_core.waivers import parse_waivers, today
 from pulumi.runtime.proto import analyzer_pb2
 
@@ -56,6 +60,7 @@ class PreviewOptions:
     from_plan: Path | None = None   # `pulumi preview --json` instead of running the program
     from_state: Path | None = None  # `pulumi stack export` instead of running the program
     timeout: float = DEFAULT_TIMEOUT_S
+    price_book: Path | None = None  # discounts (enterprise agreement, Savings Plans); else $FINOPS_PRICE_BOOK
 
 
 def check_waivers_file(path: Path) -> None:
@@ -64,55 +69,14 @@ def check_waivers_file(path: Path) -> None:
         parse_waivers(load_yaml(path))  # raises for the file; collects problems of single entries
 
 
-def _usage(path: Path | None) -> dict[str, float]:
-    """Usage file: ``resources: {<name or urn>: {monthlyUsd: 12.5}}`` (like Infracost's)."""
-    if path is None:
-        return {}
-    doc = load_yaml(path)
-    top = require_mapping(doc, doc.data, ())
-    amounts: dict[str, float] = {}
-    for name, entry in require_mapping(doc, top.get("resources", {}), ("resources",)).items():
-        value = require_mapping(doc, entry, ("resources", name)).get("monthlyUsd")
-        amount = doc.number(("resources", name, "monthlyUsd"), value, "a monthly amount in USD >= 0")
-        if amount < 0:
-            raise doc.error(("resources", name, "monthlyUsd"), value, "a monthly amount in USD >= 0")
-        amounts[str(name)] = amount
-    return amounts
+def read_usage_file(path: Path | None) -> UsageFile | None:
+    """The usage file (typed amounts or ``monthlyUsd`` per resource name or URN; finops_core.usage)."""
+    return load_usage_file(path) if path is not None else None
 
 
-def _tag_map(tags: Any) -> dict[str, str]:
-    if isinstance(tags, Mapping):
-        return {str(k): v for k, v in tags.items() if isinstance(v, str)}  # a secret value stays out
-    if isinstance(tags, list):  # autoscaling groups' key/value blocks
-        return {t["key"]: t["value"] for t in tags
-                if isinstance(t, Mapping) and isinstance(t.get("key"), str) and isinstance(t.get("value"), str)}
-    return {}
-
-
-def _default_tags(provider_inputs: Mapping[str, Any]) -> dict[str, str]:
-    """The AWS provider's ``defaultTags.tags`` (an object, or JSON text as stack config and the
-    engine's provider state hold it)."""
-    value = provider_inputs.get("defaultTags")
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return {}
-    return _tag_map(value.get("tags")) if isinstance(value, Mapping) else {}
-
-
-def _owner(inputs: Mapping[str, Any], tag_of_label: Mapping[str, str],
-           provider_inputs: Mapping[str, Any] | None = None) -> dict[str, str]:
-    """The allocation tags a resource ends up with: provider defaultTags < tagsAll < its own tags
-    (Kubernetes: its labels)."""
-    tags = inputs.get("tags")
-    if isinstance(tags, (Mapping, list)) or "tagsAll" in inputs:
-        return {**_default_tags(provider_inputs or {}), **_tag_map(inputs.get("tagsAll")), **_tag_map(tags)}
-    metadata = inputs.get("metadata")
-    labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
-    if isinstance(labels, Mapping):
-        return {tag_of_label[k]: v for k, v in labels.items() if k in tag_of_label and isinstance(v, str)}
-    return _default_tags(provider_inputs or {})
+def read_price_book(path: Path | None) -> PriceBook | None:
+    """``--price-book FILE``, else ``$FINOPS_PRICE_BOOK``: discounts shown beside the list price."""
+    return load_price_book(path) if path is not None else price_book_from_environment()
 
 
 def _region(run: ProgramRun, resource: Any, urns: Mapping[str, Any]) -> str:
@@ -120,23 +84,28 @@ def _region(run: ProgramRun, resource: Any, urns: Mapping[str, Any]) -> str:
     return region if isinstance(region, str) and region else run.config.values.get("aws:region", "us-east-1")
 
 
-def build_rows(run: ProgramRun, environment: str, usage: Mapping[str, float], *, deployed: bool = False
-               ) -> list[ResourceRow]:
+def build_rows(run: ProgramRun, environment: str, usage: UsageFile | None, *, deployed: bool = False,
+               price_book: PriceBook | None = None) -> list[ResourceRow]:
     """One priced row per custom resource, in URN order. ``deployed``: the resources are a stack's
     state (``pulumi stack export``), priced and attributed on what the provider reported (their
     outputs, e.g. a node group's instance types from its launch template, ``tagsAll``) over their
     inputs."""
     urns = run.by_urn()
-    tag_of_label = {label: tag for tag, label in load_rules().labels.items()}
+    rules = load_rules()
+    # What a resource names by id (a node group's launch template, a service's task definition).
+    related = related_lookup(RelatedResource(r.type, r.name, unwrap(r.inputs), id=r.id, urn=r.urn,
+                                             outputs=unwrap(r.outputs)) for r in run.custom_resources())
     rows = []
     for resource in sorted(run.custom_resources(), key=lambda r: r.urn):
         properties = {**resource.inputs, **resource.outputs} if deployed else resource.inputs
         provider = provider_of(resource, run, urns)
-        owner = _owner(properties, tag_of_label, provider.inputs if resource.type.startswith("aws:") else None)
-        usage_usd = usage.get(resource.urn, usage.get(resource.name))
+        # The same reading of tags as the pack's (provider defaultTags < tagsAll < tags; labels).
+        owner = allocation_tags(resource.type, properties, provider.inputs, rules)
+        entry = usage.for_resource(resource.urn, resource.name) if usage is not None else ResourceUsage()
         # Priced on the plain values (as the provider would bill them); the basis, which may quote
         # a value, is cleaned of the resource's secrets.
-        estimate = estimate_resource(resource.type, unwrap(properties), _region(run, resource, urns), usage_usd)
+        estimate = estimate_resource(resource.type, unwrap(properties), _region(run, resource, urns),
+                                     entry.monthly_usd, usage=entry.amounts, related=related, price_book=price_book)
         secrets = secret_forms(secret_values(properties))
         rows.append(ResourceRow(
             type=resource.type, name=resource.name, urn=resource.urn,
@@ -146,6 +115,12 @@ def build_rows(run: ProgramRun, environment: str, usage: Mapping[str, float], *,
             basis=redact(estimate.basis, secrets) if estimate else "no cost of its own",
             inputs=mask(resource.inputs), usage_priced=bool(estimate and estimate.usage_priced),
             source_file=resource.source_file, source_line=resource.source_line,
+            unpriced=(estimate.unpriced or "") if estimate else "",
+            usage_usd=estimate.usage_usd if estimate else 0.0,
+            usage_pending=len(estimate.usage_pending) if estimate else 0,
+            list_usd=estimate.list_usd if estimate and estimate.discount else None,
+            discount=f"{estimate.discount.label} {estimate.discount.percent:g} %" if estimate and estimate.discount
+            else "", tags=owner,
         ))
     return rows
 
@@ -228,7 +203,8 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
     plan = find_budget_plan(env.name, budgets_dir, rules) if env is not None else None
     waivers_file = Path(options.waivers_file or source.directory / "waivers.yaml").resolve()
     check_waivers_file(waivers_file)
-    usage = _usage(options.usage_file)
+    usage = read_usage_file(options.usage_file)
+    price_book = read_price_book(options.price_book)
     if options.baseline is not None:
         compare_baseline(options.baseline, [], None, None)  # readable and of the right shape
     packs = list(options.policy_packs) or [_default_pack(source.directory)]
@@ -240,7 +216,9 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
         for pack_dir in packs:
             pack = stack.enter_context(PolicyPackProcess(
                 pack_dir, stack=source.stack, project=source.project, config=source.config.values,
-                env={"FINOPS_WAIVERS_FILE": str(waivers_file)}))
+                env={"FINOPS_WAIVERS_FILE": str(waivers_file),
+                     # The pack's budget policies price the stack with the same price book.
+                     **({PRICE_BOOK_ENV: str(Path(options.price_book).resolve())} if options.price_book else {})}))
             # Our cost policies find budgets/ beside the pack; here, the project's is authoritative.
             defaults = {name: {"budgetsDir": str(budgets_dir)} for name in COST_POLICIES}
             try:
@@ -251,7 +229,8 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
             started.append((pack, info))
 
         def price(run: ProgramRun) -> list[ResourceRow]:
-            return build_rows(run, environment, usage, deployed=options.from_state is not None)
+            return build_rows(run, environment, usage, deployed=options.from_state is not None,
+                              price_book=price_book)
 
         if source.program is not None:
             program = source.program
@@ -269,8 +248,13 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
     notes = []
     if plan is None:
         notes.append(f"no budget file {budgets_dir / (environment + '.yaml')}: estimate shown without a budget")
-    if any(r.monthly_usd is None and r.basis != "no cost of its own" for r in rows):
-        notes.append("some resources could not be priced: see their basis")
+    unpriced = [r for r in rows if r.monthly_usd is None and r.unpriced]
+    if unpriced:
+        notes.append(f"{len(unpriced)} resources could not be priced and are not in the total: see their basis")
+    pending = [r for r in rows if r.usage_pending]
+    if pending:
+        notes.append(f"{len(pending)} resources have usage-priced costs without amounts, not in the total: give "
+                     "them in a usage file (--usage-file)")
     if source.plan is not None and source.plan.omitted_sames:
         notes.append(f"the plan leaves out {source.plan.omitted_sames} unchanged resources (made without "
                      "--show-sames): the total lacks their cost; the difference is complete")
@@ -287,15 +271,16 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
         result.baseline = compare_baseline(options.baseline, rows, options.max_increase_usd,
                                            options.max_increase_percent)
     elif source.plan is not None:
-        result.baseline = plan_delta(source.plan, run, environment, usage, rows, options)
+        result.baseline = plan_delta(source.plan, run, environment, usage, rows, options, price_book)
     return result
 
 
-def plan_delta(plan: Plan, run: ProgramRun, environment: str, usage: Mapping[str, float],
-               after: Sequence[ResourceRow], options: PreviewOptions) -> BaselineDiff:
+def plan_delta(plan: Plan, run: ProgramRun, environment: str, usage: UsageFile | None,
+               after: Sequence[ResourceRow], options: PreviewOptions, price_book: PriceBook | None = None
+               ) -> BaselineDiff:
     """The plan's own cost difference: its old states priced as the baseline, its new states as
     the change, with the same --max-increase-* guard as a baseline file."""
-    before = build_rows(before_run(plan, run), environment, usage)
+    before = build_rows(before_run(plan, run), environment, usage, price_book=price_book)
     report = {"resources": [{"urn": r.urn, "name": r.name, "type": r.type, "monthlyUsd": r.monthly_usd}
                             for r in before]}
     with tempfile.TemporaryDirectory(prefix="finops-plan-") as scratch:
@@ -335,9 +320,9 @@ def _analyze(context: ProgramRun, resources: Iterable[RecordedResource], finish:
     violations: list[Violation] = []
     policies: list[PolicyRef] = []
     remediations: list[RemediationRow] = []
-    for (_, info), analysis in zip(packs, analyses, strict=True):
-        policies += [PolicyRef(info.name, p.name, p.policy_type == analyzer_pb2.POLICY_TYPE_STACK)
-                     for p in info.policies]
+    for (pack, info), analysis in zip(packs, analyses, strict=True):
+        policies += [PolicyRef(info.name, p.name, p.policy_type == analyzer_pb2.POLICY_TYPE_STACK, p.description,
+                               pack.levels.get(p.name, "")) for p in info.policies]
         for urn, diagnostics in analysis.per_resource.items():
             resource = resources_by_urn[urn]
             violations += [Violation.of(d, urn, f"{resource.type} '{resource.name}'") for d in diagnostics]
@@ -355,7 +340,18 @@ def _analyze(context: ProgramRun, resources: Iterable[RecordedResource], finish:
         if target is not None:
             violation.source_file, violation.source_line = target.source_file, target.source_line
     remediations.sort(key=lambda r: (r.urn, r.pack, r.policy))
+    _judged_by(rows, packs, policies)
     return run, rows, violations, policies, remediations
+
+
+def _judged_by(rows: list[ResourceRow], packs: list[tuple[PolicyPackProcess, Any]], policies: list[PolicyRef]
+               ) -> None:
+    """Each row's resource policies that judged it: enabled, and not answering not-applicable."""
+    enabled = [p for p in policies if not p.stack and p.level != "disabled"]
+    for row in rows:
+        skipped = {name for pack, _ in packs for name in pack.not_applicable.get(row.urn, ())}
+        if any(row.urn in pack.not_applicable for pack, _ in packs):
+            row.policies = tuple(p.name for p in enabled if p.name not in skipped)
 
 
 __all__ = ["ConfigError", "PolicyPackError", "PreviewOptions", "run_preview"]

@@ -12,6 +12,7 @@ from finops_core.reading import ConfigError, parse_finite_number
 from ..analyzer import PolicyPackError
 from ..exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_VIOLATION
 from ..formats import RENDERERS, render
+from ..formats.common import summary_line
 from ..interruption import interruptible
 from ..output import write_output
 from ..preview import PreviewOptions, run_preview
@@ -35,7 +36,11 @@ def add_arguments(preview: argparse.ArgumentParser) -> None:
     preview.add_argument("-j", "--json", action="store_true", help="same as --format json")
     preview.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report here (default: stdout)")
     preview.add_argument("--usage-file", type=Path, metavar="FILE",
-                         help="monthly amounts for usage-priced resources (resources: {name: {monthlyUsd: N}})")
+                         help="usage amounts for usage-priced costs (resources: {name: {storageGb: N, "
+                              "monthlyRequests: N, ...} or {monthlyUsd: N}})")
+    preview.add_argument("--price-book", type=Path, metavar="FILE",
+                         help="discounts (enterprise agreement, Savings Plans) applied to the estimate and shown "
+                              "beside the list price (default: $FINOPS_PRICE_BOOK)")
     preview.add_argument("--baseline", type=Path, metavar="FILE",
                          help="JSON of an earlier preview (e.g. of main) to show the monthly cost difference")
     preview.add_argument("--max-increase-usd", type=float, metavar="USD",
@@ -79,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         cwd=args.cwd, stack=args.stack, policy_packs=args.policy_packs, policy_pack_config=args.policy_pack_config,
         usage_file=args.usage_file, baseline=args.baseline, max_increase_usd=args.max_increase_usd,
         max_increase_percent=args.max_increase_percent, budgets_dir=args.budgets_dir, waivers_file=args.waivers,
-        from_plan=args.from_plan, from_state=args.from_state, timeout=timeout,
+        from_plan=args.from_plan, from_state=args.from_state, timeout=timeout, price_book=args.price_book,
     )
     try:
         result = run_preview(options)
@@ -88,5 +93,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"finops: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.output is not None and fmt != "table":
-        print(render(result, "table").rstrip().rsplit("\n", 1)[-1].strip(), file=sys.stderr)
+        print(summary_line(result), file=sys.stderr)
     return EXIT_VIOLATION if result.failed else EXIT_OK

@@ -14,7 +14,7 @@ from finops_core.reading import ConfigError
 
 from ..exit_codes import EXIT_BAD_INPUT, EXIT_OK
 from ..output import write_output
-from ..preview import _usage as read_usage_file
+from ..preview import read_usage_file
 from ..report.actuals import Actuals, from_cost_explorer, from_file, last_full_month
 from ..report.allocation import allocate, load_stacks
 from ..report.render import RENDERERS
@@ -44,7 +44,8 @@ def add_arguments(report: argparse.ArgumentParser) -> None:
     report.add_argument("--variance-threshold", type=float, default=DEFAULT_THRESHOLD_PERCENT, metavar="PCT",
                         help="flag actual spend above the budget or the estimate by more than this (default 10)")
     report.add_argument("--usage-file", type=Path, metavar="FILE",
-                        help="monthly amounts for usage-priced resources (resources: {name: {monthlyUsd: N}})")
+                        help="usage amounts for usage-priced costs, as for finops preview (resources: {name: "
+                             "{storageGb: N, monthlyRequests: N, ...} or {monthlyUsd: N}})")
     report.add_argument("--units", metavar="FILE|ENV=N,...",
                         help="a usage metric per environment (e.g. monthly active users) for unit costs")
     report.add_argument("--unit-metric", metavar="NAME", help="the name of that metric, e.g. 'monthly active user'")

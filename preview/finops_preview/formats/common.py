@@ -11,9 +11,23 @@ def money(amount: float | None) -> str:
 
 def budget_line(result: PreviewResult) -> str:
     if result.budget_usd is None:
-        return f"{money(result.total_usd)} / month (no budget for {result.environment})"
+        return f"{money(result.total_usd)} / month (no budget for {result.environment}){_left_out(result)}"
     return (f"{money(result.total_usd)} / month of the {result.environment} budget {money(result.budget_usd)} "
-            f"({result.budget_percent:.1f} %)")
+            f"({result.budget_percent:.1f} %){_left_out(result)}")
+
+
+def _left_out(result: PreviewResult) -> str:
+    """What the total leaves out or discounts, so it is never silently low."""
+    parts = []
+    if result.list_total_usd != result.total_usd:
+        parts.append(f"list price {money(result.list_total_usd)} before discounts")
+    if result.usage_usd:
+        parts.append(f"{money(result.usage_usd)} from usage amounts")
+    if result.usage_pending:
+        parts.append(f"{len(result.usage_pending)} resources' usage not included")
+    if result.unpriced:
+        parts.append(f"{len(result.unpriced)} resources not priced")
+    return f"; {', '.join(parts)}" if parts else ""
 
 
 def summary_line(result: PreviewResult) -> str:

@@ -33,6 +33,9 @@ def as_dict(result: PreviewResult) -> dict[str, Any]:
             "type": r.type, "name": r.name, "urn": r.urn, "environment": r.environment, "team": r.team,
             "service": r.service, "costCenter": r.cost_center, "monthlyUsd": r.monthly_usd, "basis": r.basis,
             "usagePriced": r.usage_priced, "inputs": r.inputs, **source_of(r),
+            "usageUsd": r.usage_usd, "usagePendingLines": r.usage_pending, "unpriced": r.unpriced or None,
+            **({"listUsd": r.list_usd, "discount": r.discount} if r.discount else {}),
+            **({"policies": list(r.policies)} if r.policies is not None else {}),
         } for r in sorted(result.resources, key=lambda r: (r.urn, r.type, r.name))],
         "violations": [{
             "policy": v.policy, "policyPack": v.pack, "enforcementLevel": v.level, "resource": v.resource,
@@ -45,6 +48,9 @@ def as_dict(result: PreviewResult) -> dict[str, Any]:
         "summary": {
             "resources": len(result.resources), "mandatory": len(result.mandatory),
             "advisory": len(result.advisory), "exempted": len(result.exempted), "monthlyUsd": result.total_usd,
+            # So a total is never silently low: what it leaves out, and what in it depends on usage.
+            "listMonthlyUsd": result.list_total_usd, "usageUsd": result.usage_usd,
+            "unpricedResources": len(result.unpriced), "usagePendingResources": len(result.usage_pending),
             "budgetUsd": result.budget_usd,
             "budgetPercent": result.budget_percent, "budgetSource": result.budget_source, "failed": result.failed,
         },

@@ -7,10 +7,10 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from finops_core.budget_plans import BudgetPlan, find_budget_plan
 from finops_core.rules import Rules, load_rules
+from finops_core.usage import UsageFile
 
 from ..model import ResourceRow
 from ..preview import build_rows
@@ -27,21 +27,6 @@ def dimensions(rules: Rules | None = None) -> tuple[str, ...]:
     return (*FIXED_DIMENSIONS, *(key.lower() for key in rules.allocation_keys))
 
 
-def resource_tags(inputs: Mapping[str, Any], rules: Rules) -> dict[str, str]:
-    """The tags a resource declares: ``tags`` (a map or autoscaling key/value blocks), else its labels."""
-    tags = inputs.get("tags")
-    if isinstance(tags, Mapping):
-        return {k: v for k, v in tags.items() if isinstance(v, str)}
-    if isinstance(tags, list):
-        return {t["key"]: t["value"] for t in tags if isinstance(t, Mapping) and "key" in t and "value" in t}
-    metadata = inputs.get("metadata")
-    labels = metadata.get("labels") if isinstance(metadata, Mapping) else None
-    if isinstance(labels, Mapping):
-        tag_of_label = {label: tag for tag, label in rules.labels.items()}
-        return {tag_of_label[k]: v for k, v in labels.items() if k in tag_of_label and isinstance(v, str)}
-    return {}
-
-
 @dataclass
 class StackCosts:
     stack: str
@@ -56,7 +41,8 @@ class StackCosts:
 
     @property
     def usage_priced_without_amount(self) -> list[ResourceRow]:
-        return [r for r in self.rows if r.usage_priced and r.basis != "from the usage file"]
+        """Rows with usage-priced cost lines the usage file gives no amount for."""
+        return [r for r in self.rows if r.usage_pending]
 
 
 @dataclass(frozen=True)
@@ -111,7 +97,7 @@ def allocate(stacks: Sequence[StackCosts], rules: Rules | None = None) -> Alloca
             amount = row.monthly_usd or 0.0
             if not amount:
                 continue
-            tags = resource_tags(row.inputs, rules)
+            tags = row.tags
             values = _values(row, tags, rules)
             for dimension in dims:
                 by[dimension][values[dimension]] += amount
@@ -133,7 +119,7 @@ def _plan(rules: Rules, stack: str, budgets_dir: Path) -> tuple[str, BudgetPlan 
 
 
 def load_stacks(project_dir: Path, stacks: Sequence[str], budgets_dir: Path | None = None,
-                usage: Mapping[str, float] | None = None,
+                usage: UsageFile | None = None,
                 states: Mapping[str, ProgramRun] | None = None) -> list[StackCosts]:
     """Run each stack's program under mocks, or take its deployed state from ``states``."""
     rules = load_rules()
@@ -144,5 +130,6 @@ def load_stacks(project_dir: Path, stacks: Sequence[str], budgets_dir: Path | No
         environment, plan = _plan(rules, stack, budgets_dir)
         run = states[stack] if stack in states else run_stack(project_dir, stack)
         source = "deployed state" if stack in states else "program under mocks"
-        result.append(StackCosts(stack, environment, build_rows(run, environment, usage or {}), plan, source))
+        rows = build_rows(run, environment, usage, deployed=stack in states)
+        result.append(StackCosts(stack, environment, rows, plan, source))
     return result
