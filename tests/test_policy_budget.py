@@ -58,3 +58,25 @@ def test_one_complete_budget_among_team_budgets_is_enough(pack: PolicyPackProces
     team = budget("team-backend", notification(90))
     full = budget("monthly", notification(50), notification(75), notification(90))
     assert pack.analyze_stack([team, full]) == []
+
+
+def _resource(resource_type: str, name: str, props: dict[str, Any]) -> StackResource:
+    return StackResource(resource_type, name, f"urn:pulumi:dev::p::{resource_type}::{name}", {**props, "tags": tags()})
+
+
+def test_provisioning_limits_count_instances_nodes_databases_and_gpus(pack: PolicyPackProcess) -> None:
+    groups = [_resource("aws:eks/nodeGroup:NodeGroup", f"g{i}", {"instanceTypes": ["t4g.medium"],
+                                                                  "scalingConfig": {"maxSize": 3}}) for i in range(6)]
+    databases = [_resource("aws:rds/instance:Instance", f"db{i}", {"instanceClass": "db.t4g.micro"}) for i in range(3)]
+    found = mandatory(pack.analyze_stack([*groups, *databases]), "finops-provisioning-limits")
+    messages = " | ".join(d.message for d in found)
+    assert "found 18 node-group nodes (maximum sizes) in this stack; allowed: at most 15 in dev" in messages
+    assert "found 3 databases in this stack; allowed: at most 2 in dev" in messages
+    assert mandatory(pack.analyze_stack(groups[:5]), "finops-provisioning-limits") == []
+    trainers = [_resource("aws:ec2/instance:Instance", f"t{i}", {"instanceType": "g4dn.12xlarge"}) for i in range(2)]
+    pack.configure({"finops-provisioning-limits": {"environments": {"dev": {"maxGpus": 4}}}})
+    try:
+        found = mandatory(pack.analyze_stack(trainers), "finops-provisioning-limits")
+    finally:
+        pack.configure({})
+    assert len(found) == 1 and "found 8 GPUs/accelerators in this stack; allowed: at most 4 in dev" in found[0].message

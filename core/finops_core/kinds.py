@@ -12,6 +12,7 @@ A row::
         - {property: instanceType, cap: search}               # a type name: vCPUs, memory, GPUs
         - {property: instanceCount, cap: search.maxNodes}      # a number: at most the cap
       price: {model: opensearch-domain}          # how the estimator prices it (see estimate.py)
+      counts: {instances: instanceCount}         # what it adds to the stack's provisioning limits
 
 Adding a kind is a row here plus, for a new cap, its entry in the rules.
 """
@@ -51,6 +52,11 @@ class SizeRule:
     scale: float = 1.0   # the property's unit -> the cap's unit (e.g. MiB -> GiB: 1/1024)
 
 
+# What a kind adds to a stack's provisioning counts (rules.yaml provisioning): a number, or the
+# role whose value it is (a node group adds its maxSize nodes).
+COUNTS: tuple[str, ...] = ("instances", "nodes", "databases")
+
+
 @dataclass(frozen=True)
 class ResourceKind:
     type: str
@@ -58,6 +64,7 @@ class ResourceKind:
     sizes: tuple[SizeRule, ...] = ()
     price: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
+    counts: Mapping[str, str | float] = field(default_factory=dict)
 
     @property
     def sections(self) -> frozenset[str]:
@@ -132,10 +139,10 @@ def parse_kinds(doc: YamlDoc) -> dict[str, ResourceKind]:
         if not isinstance(type_token, str) or type_token.count(":") < 2:
             raise doc.error(where, type_token, "a Pulumi type token such as aws:ec2/instance:Instance")
         spec = require_mapping(doc, raw, where)
-        unknown = set(spec) - {"properties", "sizes", "price"}
+        unknown = set(spec) - {"properties", "sizes", "price", "counts"}
         if unknown:
             bad = sorted(unknown)[0]
-            raise doc.error((*where, bad), bad, "properties, sizes or price")
+            raise doc.error((*where, bad), bad, "properties, sizes, price or counts")
         properties = {str(role): _path(doc, path, (*where, "properties", role))
                       for role, path in require_mapping(doc, spec.get("properties", {}),
                                                         (*where, "properties")).items()}
@@ -146,7 +153,15 @@ def parse_kinds(doc: YamlDoc) -> dict[str, ResourceKind]:
         price = dict(require_mapping(doc, spec.get("price", {}), (*where, "price")))
         if price and not isinstance(price.get("model"), str):
             raise doc.error((*where, "price", "model"), price.get("model"), "the name of a pricing model")
-        kinds[type_token] = ResourceKind(type_token, properties, sizes, price, doc.source)
+        counts: dict[str, str | float] = {}
+        for what, value in require_mapping(doc, spec.get("counts", {}), (*where, "counts")).items():
+            if what not in COUNTS:
+                raise doc.error((*where, "counts", what), what, "one of " + ", ".join(COUNTS))
+            if not (isinstance(value, str) and value in properties) and not (
+                    isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0):
+                raise doc.error((*where, "counts", what), value, "a positive number or a role under properties")
+            counts[str(what)] = value
+        kinds[type_token] = ResourceKind(type_token, properties, sizes, price, doc.source, counts)
     return kinds
 
 

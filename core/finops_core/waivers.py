@@ -101,6 +101,7 @@ class WaiverSet:
     source: str
     waivers: list[Waiver] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)   # malformed entries, one line each
+    budget_approvers: tuple[str, ...] = ()               # approvers.budget: who approves large expenses
 
     def find(self, policy: str, stack: str | None, resource_type: str, name: str) -> Waiver | None:
         for waiver in self.waivers:
@@ -140,6 +141,7 @@ def parse_waivers(doc: YamlDoc) -> WaiverSet:
     budget = approvers.get("budget") or []
     if not isinstance(budget, list) or not all(isinstance(a, str) for a in budget):
         raise doc.error(("approvers", "budget"), budget, "a list of user names")
+    result.budget_approvers = tuple(budget)
     entries = top.get("waivers") or []
     if not isinstance(entries, list):
         raise doc.error(("waivers",), entries, "a list of waivers")

@@ -1,10 +1,11 @@
 """The one way to declare a FinOps policy: a spec with defaults, like awsguard's registered policies.
 
 Every policy module declares ``SPECS`` (tags, labels, sizing, containers, budget_alerts,
-cost_vs_budget, advice, waiver_policies); :func:`build_pack_policies` builds them, in the order the
-pack runs them, into the SDK's policies. A spec gives its name, description, enforcement level, the resource
-types it applies to, its check, and a config schema derived from the rules (``config_schema``)
-with ``patch`` mapping that config onto rules.yaml's keys.
+cost_vs_budget, spending_limits, provisioning, advice, waiver_policies);
+:func:`build_pack_policies` builds them, in the order the pack runs them, into the SDK's
+policies. A spec gives its name, description, enforcement level, the resource types it applies
+to, its check, and a config schema derived from the rules (``config_schema``) with ``patch``
+mapping that config onto rules.yaml's keys.
 """
 
 from __future__ import annotations
@@ -77,10 +78,20 @@ PolicySpec = ResourcePolicySpec | StackPolicySpec
 
 def finops_specs() -> list[PolicySpec]:
     """Every FinOps policy but the waivers policies, in the order the pack runs them."""
-    from . import advice, budget_alerts, containers, cost_vs_budget, labels, sizing, tags
+    from . import (
+        advice,
+        budget_alerts,
+        containers,
+        cost_vs_budget,
+        labels,
+        provisioning,
+        sizing,
+        spending_limits,
+        tags,
+    )
 
     return [*tags.SPECS, *labels.SPECS, *sizing.build_specs(), *containers.SPECS, *budget_alerts.SPECS,
-            *cost_vs_budget.SPECS, *advice.SPECS]
+            *cost_vs_budget.SPECS, *spending_limits.SPECS, *provisioning.SPECS, *advice.SPECS]
 
 
 def build_pack_policies(settings: PackSettings | None = None) -> list[Policy]:

@@ -40,6 +40,7 @@ from .runner import (
     provider_of,
 )
 from .secrets import mask, redact, secret_forms, secret_values, unwrap
+from .spend import baseline_by_team, cost_by_team, read_spend, spending_config
 
 COST_POLICIES = ("finops-cost-vs-budget", "finops-cost-vs-budget-warning")
 
@@ -61,6 +62,7 @@ class PreviewOptions:
     from_state: Path | None = None  # `pulumi stack export` instead of running the program
     timeout: float = DEFAULT_TIMEOUT_S
     price_book: Path | None = None  # discounts (enterprise agreement, Savings Plans); else $FINOPS_PRICE_BOOK
+    spend: Path | None = None       # a spend snapshot for the spending-limit policies (finops actuals)
 
 
 def check_waivers_file(path: Path) -> None:
@@ -208,6 +210,17 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
     if options.baseline is not None:
         compare_baseline(options.baseline, [], None, None)  # readable and of the right shape
     packs = list(options.policy_packs) or [_default_pack(source.directory)]
+    if options.spend is not None:
+        # This stack's cost per team before the change: from the baseline, or the plan's old states.
+        before: Mapping[str, float] | None = None
+        if options.baseline is not None:
+            before = baseline_by_team(options.baseline)
+        elif source.plan is not None and source.engine_run is not None:
+            before = cost_by_team(build_rows(before_run(source.plan, source.engine_run), environment, usage,
+                                             price_book=price_book))
+        for name, settings in spending_config(read_spend(options.spend), before).items():
+            policy_config[name] = {**settings, **(policy_config.get(name) or {})} \
+                if isinstance(policy_config.get(name), Mapping) else settings
 
     with ExitStack() as stack:
         if source.program is not None:
@@ -246,6 +259,9 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
     violations.sort(key=Violation.sort_key)
 
     notes = []
+    if options.spend is None:
+        notes.append("no spend snapshot (--spend SPEND.json from finops actuals): team spending limits not judged; "
+                     "the estimate alone is judged against the budget")
     if plan is None:
         notes.append(f"no budget file {budgets_dir / (environment + '.yaml')}: estimate shown without a budget")
     unpriced = [r for r in rows if r.monthly_usd is None and r.unpriced]

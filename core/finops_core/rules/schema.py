@@ -135,6 +135,17 @@ class MachineLearningCap:
 
 
 @dataclass(frozen=True)
+class ProvisioningCap:
+    """What one stack may hold in all (0: no limit): instances, node-group nodes (their maximum
+    sizes), databases, and GPUs/accelerators across them. Optional; a file without it sets none."""
+
+    max_instances: int = key("maxInstances", unit="instances", default=0)
+    max_nodes: int = key("maxNodes", unit="nodes", default=0)
+    max_databases: int = key("maxDatabases", unit="databases", default=0)
+    max_gpus: int = key("maxGpus", unit="GPUs", default=0)
+
+
+@dataclass(frozen=True)
 class TaskCap:
     """ECS task definitions (what Fargate bills): vCPUs and memory of the task."""
 
@@ -212,6 +223,7 @@ class EnvironmentRules:
     analytics: AnalyticsCap = key("analytics", derive=_INSTANCE_LIKE)
     machine_learning: MachineLearningCap = key("machineLearning", derive=_INSTANCE_LIKE)
     task: TaskCap = key("task", derive=_INSTANCE_LIKE)
+    provisioning: ProvisioningCap = key("provisioning", derive={})
 
     def section(self, yaml_key: str) -> Any:
         """The cap block under its rules.yaml key, e.g. ``section("ebsVolume")``."""

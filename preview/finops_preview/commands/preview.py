@@ -38,6 +38,9 @@ def add_arguments(preview: argparse.ArgumentParser) -> None:
     preview.add_argument("--usage-file", type=Path, metavar="FILE",
                          help="usage amounts for usage-priced costs (resources: {name: {storageGb: N, "
                               "monthlyRequests: N, ...} or {monthlyUsd: N}})")
+    preview.add_argument("--spend", type=Path, metavar="FILE",
+                         help="a spend snapshot (finops actuals -o SPEND.json): judge the change against what each "
+                              "team and the environment already spend this month")
     preview.add_argument("--price-book", type=Path, metavar="FILE",
                          help="discounts (enterprise agreement, Savings Plans) applied to the estimate and shown "
                               "beside the list price (default: $FINOPS_PRICE_BOOK)")
@@ -85,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         usage_file=args.usage_file, baseline=args.baseline, max_increase_usd=args.max_increase_usd,
         max_increase_percent=args.max_increase_percent, budgets_dir=args.budgets_dir, waivers_file=args.waivers,
         from_plan=args.from_plan, from_state=args.from_state, timeout=timeout, price_book=args.price_book,
+        spend=args.spend,
     )
     try:
         result = run_preview(options)

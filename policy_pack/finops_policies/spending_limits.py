@@ -1,0 +1,169 @@
+"""Stack policies: a change is judged against what each team (and the environment) is actually
+spending this month, not only against the stack's own estimate.
+
+With a spend snapshot (``finops actuals -o SPEND.json``) in the policy config, a team's
+projection is its month-end projection from the snapshot plus this change's monthly cost
+difference for that team's resources; past the team's budget (``budgets/<env>.yaml`` teams) the
+change is refused, past the warn share it is flagged. The same for the environment as a whole,
+where spend without a Team tag counts too. A change that lowers cost always passes.
+
+The change is this stack's estimate now minus before: ``baseline`` in the config gives the
+before figures per team (``finops preview`` fills it from --baseline or the engine's plan);
+without one the whole stack counts as new, and the message says so.
+
+Without a snapshot these policies judge nothing (``finops-cost-vs-budget`` still compares the
+estimate with the budget); a snapshot older than ``maxAgeDays`` is not trusted and says so.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from finops_core import estimate_resource
+from finops_core.budget_plans import BudgetPlan, find_budget_plan
+from finops_core.effective_tags import allocation_tags
+from finops_core.rules import ConfigError, Rules
+from finops_core.spend import UNTAGGED, SpendSnapshot, load_snapshot, snapshot_from_config
+from finops_core.values import plain
+from finops_core.waivers import today
+from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationArgs
+
+from .cost_vs_budget import BUDGETS_VARIABLE, DEFAULT_BUDGETS_DIR, _region
+from .messages import violation
+from .policy import Finding
+from .registry import StackPolicySpec
+from .subject import current_stack
+from .waiver_file import current_waivers
+
+FAIL, WARN = "finops-spending-limits", "finops-spending-limits-warning"
+SNAPSHOT_VARIABLE = "FINOPS_SPEND_SNAPSHOT"
+
+
+@dataclass(frozen=True)
+class _Change:
+    after: dict[str, float]          # team -> this stack's monthly estimate after the change
+    before: dict[str, float] | None  # team -> before, None when no baseline was given
+
+    def delta(self, team: str | None = None) -> float:
+        def total(by_team: Mapping[str, float]) -> float:
+            return sum(by_team.values()) if team is None else by_team.get(team, 0.0)
+
+        return round(total(self.after) - (total(self.before) if self.before is not None else 0.0), 2)
+
+    @property
+    def basis(self) -> str:
+        return "against the baseline" if self.before is not None else "no baseline: the whole stack counted as new"
+
+
+def _snapshot(config: Mapping[str, Any]) -> SpendSnapshot | None:
+    if config.get("snapshot") is not None:
+        return snapshot_from_config(config["snapshot"], f"policy pack config for {FAIL}")
+    path = config.get("snapshotFile") or os.environ.get(SNAPSHOT_VARIABLE)
+    return load_snapshot(Path(str(path))) if path else None
+
+
+def _change(args: StackValidationArgs, rules: Rules, config: Mapping[str, Any]) -> _Change:
+    after: dict[str, float] = defaultdict(float)
+    for resource in args.resources:
+        props = plain(resource.props)
+        estimate = estimate_resource(resource.resource_type, props, _region(resource))
+        if estimate is None or not estimate.monthly_usd:
+            continue
+        provider = getattr(getattr(resource, "provider", None), "props", None)
+        team = allocation_tags(resource.resource_type, props, plain(provider), rules).get("Team") or UNTAGGED
+        after[team] += estimate.monthly_usd
+    baseline = config.get("baseline")
+    before = {str(k): float(v) for k, v in baseline.items()} if isinstance(baseline, Mapping) else None
+    return _Change(dict(after), before)
+
+
+def _approvers() -> str:
+    approvers = current_waivers().budget_approvers
+    return (f"ask {', '.join(approvers)} (approvers.budget in waivers.yaml) to approve a waiver of {FAIL}"
+            if approvers else f"ask the budget owners to approve a waiver of {FAIL}")
+
+
+def _judge(who: str, limit: float, spent: float, projected: float, delta: float, basis: str, warn: float,
+           name: str, snapshot: SpendSnapshot) -> Iterator[Finding]:
+    if delta <= 0:
+        return  # a change that lowers cost always passes
+    total = round(projected + delta, 2)
+    found = (f"{who} has spent ${spent:,.2f} of its ${limit:,.2f} budget this month (projected ${projected:,.2f} "
+             f"by month end, {snapshot.source} as of {snapshot.taken_at.date().isoformat()}); this change adds "
+             f"${delta:,.2f}/month ({basis}): ${total:,.2f}, {100 * total / limit:.0f} % of the budget")
+    if name == FAIL and total > limit:
+        yield violation("stack", "spending limit", found, f"at most the budget of ${limit:,.2f}",
+                        f"make the change smaller or cheaper, or {_approvers()}.")
+    elif name == WARN and 100 * total / limit > warn and total <= limit:
+        yield violation("stack", "spending limit", found, f"up to {warn:g} % of the budget without a warning",
+                        "review the change against the team's spend before the budget is reached.")
+
+
+def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Finding]:
+    config: Mapping[str, Any] = args.get_config() or {}
+    env = rules.environment_of(None, current_stack())
+    if env is None:
+        return
+    try:
+        snapshot = _snapshot(config)
+        if snapshot is None:
+            return
+        age = snapshot.age_days(today())
+        max_age = float(config.get("maxAgeDays", 2))
+        if age > max_age:
+            if name == WARN:
+                yield violation("stack", "spend snapshot", f"a snapshot taken {snapshot.taken_at.date()} "
+                                f"({age} days old)", f"at most {max_age:g} days old",
+                                "fetch a new one (finops actuals -o SPEND.json); until then only the estimate "
+                                "is judged against the budget (finops-cost-vs-budget).")
+            return
+        budgets_dir = Path(str(config.get("budgetsDir") or os.environ.get(BUDGETS_VARIABLE) or DEFAULT_BUDGETS_DIR))
+        plan: BudgetPlan | None = find_budget_plan(env.name, budgets_dir, rules)
+    except ConfigError as exc:
+        if name == FAIL:
+            yield f"cannot judge spending limits: {exc}"
+        return
+    spend = snapshot.environments.get(env.name)
+    if plan is None or spend is None:
+        return
+    change = _change(args, rules, config)
+    warn = float(config.get("warnPercent", 90))
+    for team, limit in sorted(plan.team_limits.items()):
+        team_spend = spend.teams.get(team)
+        spent = team_spend.month_to_date if team_spend else 0.0
+        projected = snapshot.projection(team_spend) if team_spend else 0.0
+        yield from _judge(f"team {team} in {env.name}", limit, spent, projected, change.delta(team), change.basis,
+                          warn, name, snapshot)
+    yield from _judge(f"environment {env.name} (untagged spend included)", plan.monthly_limit,
+                      spend.total.month_to_date, snapshot.projection(spend.total), change.delta(), change.basis,
+                      warn, name, snapshot)
+
+
+def _spec(name: str, description: str, level: EnforcementLevel) -> StackPolicySpec:
+    return StackPolicySpec(
+        name=name, description=description, level=level,
+        check=lambda args, rules: _check(args, rules, name),
+        config_schema=PolicyConfigSchema(properties={
+            "snapshot": {"type": "object", "description": "A spend snapshot (finops actuals -o SPEND.json), inline."},
+            "snapshotFile": {"type": "string", "description": "The path of a spend snapshot (default "
+                                                               f"${SNAPSHOT_VARIABLE})."},
+            "baseline": {"type": "object", "additionalProperties": {"type": "number"},
+                         "description": "This stack's monthly estimate per team before the change."},
+            "budgetsDir": {"type": "string", "description": "Directory of <environment>.yaml budgets."},
+            "warnPercent": {"type": "number", "minimum": 0, "description": "Warn above this share (default 90)."},
+            "maxAgeDays": {"type": "number", "minimum": 0, "description": "Trust a snapshot this many days "
+                                                                          "(default 2)."},
+        }))
+
+
+SPECS = [
+    _spec(FAIL, "A change does not push a team or its environment past its monthly budget, given what they have "
+          "already spent (spend snapshot).", EnforcementLevel.MANDATORY),
+    _spec(WARN, "Warns when a change brings a team or its environment near its monthly budget, and when the spend "
+          "snapshot is stale.", EnforcementLevel.ADVISORY),
+]
