@@ -1,17 +1,13 @@
-"""The FinOps guardrails policy pack, as the Pulumi CLI runs it.
+"""The FinOps guardrails policy pack, as the Pulumi CLI runs it from this repository.
 
     pulumi preview --policy-pack policy_pack [--policy-pack-config policy-config.json]
+
+It is the pack the library installs (``finops pack``): that pack's ``__main__`` builds it, so
+the two can never differ.
 """
 
-from finops_policies import PACK_NAME, all_policies
-from finops_policies.servicer import install
-from pulumi_policy import EnforcementLevel, PolicyPack
+import runpy
 
-install()  # decode each request once for all policies (falls back to the SDK's servicer if it changed)
+from finops_policies.location import installed_pack_dir
 
-PolicyPack(
-    name=PACK_NAME,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    policies=all_policies(),
-    description="FinOps guardrails: cost-allocation tags and labels, per-environment sizing caps, budget alerts.",
-)
+runpy.run_path(str(installed_pack_dir() / "__main__.py"), run_name="__main__")

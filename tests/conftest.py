@@ -16,6 +16,7 @@ import contextlib
 import copy
 import io
 import os
+import socket
 import subprocess
 import sys
 import traceback
@@ -190,3 +191,22 @@ def run_cli(*args: str, cwd: Path = ROOT, env: Mapping[str, str] | None = None) 
         os.environ.clear()
         os.environ.update(saved_env)
     return subprocess.CompletedProcess(["finops", *args], code, out.getvalue(), err.getvalue())
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def moto_server() -> Iterator[str]:
+    """A local moto server (Cost Explorer, SNS ...) on a free loopback port; its URL."""
+    server_module = pytest.importorskip("moto.server")
+    port = _free_port()
+    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()

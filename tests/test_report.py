@@ -6,9 +6,7 @@ import csv
 import io
 import json
 import shutil
-import socket
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -114,25 +112,6 @@ def test_chromium_renders_the_report(fixture_outputs: dict[str, str], tmp_path: 
     subprocess.run([str(CHROMIUM), *flags, f"--screenshot={shot}", "--window-size=900,1200", url],
                    capture_output=True, timeout=120, check=True)
     assert shot.stat().st_size > 10_000  # a rendered page, not a blank one
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def moto_server() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
 
 
 def _ce_result(groups: dict[tuple[str, str], float]) -> dict[str, Any]:

@@ -14,7 +14,6 @@ import csv
 import datetime as dt
 import io
 import json
-import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -297,29 +296,15 @@ def test_the_query_does_not_filter_on_environment_and_forecasts_the_current_mont
     assert [name for name, _ in past.requests] == ["GetCostAndUsage", "GetCostAndUsage"]   # no forecast
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def test_actuals_from_a_local_moto_server(finops: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_actuals_from_a_local_moto_server(finops: Run, monkeypatch: pytest.MonkeyPatch, moto_server: str) -> None:
     requests = pytest.importorskip("requests")
-    server_module = pytest.importorskip("moto.server")
-    port = _free_port()
-    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    try:
-        url = f"http://127.0.0.1:{port}"
-        saved = json.loads(ACTUALS.read_text())["GetCostAndUsage"]   # queued in the order the report asks
-        requests.post(f"{url}/moto-api/static/ce/cost-and-usage-results", json={"results": saved},
-                      timeout=10).raise_for_status()
-        for key, value in {"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "testing",
-                           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
-            monkeypatch.setenv(key, value)
-        code, text, err = finops("--stacks", STACKS, "--actuals", "ce", "--month", "2026-11", "--format", "json")
-    finally:
-        server.stop()
+    saved = json.loads(ACTUALS.read_text())["GetCostAndUsage"]   # queued in the order the report asks
+    requests.post(f"{moto_server}/moto-api/static/ce/cost-and-usage-results", json={"results": saved},
+                  timeout=10).raise_for_status()
+    for key, value in {"AWS_ENDPOINT_URL": moto_server, "AWS_ACCESS_KEY_ID": "testing",
+                       "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(key, value)
+    code, text, err = finops("--stacks", STACKS, "--actuals", "ce", "--month", "2026-11", "--format", "json")
     assert code == 0, err
     report = json.loads(text)
     assert report["actualsSource"] == "Cost Explorer" and report["actualsPeriod"] == "2026-11-01 to 2026-11-29"

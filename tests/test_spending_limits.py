@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -122,24 +120,6 @@ def test_a_malformed_snapshot_is_one_line(tmp_path: Path) -> None:
                         str(bad))
     assert completed.returncode == 2 and "takenAt: found 'yesterday'" in completed.stderr
     assert len(completed.stderr.strip().splitlines()) == 1
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def moto_server() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port())
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{server._port}"
-    finally:
-        server.stop()
 
 
 def test_finops_actuals_fetches_the_snapshot_from_cost_explorer(moto_server: str, tmp_path: Path) -> None:

@@ -52,6 +52,12 @@ class PackSettings:
 
     waivers_on: bool = True
     waivers_file: str | None = None   # the finops-waivers policy's ``file`` config
+    # The waivers and the day they are judged on, read once per Configure (every policy of every
+    # request needs them; reset when the engine configures the pack again).
+    resolved: tuple[WaiverSet | None, dt.date | None] | None = None
+
+    def reset(self) -> None:
+        self.resolved = None
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,7 @@ def judge_findings(findings: Iterable[Finding], policy: str, subject: Subject | 
     kept: list[tuple[str, str | None]] = []
     waived: list[Waived] = []
     unknown: str | None = None
-    stack = current_stack()
+    stack = current_stack() if waivers is not None else None
     for finding in findings:
         if isinstance(finding, Unknown):
             unknown = unknown or finding.path
@@ -114,13 +120,14 @@ def judge_findings(findings: Iterable[Finding], policy: str, subject: Subject | 
 def _waivers(settings: PackSettings, waivable: bool) -> tuple[WaiverSet | None, dt.date | None]:
     if not (waivable and settings.waivers_on):
         return None, None
-    current = current_waivers(settings.waivers_file)
-    if not current.waivers:
-        return None, None
-    try:
-        return current, waivers_today()
-    except ConfigError:
-        return None, None  # no day to judge expiry by: no waiver applies (finops-waivers-stack says why)
+    if settings.resolved is None:
+        current = current_waivers(settings.waivers_file)
+        try:
+            settings.resolved = (current, waivers_today()) if current.waivers else (None, None)
+        except ConfigError:
+            # No day to judge expiry by: no waiver applies (finops-waivers-stack says why).
+            settings.resolved = (None, None)
+    return settings.resolved
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ the SDK's own servicer in place (slower, same results).
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from dataclasses import dataclass
 from inspect import isawaitable
@@ -56,7 +57,16 @@ class _Step:
     finops: FinopsResourceCheck | None = None
     rules: Rules | str | None = None  # ours: the rules under its config, or what is wrong with the config
     reason: str = "Policy does not implement validate"
+    answer: Any = None  # the prebuilt PolicyNotApplicable message of a not-applicable step
 
+    def __post_init__(self) -> None:
+        if self.level is None:  # frozen: set once, as the dataclass is built
+            object.__setattr__(self, "answer", proto.PolicyNotApplicable(policy_name=self.policy.name,
+                                                                         reason=self.reason))
+
+
+# What the SDK's _configure_runtime_settings reads (pulumi_policy 1.21, policy.py).
+_RUNTIME_VARIABLES = ("PULUMI_CONFIG", "PULUMI_PROJECT", "PULUMI_STACK", "PULUMI_DRY_RUN", "PULUMI_ORGANIZATION")
 
 # Properties nested deeper than this are not read (no cap or tag lives that deep); a request of any
 # depth is answered instead of overflowing the decoder's recursion.
@@ -93,6 +103,7 @@ if compatible():
             self._rules: dict[str, Rules | str] = {}
             # Policies whose config did not fit: said once per Configure, not once per resource.
             self._config_reported: set[str] = set()
+            self._runtime_key: tuple[str | None, ...] | None = None
 
         def _private(self, name: str) -> Any:
             return getattr(self, f"_PolicyAnalyzerServicer__{name}")
@@ -118,6 +129,7 @@ if compatible():
                     self._get_enforcement_level(waivers) != sdk.EnforcementLevel.DISABLED
                 configured = self._get_policy_config(WAIVERS_POLICY) if waivers is not None else None
                 settings.waivers_file = configured.get("file") if isinstance(configured, dict) else None
+                settings.reset()
 
         def _rules_of(self, finops: FinopsResourceCheck) -> Rules | str:
             if finops.name not in self._rules:
@@ -152,8 +164,17 @@ if compatible():
                 plans[resource_type] = plan
             return plan
 
+        def _runtime_settings(self) -> None:
+            """The SDK's ``_configure_runtime_settings`` (stack config and project, stack, dry-run into
+            Pulumi's runtime), which the SDK repeats on every request: it reads only these variables,
+            so it is repeated here only when one of them changed (it was half of a request's time)."""
+            key = tuple(os.environ.get(name) for name in _RUNTIME_VARIABLES)
+            if key != self._runtime_key:
+                self._configure_runtime_settings()
+                self._runtime_key = key
+
         def Analyze(self, request: Any, _context: Any) -> Any:
-            self._configure_runtime_settings()
+            self._runtime_settings()
             response = proto.AnalyzeResponse()
             raw: dict[str, Any] | None = None
             subject: Subject | None = None
@@ -161,8 +182,7 @@ if compatible():
             for step in self._plan(request.type):
                 policy = step.policy
                 if step.level is None:
-                    response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name,
-                                                                             reason=step.reason))
+                    response.not_applicable.append(step.answer)
                     continue
                 if raw is None:
                     raw = _decode(request.properties)
