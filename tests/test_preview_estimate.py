@@ -1,63 +1,73 @@
 """What `finops preview` says about its estimate: price books, typed usage, what a total leaves out;
-and what the reports list per resource (JUnit cases, SARIF rule descriptions)."""
+and what the reports list per resource (JUnit cases, SARIF rule descriptions).
+
+One preview of the dev stack is shared by the module (rendered in each format in-process); the
+price book and usage file each take one more."""
 
 from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
-from conftest import run_cli
+import pytest
+from conftest import PACK_DIR, ROOT
+from finops_preview.formats import render
+from finops_preview.model import PreviewResult
+from finops_preview.preview import PreviewOptions, run_preview
 
 
-def _json(*args: str) -> dict[str, object]:
-    completed = run_cli("preview", "-s", "dev", "--json", *args)
-    assert completed.returncode == 0, completed.stderr
-    return json.loads(completed.stdout)  # type: ignore[no-any-return]
+def _preview(**options: Any) -> PreviewResult:
+    return run_preview(PreviewOptions(cwd=ROOT, stack="dev", policy_packs=[PACK_DIR], **options))
 
 
-def test_a_price_book_discounts_the_estimate_and_shows_the_list_price(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def plain() -> PreviewResult:
+    return _preview()
+
+
+def _json(result: PreviewResult) -> dict[str, Any]:
+    return json.loads(render(result, "json"))  # type: ignore[no-any-return]
+
+
+def test_a_price_book_discounts_the_estimate_and_shows_the_list_price(plain: PreviewResult, tmp_path: Path) -> None:
     book = tmp_path / "price-book.yaml"
     book.write_text("name: EDP\ndiscounts:\n  - {service: eks, percent: 28, label: Compute Savings Plan}\n")
-    plain, discounted = _json(), _json("--price-book", str(book))
-    summary, base = discounted["summary"], plain["summary"]
-    assert isinstance(summary, dict) and isinstance(base, dict)
-    assert summary["listMonthlyUsd"] == base["monthlyUsd"] > summary["monthlyUsd"]
-    groups = [r for r in discounted["resources"] if r["type"] == "aws:eks/nodeGroup:NodeGroup"]  # type: ignore[index,union-attr]
+    discounted = _preview(price_book=book)
+    report, base = _json(discounted), _json(plain)
+    assert report["summary"]["listMonthlyUsd"] == base["summary"]["monthlyUsd"] > report["summary"]["monthlyUsd"]
+    groups = [r for r in report["resources"] if r["type"] == "aws:eks/nodeGroup:NodeGroup"]
     assert groups and all(g["discount"].endswith("Compute Savings Plan 28 %") for g in groups)
     assert all(abs(g["monthlyUsd"] - 0.72 * g["listUsd"]) < 0.02 for g in groups)
-    table = run_cli("preview", "-s", "dev", "--price-book", str(book)).stdout
-    assert f"list price ${base['monthlyUsd']:,.2f} before discounts" in table
+    assert f"list price ${base['summary']['monthlyUsd']:,.2f} before discounts" in render(discounted, "table")
 
 
-def test_typed_usage_amounts_are_priced_and_what_is_left_out_is_said(tmp_path: Path) -> None:
-    before = _json()
-    pending = [r for r in before["resources"] if r["usagePendingLines"]]  # type: ignore[union-attr,index]
-    assert pending and before["summary"]["usagePendingResources"] == len(pending)  # type: ignore[index]
-    assert any("usage-priced costs without amounts" in note for note in before["notes"])  # type: ignore[union-attr]
-    bucket = next(r for r in pending if r["type"] == "aws:s3/bucketV2:BucketV2" or r["type"] == "aws:s3/bucket:Bucket")
+def test_typed_usage_amounts_are_priced_and_what_is_left_out_is_said(plain: PreviewResult, tmp_path: Path) -> None:
+    before = _json(plain)
+    pending = [r for r in before["resources"] if r["usagePendingLines"]]
+    assert pending and before["summary"]["usagePendingResources"] == len(pending)
+    assert any("usage-priced costs without amounts" in note for note in before["notes"])
+    assert "resources' usage not included" in render(plain, "table")
+    bucket = next(r for r in pending if r["type"] in ("aws:s3/bucketV2:BucketV2", "aws:s3/bucket:Bucket"))
     usage = tmp_path / "usage.yaml"
     usage.write_text(f"resources:\n  {bucket['name']}:\n    storageGb: 1000\n")
-    after = _json("--usage-file", str(usage))
-    priced = next(r for r in after["resources"] if r["urn"] == bucket["urn"])  # type: ignore[union-attr]
+    after = _json(_preview(usage_file=usage))
+    priced = next(r for r in after["resources"] if r["urn"] == bucket["urn"])
     assert priced["usageUsd"] > 0 and priced["monthlyUsd"] >= priced["usageUsd"]
-    assert after["summary"]["usageUsd"] == priced["usageUsd"]  # type: ignore[index]
+    assert after["summary"]["usageUsd"] == priced["usageUsd"]
 
 
-def test_junit_has_one_case_per_applicable_policy_and_resource(tmp_path: Path) -> None:
-    out = tmp_path / "finops.xml"
-    assert run_cli("preview", "-s", "dev", "--format", "junit", "-o", str(out)).returncode == 0
-    cases = ET.parse(out).getroot().findall(".//testcase")
-    report = _json()
-    resources = len(report["resources"])  # type: ignore[arg-type]
+def test_junit_has_one_case_per_applicable_policy_and_resource(plain: PreviewResult) -> None:
+    cases = ET.fromstring(render(plain, "junit")).findall(".//testcase")
+    resources = len(plain.resources)
     assert resources < len(cases) < 12 * resources  # not every policy crossed with every resource
-    names = {c.get("name") for c in cases}
-    assert not any("finops-instance-size" in (n or "") and "aws:s3/" in (n or "") for n in names)
+    names = [c.get("name") or "" for c in cases]
+    assert not any("finops-instance-size" in n and "aws:s3/" in n for n in names)
+    assert all(r.policies is not None for r in plain.resources)
 
 
-def test_sarif_rules_carry_the_policy_description(tmp_path: Path) -> None:
-    out = tmp_path / "finops.sarif"
-    run_cli("preview", "-s", "dev", "--format", "sarif", "-o", str(out))
-    rules = json.loads(out.read_text())["runs"][0]["tool"]["driver"]["rules"]
+def test_sarif_rules_carry_the_policy_description(plain: PreviewResult) -> None:
+    rules = json.loads(render(plain, "sarif"))["runs"][0]["tool"]["driver"]["rules"]
     tags = next(r for r in rules if r["id"].endswith("finops-required-tags"))
     assert "mandatory cost-allocation tags" in tags["shortDescription"]["text"]
