@@ -114,3 +114,23 @@ def test_each_environments_defaults_fit_its_own_caps(env_name: str) -> None:
     assert not d.database_multi_az or env.database.multi_az
     if d.gpu_instance_type:
         assert judge_instance(d.gpu_instance_type, env.instance).fits
+
+
+def test_a_rules_file_from_an_earlier_release_still_loads(tmp_path: Path) -> None:
+    """Sections a release adds are optional: without them, the instance and node-group caps stand in."""
+    raw = yaml.safe_load(DEFAULT_RULES_FILE.read_text())
+    for env in raw["environments"].values():
+        for section in ("search", "streaming", "warehouse", "analytics", "machineLearning", "task", "provisioning"):
+            env.pop(section, None)
+        env["database"].pop("maxAcus", None)
+        env["container"].pop("maxGpus", None)
+    raw.pop("allocationTags")
+    raw["labels"].pop("Feature")
+    old = tmp_path / "rules.yaml"
+    old.write_text(yaml.safe_dump(raw))
+    dev = load_rules(old).environments["dev"]
+    assert (dev.search.max_vcpus, dev.search.max_memory_gib, dev.search.max_nodes) == (2, 8, 3)
+    assert dev.machine_learning.max_gpus == 0 and dev.analytics.max_instances == 3
+    assert dev.database.max_acus == 4 and dev.container.max_gpus == 0
+    assert dev.provisioning.max_instances == 0  # no limit
+    assert load_rules(old).allocation_tags == ()
