@@ -6,6 +6,12 @@ The source is the copy of DescribeInstanceTypes that moto ships
 moto is only needed to run this script, never at run time:
 
     pip install moto && python scripts/generate_instance_catalogue.py
+
+What that data lacks is ``instance_types_supplement.tsv``, kept by hand: one row per type, with
+the AWS page its figures come from. After regenerating, the script drops from the supplement
+nothing, but reports the types of pulumi_aws's ``ec2.InstanceType`` enum that neither file holds
+(and the supplement rows the new data now covers, which can be removed), so the catalogue keeps
+covering every type a program can name.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 OUTPUT = Path(__file__).resolve().parents[1] / "core/finops_core/data/instance_types.tsv"
+SUPPLEMENT = OUTPUT.with_name("instance_types_supplement.tsv")
 COLUMNS = ("type", "vcpus", "memory_mib", "accelerators", "arch", "current_generation")
 
 
@@ -78,6 +85,30 @@ def main() -> None:
     lines += ["\t".join(row) for row in rows(source)]
     args.output.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {len(lines) - 2} instance types to {args.output}")
+    report_coverage({line.split("\t", 1)[0] for line in lines[2:]})
+
+
+def _names(path: Path) -> set[str]:
+    with path.open(encoding="utf-8") as handle:
+        return {line.split("\t", 1)[0] for line in handle if line.strip() and not line.startswith(("#", "type\t"))}
+
+
+def report_coverage(generated: set[str]) -> None:
+    """What the supplement must still add (enum types in neither file), and what it no longer needs."""
+    supplement = _names(SUPPLEMENT)
+    overlap = sorted(generated & supplement)
+    if overlap:
+        print(f"supplement rows now in the generated data (remove them from {SUPPLEMENT.name}): {', '.join(overlap)}")
+    try:
+        import pulumi_aws
+    except ImportError:
+        print("pulumi_aws is not installed: the enum coverage is not checked")
+        return
+    missing = sorted(m.value for m in pulumi_aws.ec2.InstanceType if m.value not in generated | supplement)
+    if missing:
+        raise SystemExit(f"{len(missing)} types of pulumi_aws's ec2.InstanceType are in neither file; add them to "
+                         f"{SUPPLEMENT.name} with their source: {', '.join(missing)}")
+    print("every type of pulumi_aws's ec2.InstanceType is in the catalogue")
 
 
 if __name__ == "__main__":
