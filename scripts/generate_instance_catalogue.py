@@ -85,7 +85,8 @@ def main() -> None:
     lines += ["\t".join(row) for row in rows(source)]
     args.output.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {len(lines) - 2} instance types to {args.output}")
-    report_coverage({line.split("\t", 1)[0] for line in lines[2:]})
+    # Only a regenerated catalogue must cover the enum; another --output is a trial run.
+    report_coverage({line.split("\t", 1)[0] for line in lines[2:]}, strict=args.output.resolve() == OUTPUT)
 
 
 def _names(path: Path) -> set[str]:
@@ -93,7 +94,7 @@ def _names(path: Path) -> set[str]:
         return {line.split("\t", 1)[0] for line in handle if line.strip() and not line.startswith(("#", "type\t"))}
 
 
-def report_coverage(generated: set[str]) -> None:
+def report_coverage(generated: set[str], strict: bool = True) -> None:
     """What the supplement must still add (enum types in neither file), and what it no longer needs."""
     supplement = _names(SUPPLEMENT)
     overlap = sorted(generated & supplement)
@@ -105,6 +106,9 @@ def report_coverage(generated: set[str]) -> None:
         print("pulumi_aws is not installed: the enum coverage is not checked")
         return
     missing = sorted(m.value for m in pulumi_aws.ec2.InstanceType if m.value not in generated | supplement)
+    if missing and not strict:
+        print(f"{len(missing)} types of pulumi_aws's ec2.InstanceType are in neither file")
+        return
     if missing:
         raise SystemExit(f"{len(missing)} types of pulumi_aws's ec2.InstanceType are in neither file; add them to "
                          f"{SUPPLEMENT.name} with their source: {', '.join(missing)}")
