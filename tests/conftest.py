@@ -166,6 +166,85 @@ def shared_program_runs() -> Iterator[Callable[..., Any]]:
     pool.shutdown(wait=True, cancel_futures=True)
 
 
+class _KeptPack:
+    """A started pack handed to one preview; the preview's exit leaves it running for the next."""
+
+    def __init__(self, process: PolicyPackProcess) -> None:
+        self.process = process
+
+    def __enter__(self) -> PolicyPackProcess:
+        return self.process
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_packs() -> Iterator[None]:
+    """Previews run in this process reuse a pack already started with the same directory, stack,
+    project, config and environment (each preview configures it afresh, as the engine does), so
+    the suite does not start a pack process per preview. Tests of the pack's own start-up use
+    PolicyPackProcess directly and are not affected."""
+    import json
+    from collections import OrderedDict
+
+    import finops_preview.preview as preview
+
+    kept: OrderedDict[tuple[Any, ...], PolicyPackProcess] = OrderedDict()
+
+    def started(pack_dir: str | Path, **options: Any) -> _KeptPack:
+        variables = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(("FINOPS_", "AWS_"))))
+        key = (str(Path(pack_dir).resolve()), json.dumps(options, sort_keys=True, default=str), variables)
+        process = kept.pop(key, None)
+        if process is None or process._process is None or process._process.poll() is not None:
+            process = PolicyPackProcess(pack_dir, **options).start()
+        kept[key] = process
+        while len(kept) > 6:
+            kept.popitem(last=False)[1].close()
+        return _KeptPack(process)
+
+    original = preview.PolicyPackProcess
+    original_program = preview.ProgramProcess
+    preview.PolicyPackProcess = started  # type: ignore[assignment,misc]
+    preview.ProgramProcess = _replayed_program_class()  # type: ignore[misc]
+    yield
+    preview.PolicyPackProcess = original  # type: ignore[misc]
+    preview.ProgramProcess = original_program  # type: ignore[misc]
+    for process in kept.values():
+        process.close()
+
+
+def _replayed_program_class() -> type:
+    """ProgramProcess that runs a program once per session and replays what it registered to later
+    previews of the same project, stack and files (a run that failed or timed out is not kept).
+    Tests of the runner itself run ``finops`` as its own process and see real runs."""
+    from finops_preview.runner import ProgramProcess
+
+    runs: dict[tuple[Any, ...], list[Any]] = {}
+
+    class ReplayedProgram(ProgramProcess):
+        def __enter__(self) -> ReplayedProgram:
+            self._key = (*_run_key(Path(self.project.directory), self.stack), self.python)
+            self._replay: list[Any] | None = copy.deepcopy(runs[self._key]) if self._key in runs else None
+            return self if self._replay is not None else super().__enter__()  # type: ignore[return-value]
+
+        def stream(self) -> Iterator[Any]:
+            if self._replay is not None:
+                replay, self._replay = self._replay, []
+                for resource in replay:
+                    self.resources.append(resource)
+                    yield resource
+                return
+            yield from super().stream()
+            runs[self._key] = copy.deepcopy(self.resources)
+
+        def __exit__(self, *exc: object) -> None:
+            if self._replay is None:
+                super().__exit__(*exc)
+
+    return ReplayedProgram
+
+
 def run_cli(*args: str, cwd: Path = ROOT, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``python -m finops_preview ARGS`` run in this process (programs shared per session).
 

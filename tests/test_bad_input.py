@@ -217,8 +217,8 @@ READING_CASES: list[tuple[str, Edit, str]] = [
      "--max-increase-usd: found nan; expected a finite number"),
     ("rules quantity nan", rules_edit(lambda r: r["environments"]["dev"]["container"].update(maxCpu="NaN")),
      "environments.dev.container.maxCpu: found 'NaN'"),
-    ("program never returns", file_edit("__main__.py", "import time\ntime.sleep(600)\n", "--timeout", "3"),
-     "did not finish within 3 s"),
+    ("program never returns", file_edit("__main__.py", "import time\ntime.sleep(600)\n", "--timeout", "1.5"),
+     "did not finish within 1.5 s"),
     # Fixed in the CLI (preview.py): explicit paths that do not exist, FINOPS_TODAY checked before the packs start.
     ("waivers explicit missing", args_edit("--waivers", "{project}/none.yaml"),
      "none.yaml: found <no such file>; expected an existing waivers file (--waivers)"),

@@ -84,7 +84,7 @@ def _stack(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PULUMI_STACK", "dev")
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.function_scoped_fixture])
 @given(resource_type=st.sampled_from(TYPES), props=bags, provider_props=bags)
 def test_no_resource_policy_ever_raises(resource_type: str, props: dict[str, Any],
@@ -167,7 +167,7 @@ def _answer(servicer: Any, request: proto.AnalyzeRequest) -> list[tuple[str, str
         [(n.policy_name, n.reason, -1, "") for n in response.not_applicable]
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.function_scoped_fixture])
 @given(resource_type=st.sampled_from(TYPES), props=wire_bags, provider_props=wire_bags, with_provider=st.booleans(),
        config=st.integers(min_value=0, max_value=len(CONFIGS) - 1))

@@ -229,6 +229,7 @@ class PolicyPackProcess:
                   defaults: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         """Send Configure with, per policy: schema defaults < pack initialConfig < the user's file."""
         merged = merge_policy_config(self.info, policy_config or {}, defaults)
+        self.not_applicable = {}  # answers of this configuration only
         # The SDKs remediate only with policies at the remediate level: without one, Remediate
         # answers nothing and the call can be spared.
         self.remediates = any(level == "remediate" for level, _ in merged.values())
