@@ -23,6 +23,7 @@ from .kubernetes import kind_of as k8s_kind_of
 from .messages import AtResource, Unknown, violation
 from .policy import Finding
 from .registry import ResourcePolicySpec, StackPolicySpec
+from .stack_costs import provider_props
 from .subject import Subject, current_stack, provider_region
 
 ADVISORY = EnforcementLevel.ADVISORY
@@ -227,8 +228,7 @@ def _auto_shutdown(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]
         value = get(r.props, key)
         if not isinstance(value, str) or json.dumps(value) in scheduled:
             continue
-        region = provider_region(getattr(getattr(r, "provider", None), "props", None))
-        cost = estimate_resource(r.resource_type, plain(r.props), region)
+        cost = estimate_resource(r.resource_type, plain(r.props), provider_region(provider_props(r)))
         amount = f"${cost.monthly_usd * share_off:,.2f}/month" if cost and cost.monthly_usd else "not priced"
         yield AtResource(violation(
             f"{r.resource_type} '{r.name}'", f"auto-shutdown in {env.name}", "no stop/start schedule",
@@ -236,13 +236,9 @@ def _auto_shutdown(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]
             "add it to finops_components.AutoShutdown."), r.urn)
 
 
-def _monthly_usd(resource_type: str, props: Any, provider: Any) -> float | None:
-    cost = estimate_resource(resource_type, plain(props), provider_region(provider))
+def _monthly_usd(resource: Any) -> float | None:
+    cost = estimate_resource(resource.resource_type, plain(resource.props), provider_region(provider_props(resource)))
     return cost.monthly_usd if cost is not None else None
-
-
-def _provider_props(resource: Any) -> Any:
-    return getattr(getattr(resource, "provider", None), "props", None)
 
 
 def _referenced(args: StackValidationArgs, resource_type: str, keys: tuple[str, ...]) -> tuple[set[str], bool]:
@@ -272,7 +268,7 @@ def _unattached_volumes(args: StackValidationArgs, rules: Rules) -> Iterator[Fin
     for r in args.resources:
         if r.resource_type != VOLUME or not _unattached(r, ("id", "arn"), attached, pending):
             continue
-        cost = _monthly_usd(VOLUME, r.props, _provider_props(r))
+        cost = _monthly_usd(r)
         money = f"estimated saving ${cost:,.2f}/month" if cost else "saving not priced"
         yield AtResource(violation(f"{VOLUME} '{r.name}'", "unattached EBS volume",
                                    "no aws.ec2.VolumeAttachment in the stack attaches it",
@@ -289,7 +285,7 @@ def _idle_elastic_ips(args: StackValidationArgs, rules: Rules) -> Iterator[Findi
             continue
         if not _unattached(r, ("id", "allocationId", "publicIp"), associated, pending):
             continue
-        cost = _monthly_usd("aws:ec2/eip:Eip", r.props, _provider_props(r))
+        cost = _monthly_usd(r)
         money = f"estimated saving ${cost:,.2f}/month" if cost else "saving not priced"
         yield AtResource(violation(f"aws:ec2/eip:Eip '{r.name}'", "unassociated Elastic IP",
                                    "no instance, network interface or aws.ec2.EipAssociation",
@@ -323,7 +319,7 @@ def _commitment_for_prod(args: StackValidationArgs, rules: Rules) -> Iterator[Fi
     if env is None or env.name != "prod":
         return
     steady = [(r.name, cost) for r in args.resources if r.resource_type in _COMMITTABLE
-              if (cost := _monthly_usd(r.resource_type, r.props, _provider_props(r)))]
+              if (cost := _monthly_usd(r))]
     total = sum(cost for _, cost in steady)
     if not total:
         return

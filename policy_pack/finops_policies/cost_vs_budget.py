@@ -11,18 +11,15 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from finops_core import estimate_resource
 from finops_core.budget_plans import find_budget_plan
-from finops_core.price_book import price_book_from_environment
-from finops_core.related import RelatedResource, related_lookup
 from finops_core.rules import ConfigError, Rules
-from finops_core.values import plain
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationArgs
 
 from .messages import violation
 from .policy import Finding
 from .registry import StackPolicySpec
-from .subject import current_stack, provider_region
+from .stack_costs import price_stack
+from .subject import current_stack
 
 FAIL, WARN = "finops-cost-vs-budget", "finops-cost-vs-budget-warning"
 # Where the budgets are: the policy config's budgetsDir, else $FINOPS_BUDGETS_DIR, else ../budgets
@@ -31,28 +28,16 @@ DEFAULT_BUDGETS_DIR = "../budgets"
 BUDGETS_VARIABLE = "FINOPS_BUDGETS_DIR"
 
 
-def _region(resource: Any) -> str:
-    provider = getattr(resource, "provider", None)
-    return provider_region(provider.props if provider is not None else None)
-
-
 def stack_estimate(args: StackValidationArgs) -> tuple[float, int]:
-    """Total monthly USD of the priced resources, and how many could not be priced; priced as
-    ``finops preview`` prices them (related resources, the price book of $FINOPS_PRICE_BOOK)."""
+    """Total monthly USD of the priced resources, and how many could not be priced."""
     total, unpriced = 0.0, 0
-    props = {resource.urn: plain(resource.props) for resource in args.resources}
-    related = related_lookup(RelatedResource(r.resource_type, r.name, props[r.urn], id=str(props[r.urn].get("id", "")),
-                                             urn=r.urn) for r in args.resources)
-    price_book = price_book_from_environment()
-    for resource in args.resources:
-        estimate = estimate_resource(resource.resource_type, props[resource.urn], _region(resource),
-                                     related=related, price_book=price_book)
-        if estimate is None:
+    for priced in price_stack(args):
+        if priced.estimate is None:
             continue
-        if estimate.monthly_usd is None:
+        if priced.estimate.monthly_usd is None:
             unpriced += 1
         else:
-            total += estimate.monthly_usd
+            total += priced.estimate.monthly_usd
     return round(total, 2), unpriced
 
 

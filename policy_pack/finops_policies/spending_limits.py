@@ -24,19 +24,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from finops_core import estimate_resource
 from finops_core.budget_plans import BudgetPlan, find_budget_plan
 from finops_core.effective_tags import allocation_tags
 from finops_core.rules import ConfigError, Rules
 from finops_core.spend import UNTAGGED, SpendSnapshot, load_snapshot, snapshot_from_config
-from finops_core.values import plain
 from finops_core.waivers import today
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationArgs
 
-from .cost_vs_budget import BUDGETS_VARIABLE, DEFAULT_BUDGETS_DIR, _region
+from .cost_vs_budget import BUDGETS_VARIABLE, DEFAULT_BUDGETS_DIR
 from .messages import violation
 from .policy import Finding
 from .registry import StackPolicySpec
+from .stack_costs import price_stack
 from .subject import current_stack
 from .waiver_file import current_waivers
 
@@ -69,14 +68,11 @@ def _snapshot(config: Mapping[str, Any]) -> SpendSnapshot | None:
 
 def _change(args: StackValidationArgs, rules: Rules, config: Mapping[str, Any]) -> _Change:
     after: dict[str, float] = defaultdict(float)
-    for resource in args.resources:
-        props = plain(resource.props)
-        estimate = estimate_resource(resource.resource_type, props, _region(resource))
-        if estimate is None or not estimate.monthly_usd:
+    for priced in price_stack(args):
+        if priced.estimate is None or not priced.estimate.monthly_usd:
             continue
-        provider = getattr(getattr(resource, "provider", None), "props", None)
-        team = allocation_tags(resource.resource_type, props, plain(provider), rules).get("Team") or UNTAGGED
-        after[team] += estimate.monthly_usd
+        tags = allocation_tags(priced.resource.resource_type, priced.props, priced.provider, rules)
+        after[tags.get("Team") or UNTAGGED] += priced.estimate.monthly_usd
     baseline = config.get("baseline")
     before = {str(k): float(v) for k, v in baseline.items()} if isinstance(baseline, Mapping) else None
     return _Change(dict(after), before)
@@ -124,14 +120,14 @@ def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Findi
             return
         budgets_dir = Path(str(config.get("budgetsDir") or os.environ.get(BUDGETS_VARIABLE) or DEFAULT_BUDGETS_DIR))
         plan: BudgetPlan | None = find_budget_plan(env.name, budgets_dir, rules)
+        spend = snapshot.environments.get(env.name)
+        if plan is None or spend is None:
+            return
+        change = _change(args, rules, config)  # a bad price book is a ConfigError too
     except ConfigError as exc:
         if name == FAIL:
             yield f"cannot judge spending limits: {exc}"
         return
-    spend = snapshot.environments.get(env.name)
-    if plan is None or spend is None:
-        return
-    change = _change(args, rules, config)
     warn = float(config.get("warnPercent", 90))
     for team, limit in sorted(plan.team_limits.items()):
         team_spend = spend.teams.get(team)
