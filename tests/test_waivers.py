@@ -170,3 +170,13 @@ def test_a_bad_finops_today_applies_no_waiver_and_is_said_once(waiver_file: Path
         stack = [d.message for d in pack.analyze_stack([]) if d.policy == "finops-waivers-stack"]
     assert [d.policy for d in mandatory(found)] == ["finops-instance-size"]
     assert len([m for m in stack if "FINOPS_TODAY" in m]) == 1
+
+
+def test_waived_findings_are_those_the_policy_finds_under_its_own_config(waived_pack: PolicyPackProcess) -> None:
+    # With dev's cap raised to fit m5.24xlarge, the instance policy finds nothing: nothing to waive.
+    waived_pack.configure({"finops-instance-size": {"environments": {"dev": {"maxVcpus": 128, "maxMemoryGib": 512}}}})
+    try:
+        found = waived_pack.analyze("aws:ec2/instance:Instance", "trainer-4", BIG)
+    finally:
+        waived_pack.configure({})
+    assert [d.policy for d in found if d.policy in ("finops-instance-size", "finops-waivers")] == []

@@ -55,6 +55,8 @@ class PackSettings:
     # The waivers and the day they are judged on, read once per Configure (every policy of every
     # request needs them; reset when the engine configures the pack again).
     resolved: tuple[WaiverSet | None, dt.date | None] | None = None
+    # Each policy's config as configured: the waivers policies judge a peer under its own rules.
+    configs: dict[str, Any] = field(default_factory=dict)
 
     def reset(self) -> None:
         self.resolved = None

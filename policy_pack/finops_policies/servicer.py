@@ -129,6 +129,7 @@ if compatible():
                     self._get_enforcement_level(waivers) != sdk.EnforcementLevel.DISABLED
                 configured = self._get_policy_config(WAIVERS_POLICY) if waivers is not None else None
                 settings.waivers_file = configured.get("file") if isinstance(configured, dict) else None
+                settings.configs = {p.name: self._get_policy_config(p.name) for p in policies}
                 settings.reset()
 
         def _rules_of(self, finops: FinopsResourceCheck) -> Rules | str:

@@ -36,7 +36,7 @@ def resource_check(peers: Callable[[], list[FinopsResourceCheck]], settings: Pac
             if peer.name not in names or not peer.waivable or not peer.applies_to(subject.type):
                 continue
             try:
-                peer_rules = peer.rules(None)
+                peer_rules = peer.rules(settings.configs.get(peer.name))
             except ConfigError as exc:  # reported by the peer itself
                 yield invalid_config(exc)
                 continue
@@ -53,7 +53,7 @@ def stack_check(peers: Callable[[], list[FinopsStackCheck]], settings: PackSetti
         names = {w.policy for w in current.waivers}
         for peer in peers():
             if peer.name in names and peer.waivable:
-                for waived in peer.judge(args, peer.rules(None)).waived:
+                for waived in peer.judge(args, peer.rules(settings.configs.get(peer.name))).waived:
                     text = _describe(peer.name, waived.message, waived.waiver)
                     if waived.urn:
                         yield AtResource(text, waived.urn)
