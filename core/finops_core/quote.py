@@ -183,6 +183,14 @@ class Quote:
         found = self.related(resource_type, reference)
         return (kind, found) if found is not None else None
 
+    def required_related(self, resource_type: str, role: str, what: str) -> tuple[ResourceKind, Mapping[str, Any]]:
+        """As :meth:`related_inputs`, for a cost set by the related resource (``what`` it sets and on
+        which resource): unpriced, saying so, when the estimate cannot see it."""
+        found = self.related_inputs(resource_type, role)
+        if found is None:
+            raise Unpriced(f"{what} the estimate cannot see", "unknown-value")
+        return found
+
 
 def _provenance(table: str, key: str, price: Price) -> str:
     return f"{table}[{key}] {price.region} {price.published}: {price.source}"

@@ -118,6 +118,15 @@ def _first(q: Quote, role: str) -> Any:
     return None
 
 
+def _template_instance_type(template: tuple[ResourceKind, Mapping[str, Any]] | None) -> Any:
+    """The instance type a launch template the estimate can see names, or None."""
+    if template is None:
+        return None
+    kind, inputs = template
+    found = kind.value(inputs, "instanceType")
+    return None if found is MISSING else found
+
+
 @model("eks-node-group")
 def eks_node_group(q: Quote) -> None:
     nodes = q.number("desiredSize", 1)
@@ -125,10 +134,8 @@ def eks_node_group(q: Quote) -> None:
         q.note("spot capacity at the on-demand price, an upper bound")
     template = launch_template(q, "launchTemplateId", "launchTemplateName")
     type_name = _first(q, "instanceType")
-    if type_name is None and template is not None:
-        kind, inputs = template
-        type_name = kind.value(inputs, "instanceType")
-        type_name = None if type_name is MISSING else type_name
+    if type_name is None:
+        type_name = _template_instance_type(template)
     if type_name is None:
         if q.known("launchTemplateId") is not None or q.known("launchTemplateName") is not None:
             raise Unpriced("the instance type is set by a launch template the estimate cannot see", "unknown-value")
@@ -149,10 +156,8 @@ def autoscaling_group(q: Quote) -> None:
     template = launch_template(q, "launchTemplateId", "launchTemplateName", "mixedLaunchTemplateId",
                                "mixedLaunchTemplateName")
     type_name = _first(q, "overrideInstanceType")
-    if type_name is None and template is not None:
-        kind, inputs = template
-        found = kind.value(inputs, "instanceType")
-        type_name = None if found is MISSING else found
+    if type_name is None:
+        type_name = _template_instance_type(template)
     if type_name is None:
         raise Unpriced("the instance type is set by a launch template or configuration the estimate cannot see",
                        "unknown-value")
@@ -210,10 +215,8 @@ def sagemaker_notebook(q: Quote) -> None:
 
 @model("sagemaker-endpoint")
 def sagemaker_endpoint(q: Quote) -> None:
-    found = q.related_inputs("aws:sagemaker/endpointConfiguration:EndpointConfiguration", "endpointConfigName")
-    if found is None:
-        raise Unpriced("the instances are set by an endpoint configuration the estimate cannot see", "unknown-value")
-    kind, inputs = found
+    kind, inputs = q.required_related("aws:sagemaker/endpointConfiguration:EndpointConfiguration", "endpointConfigName",
+                                      "the instances are set by an endpoint configuration")
     variants: dict[str, dict[str, Any]] = {}
     for role in ("instanceType", "instanceCount"):
         for where, value in kind.values(inputs, role):

@@ -75,10 +75,7 @@ def ecs_service(q: Quote) -> None:
     if "FARGATE_SPOT" in providers:
         q.note("Fargate Spot at the Fargate price, an upper bound")
     tasks = q.number("desiredCount", 0)
-    found = q.related_inputs(TASK_DEFINITION, "taskDefinition")
-    if found is None:
-        raise Unpriced("the task size is set by a task definition the estimate cannot see", "unknown-value")
-    kind, inputs = found
+    kind, inputs = q.required_related(TASK_DEFINITION, "taskDefinition", "the task size is set by a task definition")
     vcpus, gb = task_size(kind.value(inputs, "cpuUnits"), kind.value(inputs, "memoryMib"))
     arm = kind.value(inputs, "cpuArchitecture") == "ARM64"
     prefix = "linux_arm" if arm else "linux_x86"

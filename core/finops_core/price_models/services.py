@@ -81,10 +81,8 @@ def metric_alarm(q: Quote) -> None:
 
 @model("lambda-provisioned-concurrency")
 def lambda_provisioned_concurrency(q: Quote) -> None:
-    found = q.related_inputs("aws:lambda/function:Function", "functionName")
-    if found is None:
-        raise Unpriced("the memory size is set by a function the estimate cannot see", "unknown-value")
-    kind, inputs = found
+    kind, inputs = q.required_related("aws:lambda/function:Function", "functionName",
+                                      "the memory size is set by a function")
     memory = q.as_number(kind.value(inputs, "memorySize"), 128, "memorySize")
     concurrency = q.number("concurrency", 0)
     seconds = q.hours * 3600
@@ -94,10 +92,7 @@ def lambda_provisioned_concurrency(q: Quote) -> None:
 
 @model("kinesis-stream-consumer")
 def kinesis_stream_consumer(q: Quote) -> None:
-    found = q.related_inputs("aws:kinesis/stream:Stream", "streamArn")
-    if found is None:
-        raise Unpriced("the shard count is set by a stream the estimate cannot see", "unknown-value")
-    kind, inputs = found
+    kind, inputs = q.required_related("aws:kinesis/stream:Stream", "streamArn", "the shard count is set by a stream")
     shards = q.as_number(kind.value(inputs, "shardCount"), 1, "shardCount")
     q.fixed(f"enhanced fan-out ({shards:g} shards)", shards * q.hours, "consumer-shard-hours", "kinesis",
             "efo_consumer_shard_hour", "enhanced fan-out")
@@ -106,10 +101,8 @@ def kinesis_stream_consumer(q: Quote) -> None:
 
 @model("dynamodb-table-replica")
 def dynamodb_table_replica(q: Quote) -> None:
-    found = q.related_inputs("aws:dynamodb/table:Table", "globalTableArn")
-    if found is None:
-        raise Unpriced("the write capacity is set by a table the estimate cannot see", "unknown-value")
-    kind, inputs = found
+    kind, inputs = q.required_related("aws:dynamodb/table:Table", "globalTableArn",
+                                      "the write capacity is set by a table")
     if kind.value(inputs, "billingMode") == "PAY_PER_REQUEST":
         q.note("on-demand table: replicated writes are usage-priced")
         return
