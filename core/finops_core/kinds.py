@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from .data import DATA_DIR
 from .reading import ConfigError, Path_, YamlDoc, load_yaml, require_mapping
-from .values import MISSING, UNKNOWN, get_path, values_at
+from .values import MISSING, get_path, values_at
 
 KINDS_DIR = DATA_DIR / "kinds"
 
@@ -93,11 +93,6 @@ class ResourceKind:
         path = self.properties.get(role)
         if path is not None:
             yield from values_at(inputs, path)
-
-    def known(self, inputs: object, role: str, default: Any = None) -> Any:
-        """The role's value, or ``default`` when missing; UNKNOWN passes through."""
-        value = self.value(inputs, role)
-        return default if value is MISSING else value
 
 
 def _path(doc: YamlDoc, raw: object, where: Path_) -> tuple[str, ...]:
@@ -187,4 +182,4 @@ def kinds_in_section(section: str) -> dict[str, ResourceKind]:
     return {t: k for t, k in kinds_table().items() if section in k.sections}
 
 
-__all__ = ["UNKNOWN", "ResourceKind", "SizeRule", "kind_of", "kinds_in_section", "kinds_table"]
+__all__ = ["ResourceKind", "SizeRule", "kind_of", "kinds_in_section", "kinds_table"]

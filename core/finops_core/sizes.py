@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Protocol
 
 from . import catalogue
 from .catalogue import InstanceType
-from .rules.schema import CacheCap, DatabaseCap, InstanceCap
 
 EXCEPTION_HINT = "For an exception, ask the platform team to approve a waiver."
-# Any cap block with maxVcpus and maxMemoryGib (instance, database, cache, search, ...). A block
-# without maxGpus allows no GPU or other accelerator: GPUs are judged everywhere.
-SizeCap = InstanceCap | DatabaseCap | CacheCap | Any
+
+
+class SizeCap(Hashable, Protocol):
+    """Any cap block with maxVcpus and maxMemoryGib (instance, database, cache, search, ...); frozen,
+    so judgements are cached per cap. A block without maxGpus allows no GPU or other accelerator:
+    GPUs are judged everywhere."""
+
+    @property
+    def max_vcpus(self) -> float: ...
+
+    @property
+    def max_memory_gib(self) -> float: ...
 # Classes that name no instance (Aurora Serverless v2 scales in ACUs, not instance sizes).
 NOT_INSTANCE_CLASSES = frozenset({"db.serverless"})
 
