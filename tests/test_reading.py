@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from finops_core import reading
 from finops_core.reading import (
     ConfigError,
     finite_number,
@@ -25,6 +26,30 @@ BILLION_LAUGHS = "".join(
     [f"l0: &l0 [{', '.join(['lol'] * 9)}]\n"]
     + [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 10)]
 )
+
+
+LOADERS = ["libyaml-scanned", "pure-python"] if reading._LOADER is not reading._StrictLoader else ["pure-python"]
+
+
+@pytest.fixture(autouse=True, params=LOADERS)
+def yaml_loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs with each strict loader this PyYAML has: libyaml scans when PyYAML was
+    built with it, the pure-Python loader reads otherwise; both must refuse and accept alike."""
+    if request.param == "pure-python":
+        monkeypatch.setattr(reading, "_LOADER", reading._StrictLoader)
+    return str(request.param)
+
+
+def test_both_loaders_read_the_packaged_yaml_files_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = Path(reading.__file__).parent / "data"
+    files = sorted(data.rglob("*.yaml"))
+    assert len(files) > 10
+    for path in files:
+        fast = load_yaml(path)
+        monkeypatch.setattr(reading, "_LOADER", reading._StrictLoader)
+        slow = load_yaml(path)
+        monkeypatch.undo()
+        assert (fast.data, fast.lines) == (slow.data, slow.lines), path
 
 
 def refused(text: str, name: str = "f.yaml") -> str:
@@ -129,7 +154,6 @@ def test_plain_words_like_nan_stay_text() -> None:
     ("limit: !!float six-hundred\n", "f.yaml:1: limit: found <six-hundred>; expected a valid float"),
     ("limit: !!int lots\n", "f.yaml:1: limit: found <lots>; expected a valid int"),
     ("a: [1, !!timestamp 2026-13-01]\n", "f.yaml:1: a[1]: found <2026-13-01>; expected a valid timestamp"),
-    ('a: "\\ud800"\n', "f.yaml:1: a: found <a lone surrogate escape"),
     ("a: !!python/object:os.system x\n", "f.yaml:1: found <malformed YAML: could not determine a constructor"),
     ("a: \x00\n", "f.yaml:1: found <malformed YAML: unacceptable character #x0000"),
     ("a: 1\n---\nb: 2\n", "f.yaml:2: found <malformed YAML: expected a single document"),
@@ -140,6 +164,12 @@ def test_values_pyyaml_cannot_build_are_one_line(text: str, message: str) -> Non
 
 def test_huge_json_integer_is_refused() -> None:
     assert "a: found <a number of 5000 digits>" in refused('{"a": ' + "7" * 5000 + "}", "f.json")
+
+
+def test_a_lone_surrogate_escape_in_yaml_is_one_line() -> None:
+    # libyaml refuses the escape as it scans; the pure-Python reader when it builds the string.
+    message = refused('a: "\\ud800"\n')
+    assert message.startswith("f.yaml:1: ") and ("surrogate" in message or "escape" in message), message
 
 
 def test_lone_surrogate_in_json_is_refused() -> None:

@@ -17,13 +17,15 @@ import json
 import math
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
-from yaml.composer import ComposerError
+from yaml.composer import Composer, ComposerError
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 Path_ = tuple[str | int, ...]
 
@@ -184,20 +186,27 @@ def _text(node: yaml.Node) -> str:
     return _one_line(str(node.value), 40) if isinstance(node, yaml.ScalarNode) else node.tag.rsplit(":", 1)[-1]
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that limits nesting while composing, refuses duplicate keys and non-finite
-    numbers, and turns any value it cannot build into a _BadValue naming the value's node."""
+class _Loading(Protocol):
+    """What parse_yaml uses of a loader."""
 
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self._depth = 0
+    def get_single_node(self) -> yaml.Node | None: ...
+    def construct_document(self, node: yaml.Node) -> Any: ...
+    def dispose(self) -> None: ...
+
+
+class _Strict(Composer, SafeConstructor):
+    """What both strict loaders add to PyYAML: nesting limited while composing, duplicate keys and
+    non-finite numbers refused, and any value that cannot be built turned into a _BadValue naming
+    the value's node. Composing is always this Python code, whoever scans and parses."""
+
+    _depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels",
-                                    self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+                mark = self.peek_event().start_mark  # type: ignore[attr-defined]  # the parser's
+                raise ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels", mark)
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
@@ -246,9 +255,39 @@ class _StrictLoader(yaml.SafeLoader):
         return value
 
 
-_StrictLoader.add_constructor("tag:yaml.org,2002:float", _StrictLoader.construct_yaml_float)
-_StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
-_StrictLoader.add_constructor("tag:yaml.org,2002:str", _StrictLoader.construct_yaml_str)
+# Both loaders build with this table (``_Strict`` comes before SafeConstructor in their MROs).
+_Strict.yaml_constructors = {
+    **SafeConstructor.yaml_constructors,
+    "tag:yaml.org,2002:float": _Strict.construct_yaml_float,
+    "tag:yaml.org,2002:int": _Strict.construct_yaml_int,
+    "tag:yaml.org,2002:str": _Strict.construct_yaml_str,
+}
+
+
+class _StrictLoader(_Strict, yaml.SafeLoader):
+    """The pure-Python strict loader, for a PyYAML built without libyaml."""
+
+
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml._yaml import CParser
+
+    class _CScannedStrictLoader(_Strict, CParser, Resolver):
+        """libyaml scans and parses (most of the time a pure-Python load takes); composing stays
+        in Python (_Strict's Composer comes before CParser), so the nesting limit still applies
+        while the graph is built. Non-printable characters are refused as the pure-Python reader
+        does."""
+
+        def __init__(self, text: str) -> None:
+            yaml.reader.Reader(text)  # raises ReaderError for a non-printable character
+            CParser.__init__(self, text)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+
+    _LOADER: Callable[[str], _Loading] = _CScannedStrictLoader
+else:
+    _LOADER = _StrictLoader
+
 
 
 def _path_of(root: yaml.Node, target: yaml.Node) -> Path_ | None:
@@ -341,7 +380,7 @@ def parse_yaml(text: str, source: str | Path) -> YamlDoc:
     if len(text) > MAX_YAML_BYTES:
         raise ConfigError(source, None, f"<{len(text)} characters>", f"a YAML file of at most {MAX_YAML_BYTES} bytes")
     try:
-        loader = _StrictLoader(text)
+        loader = _LOADER(text)
     except yaml.reader.ReaderError as exc:
         raise _malformed(source, _one_line(str(exc).splitlines()[0], 100),
                          text.count("\n", 0, exc.position) + 1) from None
@@ -363,6 +402,8 @@ def parse_yaml(text: str, source: str | Path) -> YamlDoc:
         context = getattr(exc, "context", None)
         if context and problem.startswith("but "):  # "expected a single document ... but found another"
             problem = f"{context} {problem}"
+        if problem == "exceeded maximum nesting depth":  # libyaml's own limit, far beyond ours
+            problem = f"nested deeper than {MAX_DEPTH} levels"
         raise _malformed(source, problem, None if mark is None else mark.line + 1) from None
     except RecursionError:  # a guard of last resort: the limits above should stop it first
         raise _malformed(source, "nested too deeply", None) from None
