@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import fcntl
+import hashlib
 import io
 import os
+import pickle
 import socket
 import subprocess
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -112,7 +116,6 @@ def mock_stack() -> Callable[..., Any]:
 # -- each repository program once per session -----------------------------------------------------
 
 PLATFORM_STACKS = ("dev", "staging", "prod")
-_RUNS: dict[tuple[Any, ...], Future[Any]] = {}
 
 
 def _run_key(project_dir: Path, stack: str) -> tuple[Any, ...]:
@@ -123,8 +126,57 @@ def _run_key(project_dir: Path, stack: str) -> tuple[Any, ...]:
             tuple((f.name, f.stat().st_mtime_ns) for f in files))
 
 
+class _SharedRuns:
+    """Each repository program's run, once per test session for all pytest-xdist workers.
+
+    The first worker to need a run takes its lock (a file under the session's temporary folder,
+    which every worker shares), runs the program and pickles the run; the others wait on the
+    lock and read it. A run that failed is not kept, so the next caller sees it fail anew."""
+
+    def __init__(self, folder: Path, run_stack: Callable[..., Any]) -> None:
+        self.folder = folder
+        self.run_stack = run_stack
+        self.memo: dict[tuple[Any, ...], Any] = {}
+        self.guard = threading.Lock()
+
+    def run(self, directory: Path, stack: str) -> Any:
+        key = _run_key(directory, stack)
+        with self.guard:
+            known = self.memo.get(key)
+        if known is None:
+            name = hashlib.sha256(repr(key).encode()).hexdigest()[:24]
+            data = self.folder / f"run-{name}.pickle"
+            with open(self.folder / f"run-{name}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if data.exists():
+                    known = pickle.loads(data.read_bytes())
+                else:
+                    known = self.run_stack(directory, stack)
+                    scratch = data.with_suffix(f".{os.getpid()}")
+                    scratch.write_bytes(pickle.dumps(known))
+                    scratch.replace(data)
+            with self.guard:
+                self.memo[key] = known
+        return copy.deepcopy(known)
+
+
+def _shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.getbasetemp()
+    # Under pytest-xdist each worker's base is a folder of the session's own, which all share.
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared-program-runs"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def shared_runs(tmp_path_factory: pytest.TempPathFactory) -> _SharedRuns:
+    import finops_preview.runner as runner
+
+    return _SharedRuns(_shared_folder(tmp_path_factory), runner.run_stack)
+
+
 @pytest.fixture(scope="session", autouse=True)
-def shared_program_runs() -> Iterator[Callable[..., Any]]:
+def shared_program_runs(shared_runs: _SharedRuns) -> Iterator[Callable[..., Any]]:
     """``run_stack`` that runs each repository program once per session (see the module doc)."""
     import importlib
 
@@ -139,6 +191,7 @@ def shared_program_runs() -> Iterator[Callable[..., Any]]:
     # and reference platform tests use all three): the first request starts all three at once,
     # each in its own process, so two cores run them side by side.
     pool = ThreadPoolExecutor(max_workers=len(PLATFORM_STACKS))
+    started: dict[tuple[Any, ...], Future[Any]] = {}
 
     def run_stack(project_dir: str | Path, stack: str, **options: Any) -> Any:
         directory = Path(project_dir).resolve()
@@ -147,13 +200,13 @@ def shared_program_runs() -> Iterator[Callable[..., Any]]:
         wanted = PLATFORM_STACKS if directory == ROOT and stack in PLATFORM_STACKS else (stack,)
         for name in wanted:
             key = _run_key(directory, name)  # a timeout changes nothing in a run that finished
-            if key not in _RUNS:
-                _RUNS[key] = pool.submit(original, project_dir, name, **options)
-        future = _RUNS[_run_key(directory, stack)]
+            if key not in started:
+                started[key] = pool.submit(shared_runs.run, directory, name)
+        key = _run_key(directory, stack)
         try:
-            return copy.deepcopy(future.result())
+            return started[key].result()
         except BaseException:
-            del _RUNS[_run_key(directory, stack)]  # a failed run is not kept: the next caller sees it fail anew
+            del started[key]  # a failed run is not kept: the next caller sees it fail anew
             raise
 
     patched = [m for name, m in list(sys.modules.items())
@@ -180,7 +233,7 @@ class _KeptPack:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def shared_packs() -> Iterator[None]:
+def shared_packs(shared_runs: _SharedRuns) -> Iterator[None]:
     """Previews run in this process reuse a pack already started with the same directory, stack,
     project, config and environment (each preview configures it afresh, as the engine does), so
     the suite does not start a pack process per preview. Tests of the pack's own start-up use
@@ -206,7 +259,7 @@ def shared_packs() -> Iterator[None]:
     original = preview.PolicyPackProcess
     original_program = preview.ProgramProcess
     preview.PolicyPackProcess = started  # type: ignore[assignment,misc]
-    preview.ProgramProcess = _replayed_program_class()  # type: ignore[misc]
+    preview.ProgramProcess = _replayed_program_class(shared_runs)  # type: ignore[misc]
     yield
     preview.PolicyPackProcess = original  # type: ignore[misc]
     preview.ProgramProcess = original_program  # type: ignore[misc]
@@ -214,17 +267,22 @@ def shared_packs() -> Iterator[None]:
         process.close()
 
 
-def _replayed_program_class() -> type:
-    """ProgramProcess that runs a program once per session and replays what it registered to later
-    previews of the same project, stack and files (a run that failed or timed out is not kept).
-    Tests of the runner itself run ``finops`` as its own process and see real runs."""
-    from finops_preview.runner import ProgramProcess
+def _replayed_program_class(shared_runs: _SharedRuns) -> type:
+    """ProgramProcess that replays a run to later previews of the same project, stack and files:
+    a repository program's run comes from the session's shared runs (one per session for every
+    worker); a temporary project's is run here once (a run that failed or timed out is not kept).
+    Tests of the runner itself run programs in temporary folders and see real runs."""
+    from finops_preview.runner import ProgramProcess, program_python
 
     runs: dict[tuple[Any, ...], list[Any]] = {}
 
     class ReplayedProgram(ProgramProcess):
         def __enter__(self) -> ReplayedProgram:
-            self._key = (*_run_key(Path(self.project.directory), self.stack), self.python)
+            directory = Path(self.project.directory).resolve()
+            self._key = (*_run_key(directory, self.stack), self.python)
+            if self._key not in runs and directory.is_relative_to(ROOT) and self.python == program_python(self.project):
+                with contextlib.suppress(Exception):  # a failing program fails below, as it runs
+                    runs[self._key] = shared_runs.run(directory, self.stack).resources
             self._replay: list[Any] | None = copy.deepcopy(runs[self._key]) if self._key in runs else None
             return self if self._replay is not None else super().__enter__()  # type: ignore[return-value]
 

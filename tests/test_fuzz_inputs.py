@@ -5,8 +5,9 @@ rules file, the usage file, the policy pack config, the baseline and saved actua
 bytes, mutations of a good file with YAML/JSON syntax spliced in, and hostile documents.
 
 To stay fast, the CLI runs in-process (``finops_preview.cli.main`` returns the exit code) and
-stops where the reading ends: the policy packs of ``finops preview`` and the programs of
-``finops report`` are replaced by a stand-in that raises ``ReadingDone``. A few end-to-end cases
+stops where the reading ends: the program and policy packs of ``finops preview`` and the
+programs of ``finops report`` are replaced by stand-ins that raise ``ReadingDone`` once the
+project and stack files are read. A few end-to-end cases
 run the real ``finops`` command in a subprocess.
 """
 
@@ -121,6 +122,13 @@ def stop_after_reading(monkeypatch: pytest.MonkeyPatch) -> None:
     def done(*_: Any, **__: Any) -> Any:
         raise ReadingDone
 
+    class ReadProgram(preview.ProgramProcess):
+        """Reads the project and stack files as the real one does; starts nothing."""
+
+        def __enter__(self) -> Any:
+            raise ReadingDone
+
+    monkeypatch.setattr(preview, "ProgramProcess", ReadProgram)
     monkeypatch.setattr(preview, "PolicyPackProcess", done)
     monkeypatch.setattr(report_command, "load_stacks", lambda *_, **__: [])
     monkeypatch.setenv("FINOPS_RULES_FILE", str(DEFAULT_RULES_FILE))  # --rules sets it in-process
