@@ -221,5 +221,34 @@ def test_install_verifies_itself_and_keeps_the_sdks_servicer_when_answers_differ
 
     monkeypatch.setattr(module.SharedPropertiesServicer, "Analyze", drops_the_last)
     assert module.verify() is not None
-    before = module.sdk._PolicyAnalyzerServicer
-    assert module.install() is False and module.sdk._PolicyAnalyzerServicer is before
+    monkeypatch.setattr(module.sdk, "_PolicyAnalyzerServicer", module.sdk._PolicyAnalyzerServicer)  # restored after
+    assert module.install() is False
+    # The SDK's Analyze, with the waivers settings that Configure gives.
+    assert module.sdk._PolicyAnalyzerServicer is module.PackSettingsServicer
+    assert module.PackSettingsServicer.Analyze is SdkServicer.Analyze
+
+
+def test_the_servicer_kept_when_ours_differs_still_honours_the_waivers_config(tmp_path: Any) -> None:
+    from finops_policies.servicer import PackSettingsServicer
+
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text("waivers:\n  - {policy: finops-required-tags, reason: a spike, approver: jdoe, ticket: FIN-1,"
+                       " expires: 2099-01-31}\n")
+    servicer = PackSettingsServicer(PACK_NAME, "0.0.1", all_policies(), EnforcementLevel.MANDATORY)
+    servicer.ConfigureStack(proto.AnalyzerStackConfigureRequest(stack="dev", project="p"), None)
+    bucket = "aws:s3/bucket:Bucket"
+    request = proto.AnalyzeRequest(type=bucket, name="b", urn=f"urn:pulumi:dev::p::{bucket}::b",
+                                   properties=_struct({"bucket": "b"}))
+
+    def configure(waivers_level: int) -> list[tuple[str, str, int, str]]:
+        config = proto.ConfigureAnalyzerRequest()
+        config.policyConfig["finops-waivers"].CopyFrom(proto.PolicyConfig(
+            enforcementLevel=waivers_level, properties=_struct({"file": str(waivers)})))
+        servicer.Configure(config, None)
+        return [a for a in _answer(servicer, request) if a[2] != -1]
+
+    waived = configure(proto.ADVISORY)
+    assert not any(policy == "finops-required-tags" for policy, *_ in waived), waived
+    assert any(policy == "finops-waivers" and "FIN-1" in message for policy, message, *_ in waived), waived
+    disabled = configure(proto.DISABLED)
+    assert any(policy == "finops-required-tags" and level == proto.MANDATORY for policy, _, level, _ in disabled)

@@ -52,6 +52,13 @@ def test_a_change_that_takes_a_team_past_its_budget_is_refused(stack: Path) -> N
     assert "approve a waiver of finops-spending-limits" in message
 
 
+def test_the_refusal_names_the_budget_approvers_of_the_projects_waivers_file(stack: Path) -> None:
+    configure(stack, "frontend")
+    (stack / "waivers.yaml").write_text("approvers:\n  budget: [cfo-jane, vp-eng]\nwaivers: []\n")
+    [refused] = [v for v in limits(preview(stack)) if v["enforcementLevel"] == "mandatory"]
+    assert "ask cfo-jane, vp-eng (approvers.budget in waivers.yaml)" in refused["message"]
+
+
 def test_the_same_change_for_a_team_with_room_passes(stack: Path) -> None:
     configure(stack, "backend")
     completed = preview(stack)

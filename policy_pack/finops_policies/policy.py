@@ -28,7 +28,7 @@ from pulumi_policy.proxy import UnknownValueError
 
 from .messages import AtResource, Unknown
 from .subject import Subject, current_stack
-from .waiver_file import current_waivers, target_of_urn, waivers_today
+from .waiver_file import configured_waivers_file, current_waivers, target_of_urn, waivers_today
 
 Finding = str | Unknown | AtResource
 ResourceCheck = Callable[[Subject, Rules], Iterable[Finding]]
@@ -167,7 +167,8 @@ class FinopsStackCheck:
 
     def judge(self, args: StackValidationArgs, rules: Rules) -> Verdict:
         waivers, today = _waivers(self.settings, self.waivable)
-        return judge_findings(self.check(args, rules), self.name, None, waivers, today)
+        with configured_waivers_file(self.settings.waivers_file):
+            return judge_findings(self.check(args, rules), self.name, None, waivers, today)
 
 
 NOT_APPLICABLE = "judges other resource types"

@@ -96,22 +96,15 @@ def _decode(struct: Any) -> dict[str, Any]:
 
 
 if compatible():
-    class SharedPropertiesServicer(_BASE):  # type: ignore[misc]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._plans: dict[str, list[_Step]] = {}
-            self._rules: dict[str, Rules | str] = {}
-            # Policies whose config did not fit: said once per Configure, not once per resource.
-            self._config_reported: set[str] = set()
-            self._runtime_key: tuple[str | None, ...] | None = None
+    class PackSettingsServicer(_BASE):  # type: ignore[misc]
+        """The SDK's servicer, plus what every FinOps policy must learn from ``Configure``: whether
+        the waivers policies are enabled, where waivers.yaml is, each policy's config. Served alone
+        when :class:`SharedPropertiesServicer` answers differently from the SDK."""
 
         def _private(self, name: str) -> Any:
             return getattr(self, f"_PolicyAnalyzerServicer__{name}")
 
         def Configure(self, request: Any, context: Any) -> Any:
-            self._plans.clear()  # levels and config may have changed
-            self._rules.clear()
-            self._config_reported.clear()
             response = super().Configure(request, context)
             self._configure_settings()
             return response
@@ -131,6 +124,21 @@ if compatible():
                 settings.waivers_file = configured.get("file") if isinstance(configured, dict) else None
                 settings.configs = {p.name: self._get_policy_config(p.name) for p in policies}
                 settings.reset()
+
+    class SharedPropertiesServicer(PackSettingsServicer):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._plans: dict[str, list[_Step]] = {}
+            self._rules: dict[str, Rules | str] = {}
+            # Policies whose config did not fit: said once per Configure, not once per resource.
+            self._config_reported: set[str] = set()
+            self._runtime_key: tuple[str | None, ...] | None = None
+
+        def Configure(self, request: Any, context: Any) -> Any:
+            self._plans.clear()  # levels and config may have changed
+            self._rules.clear()
+            self._config_reported.clear()
+            return super().Configure(request, context)
 
         def _rules_of(self, finops: FinopsResourceCheck) -> Rules | str:
             if finops.name not in self._rules:
@@ -311,6 +319,8 @@ def install(check: bool = True) -> bool:
         difference = verify()
         if difference is not None:
             print(f"finops-guardrails: using the SDK's servicer ({difference})", file=sys.stderr)
+            # Its answers, with the waivers settings Configure gives (the parts that reads exist).
+            setattr(sdk, "_PolicyAnalyzerServicer", PackSettingsServicer)  # noqa: B010 - the SDK's own name
             return False
     setattr(sdk, "_PolicyAnalyzerServicer", SharedPropertiesServicer)  # noqa: B010 - the SDK's own name
     return True

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from finops_core.waivers import WaiverSet, load_waivers, today
@@ -20,8 +23,22 @@ DEFAULT_WAIVERS_FILE = "../waivers.yaml"  # relative to the pack directory: the 
 WAIVERS_VARIABLE = "FINOPS_WAIVERS_FILE"
 
 
+# The finops-waivers policy's ``file`` config while a check runs, for checks that read the file
+# for something else than waivers (the budget approvers a spending-limit message names).
+_CONFIGURED: ContextVar[str | None] = ContextVar("finops_waivers_file", default=None)
+
+
+@contextmanager
+def configured_waivers_file(configured: str | None) -> Iterator[None]:
+    token = _CONFIGURED.set(configured)
+    try:
+        yield
+    finally:
+        _CONFIGURED.reset(token)
+
+
 def waivers_path(configured: str | None = None) -> Path:
-    return Path(configured or os.environ.get(WAIVERS_VARIABLE) or DEFAULT_WAIVERS_FILE)
+    return Path(configured or _CONFIGURED.get() or os.environ.get(WAIVERS_VARIABLE) or DEFAULT_WAIVERS_FILE)
 
 
 def current_waivers(configured: str | None = None) -> WaiverSet:

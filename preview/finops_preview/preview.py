@@ -43,6 +43,7 @@ from .secrets import mask, redact, secret_forms, secret_values, unwrap
 from .spend import baseline_by_team, cost_by_team, read_spend, spending_config
 
 COST_POLICIES = ("finops-cost-vs-budget", "finops-cost-vs-budget-warning")
+WAIVERS_POLICY = "finops-waivers"  # its ``file`` config names the waivers file for the whole pack
 
 
 @dataclass
@@ -229,11 +230,12 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
         for pack_dir in packs:
             pack = stack.enter_context(PolicyPackProcess(
                 pack_dir, stack=source.stack, project=source.project, config=source.config.values,
-                env={"FINOPS_WAIVERS_FILE": str(waivers_file),
-                     # The pack's budget policies price the stack with the same price book.
-                     **({PRICE_BOOK_ENV: str(Path(options.price_book).resolve())} if options.price_book else {})}))
-            # Our cost policies find budgets/ beside the pack; here, the project's is authoritative.
-            defaults = {name: {"budgetsDir": str(budgets_dir)} for name in COST_POLICIES}
+                # The pack's budget policies price the stack with the same price book.
+                env={PRICE_BOOK_ENV: str(Path(options.price_book).resolve())} if options.price_book else {}))
+            # The project's budgets and waivers, through the policy-config keys a user of `pulumi
+            # preview` would set (below the user's own policy config, as the README says).
+            defaults: dict[str, dict[str, Any]] = {name: {"budgetsDir": str(budgets_dir)} for name in COST_POLICIES}
+            defaults[WAIVERS_POLICY] = {"file": str(waivers_file)}
             try:
                 info = pack.handshake(policy_config, defaults=defaults)
             except PolicyPackError as exc:
