@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
+import runpy
 import shutil
 import subprocess
 import sys
@@ -50,9 +53,13 @@ def _update(tmp_path: Path, *services: str) -> tuple[PriceCatalogue, str]:
     prices = tmp_path / "prices.json"
     shutil.copy(PRICES_FILE, prices)
     offers = [arg for service in services for arg in ("--offer", f"{service}={OFFERS / f'{service}-eu-west-1.json'}")]
-    completed = subprocess.run([sys.executable, str(ROOT / "scripts/update_prices.py"), "--region", "eu-west-1",
-                                "--prices", str(prices), *offers], capture_output=True, text=True, check=True)
-    return PriceCatalogue(json.loads(prices.read_text())), completed.stdout
+    # The script run in this process, as its command line runs it (its own process: the bad-file test).
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(out), pytest.raises(SystemExit) as ended:
+        mp.setattr(sys, "argv", ["update_prices.py", "--region", "eu-west-1", "--prices", str(prices), *offers])
+        runpy.run_path(str(ROOT / "scripts/update_prices.py"), run_name="__main__")
+    assert ended.value.code == 0
+    return PriceCatalogue(json.loads(prices.read_text())), out.getvalue()
 
 
 def test_updater_reads_ec2_offer_files(tmp_path: Path) -> None:

@@ -126,7 +126,19 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]
     }
 
 
+_MEASURED: dict[tuple[Path, int, bool], dict[str, Any]] = {}
+
+
 def measure(page: Path, tmp: Path, width: int, print_media: bool = False) -> dict[str, Any]:
+    """The page's measurements at ``width``; a page is rendered once per width and media for every
+    test that reads its measurements (each Chromium start takes a second of the suite)."""
+    key = (page, width, print_media)
+    if key not in _MEASURED:
+        _MEASURED[key] = _render_and_measure(page, tmp, width, print_media)
+    return _MEASURED[key]
+
+
+def _render_and_measure(page: Path, tmp: Path, width: int, print_media: bool) -> dict[str, Any]:
     text = page.read_text(encoding="utf-8")
     assert CSP in text and "<script" not in text
     text = text.replace(CSP, CSP + "; script-src 'unsafe-inline'").replace("</body>", MEASURE + "</body>")
