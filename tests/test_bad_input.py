@@ -300,6 +300,18 @@ def test_bad_input_exits_2_with_one_line_as_its_own_process(project: Path, edit:
     check_exits_2_with_one_line(project, edit, message, separate_process=True)
 
 
+@pytest.mark.parametrize("args", [["-o", "{project}/missing/report.txt"], ["-o", "{project}"],
+                                  ["--baseline", "{project}/base.json", "--max-increase-usd", "nan"]],
+                         ids=["output missing directory", "output is a directory", "max increase nan"])
+def test_options_that_can_never_work_are_refused_before_the_program_runs(project: Path, args: list[str]) -> None:
+    marker = project / "ran"
+    write(project / "__main__.py", f"open({str(marker)!r}, 'w').close()\n" + PROGRAM)
+    write(project / "base.json", '{"resources": []}')
+    completed = run_finops(project, [a.replace("{project}", str(project)) for a in args])
+    assert completed.returncode == 2 and completed.stderr.count("\n") == 1, completed.stderr
+    assert not marker.exists(), "the program ran although the preview could never be written or judged"
+
+
 @pytest.mark.parametrize("expires", ["2099-01-31 12:00:00", "2099-01-31T12:00:00Z", "2001-01-31 08:00:00"])
 def test_a_waiver_expiry_with_a_time_of_day_is_read(project: Path, expires: str) -> None:
     write(project / "waivers.yaml", waiver(expires))

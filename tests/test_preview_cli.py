@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -20,12 +19,6 @@ from finops_preview.preview import PreviewOptions, run_preview
 
 UNTAGGED = ROOT / "tests" / "fixtures" / "untagged"
 SECRETS = ("hunter2-plaintext", "SECRETCIPHERTEXT")
-
-
-def finops(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """The real ``python -m finops_preview`` in a process of its own (see run_cli for the shared runs)."""
-    return subprocess.run([sys.executable, "-m", "finops_preview", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=300, check=False)
 
 
 def unwrapped(table: str) -> str:
@@ -76,7 +69,7 @@ def test_untagged_oversized_instance_exits_1_and_names_the_violations() -> None:
     (("-s", "dev", "--max-increase-usd", "5"), "need --baseline FILE"),
 ])
 def test_bad_input_exits_2_with_one_line_and_no_traceback(args: tuple[str, ...], message: str) -> None:
-    completed = finops("preview", *args)
+    completed = run_cli("preview", *args)  # as its own process: tests/test_bad_input.py, test_fuzz_inputs.py
     assert completed.returncode == 2
     assert message in completed.stderr
     assert "Traceback" not in completed.stderr and len(completed.stderr.strip().splitlines()) == 1

@@ -63,6 +63,19 @@ def _replace(path: Path, data: bytes, directory: Path, mode: int) -> None:
         raise
 
 
+def check_output_target(path: Path | None) -> None:
+    """Refuse, before any work, an --output that can never be written: a directory, or a file in a
+    directory that does not exist (a full disk shows only when writing)."""
+    if path is None:
+        return
+    path = Path(path).resolve() if Path(path).is_symlink() else Path(path)
+    if path.is_dir():
+        raise ConfigError(OPTION, None, str(path), "a file path, not a directory")
+    directory = path.parent if str(path.parent) else Path(".")
+    if not path.exists() and not directory.is_dir():
+        raise ConfigError(OPTION, None, str(path), f"a file in an existing directory ({directory} does not exist)")
+
+
 def write_output(text: str, path: Path | None) -> None:
     """Write ``text`` to ``path`` (temporary file + rename, so a failed write leaves no half file)
     or to stdout. A path that cannot be written is bad input (ConfigError), not a crash."""

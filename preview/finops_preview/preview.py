@@ -14,7 +14,7 @@ from finops_core import estimate_resource, load_prices
 from finops_core.budget_plans import find_budget_plan
 from finops_core.effective_tags import allocation_tags
 from finops_core.price_book import PRICE_BOOK_ENV, PriceBook, load_price_book, price_book_from_environment
-from finops_core.reading import load_yaml
+from finops_core.reading import finite_number, load_yaml
 from finops_core.related import RelatedResource, related_lookup
 from finops_core.rules import ConfigError, load_rules
 from finops_core.usage import ResourceUsage, UsageFile, load_usage_file
@@ -210,6 +210,10 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
     price_book = read_price_book(options.price_book)
     if options.baseline is not None:
         compare_baseline(options.baseline, [], None, None)  # readable and of the right shape
+    for limit, option in ((options.max_increase_usd, "--max-increase-usd"),
+                          (options.max_increase_percent, "--max-increase-percent")):
+        if limit is not None:  # NaN would never refuse an increase; said before the program runs
+            finite_number(limit, option, expected="a finite number")
     packs = list(options.policy_packs) or [_default_pack(source.directory)]
     if options.spend is not None:
         # This stack's cost per team before the change: from the baseline, or the plan's old states.

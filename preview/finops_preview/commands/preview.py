@@ -14,7 +14,7 @@ from ..exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_VIOLATION
 from ..formats import RENDERERS, render
 from ..formats.common import summary_line
 from ..interruption import interruptible
-from ..output import write_output
+from ..output import check_output_target, write_output
 from ..preview import PreviewOptions, run_preview
 from ..runner import DEFAULT_TIMEOUT_S, ProgramError
 
@@ -91,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
         spend=args.spend,
     )
     try:
+        check_output_target(args.output)  # before a program runs for nothing
         result = run_preview(options)
         write_output(render(result, fmt), args.output)
     except (ConfigError, PolicyPackError, ProgramError) as exc:
