@@ -4,8 +4,9 @@ program of the repository run once per test session.
 Running a stack's program under mocks takes seconds (the dev platform: about 2.5 s, most of it
 importing pulumi_aws in a fresh process). The repository's programs (the platform and the
 fixtures under tests/) do not change during a session, so :func:`shared_program_runs` runs
-each (project, stack, FINOPS_* environment) once and hands every caller a copy; programs in
-temporary directories always run afresh. :func:`run_cli` runs the ``finops`` command in this
+each (project, stack, FINOPS_* environment) once for all pytest-xdist workers (a pickled run
+under a file lock in the session's shared temporary folder) and hands every caller a copy;
+programs in temporary directories always run afresh. :func:`run_cli` runs the ``finops`` command in this
 process, so its previews and reports share those runs too; the command's behaviour (exit
 code, stdout, stderr, no traceback) is what the tests see, as from a subprocess.
 """
