@@ -25,6 +25,7 @@ from .analyzer import PolicyPackError, PolicyPackProcess, read_policy_config
 from .baseline import compare_baseline
 from .engine_plan import Plan, before_run, plan_run, read_plan
 from .engine_state import state_run
+from .formats.common import count
 from .mock_engine import RecordedResource
 from .model import BaselineDiff, PolicyRef, PreviewResult, RemediationRow, ResourceRow, Violation
 from .policy_exceptions import EXCEPTIONS_KEY, apply_exceptions, read_exceptions
@@ -272,11 +273,12 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
         notes.append(f"no budget file {budgets_dir / (environment + '.yaml')}: estimate shown without a budget")
     unpriced = [r for r in rows if r.monthly_usd is None and r.unpriced]
     if unpriced:
-        notes.append(f"{len(unpriced)} resources could not be priced and are not in the total: see their basis")
+        notes.append(f"not priced, so left out of the total: {count(len(unpriced), 'resource')} (see the basis of "
+                     "each)")
     pending = [r for r in rows if r.usage_pending]
     if pending:
-        notes.append(f"{len(pending)} resources have usage-priced costs without amounts, not in the total: give "
-                     "them in a usage file (--usage-file)")
+        notes.append(f"usage-priced costs without amounts, so left out of the total: {count(len(pending), 'resource')} "
+                     "(give the amounts in a usage file, --usage-file)")
     if source.plan is not None and source.plan.omitted_sames:
         notes.append(f"the plan leaves out {source.plan.omitted_sames} unchanged resources (made without "
                      "--show-sames): the total lacks their cost; the difference is complete")

@@ -16,6 +16,11 @@ def budget_line(result: PreviewResult) -> str:
             f"({result.budget_percent:.1f} %){_left_out(result)}")
 
 
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """``1 resource``, ``2 resources``: the messages read as sentences."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
 def _left_out(result: PreviewResult) -> str:
     """What the total leaves out or discounts, so it is never silently low."""
     parts = []
@@ -24,16 +29,16 @@ def _left_out(result: PreviewResult) -> str:
     if result.usage_usd:
         parts.append(f"{money(result.usage_usd)} from usage amounts")
     if result.usage_pending:
-        parts.append(f"{len(result.usage_pending)} resources' usage not included")
+        parts.append(f"usage of {count(len(result.usage_pending), 'resource')} not included")
     if result.unpriced:
-        parts.append(f"{len(result.unpriced)} resources not priced")
+        parts.append(f"{count(len(result.unpriced), 'resource')} not priced")
     return f"; {', '.join(parts)}" if parts else ""
 
 
 def summary_line(result: PreviewResult) -> str:
     exempted = f" ({len(result.exempted)} more exempted by policy exceptions)" if result.exempted else ""
-    return (f"{len(result.resources)} resources, {len(result.mandatory)} mandatory and {len(result.advisory)} "
-            f"advisory violations{exempted}; estimate {budget_line(result)}")
+    return (f"{count(len(result.resources), 'resource')}, {len(result.mandatory)} mandatory and "
+            f"{count(len(result.advisory), 'advisory violation')}{exempted}; estimate {budget_line(result)}")
 
 
 def judged(result: PreviewResult) -> str:
