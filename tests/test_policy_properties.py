@@ -121,6 +121,20 @@ def _foreign_policy() -> ResourceValidationPolicy:
     return ResourceValidationPolicy("foreign-no-tags", "A policy from another pack.", validate)
 
 
+def _foreign_stack_policy() -> StackValidationPolicy:
+    """A stack policy that is not ours and reads what the SDK builds: parents, dependencies, props."""
+    def validate(args: StackValidationArgs, report: Any) -> None:
+        for resource in args.resources:
+            parent = resource.parent.name if resource.parent is not None else "-"
+            deps = ",".join(d.name for d in resource.dependencies)
+            prop_deps = ",".join(f"{k}:{'+'.join(d.name for d in v)}"
+                                 for k, v in sorted(resource.property_dependencies.items()))
+            report(f"foreign: {resource.name} parent={parent} deps={deps} propdeps={prop_deps} "
+                   f"tagged={'tags' in resource.props}", resource.urn)
+
+    return StackValidationPolicy("foreign-stack-shape", "A stack policy from another pack.", validate)
+
+
 # Policy configs the equivalence is checked under: default, levels changed (remediate, disabled,
 # advisory), and rules overridden.
 CONFIGS: list[dict[str, Any]] = [
@@ -135,7 +149,8 @@ CONFIGS: list[dict[str, Any]] = [
 def _configured(cls: Any, config: dict[str, Any]) -> Any:
     import json as _json
 
-    servicer = cls(PACK_NAME, "0.0.1", [*POLICIES, _foreign_policy()], EnforcementLevel.MANDATORY)
+    servicer = cls(PACK_NAME, "0.0.1", [*POLICIES, _foreign_policy(), _foreign_stack_policy()],
+                   EnforcementLevel.MANDATORY)
     servicer.ConfigureStack(proto.AnalyzerStackConfigureRequest(stack="dev", project="p"), None)
     request = proto.ConfigureAnalyzerRequest()
     for name, settings_ in config.items():
@@ -183,6 +198,35 @@ def test_the_packs_servicer_answers_as_the_sdks(servicers: list[tuple[Any, Any]]
     assert _answer(ours, request) == _answer(sdk, request)
 
 
+def _stack_answer(servicer: Any, request: proto.AnalyzeStackRequest) -> list[tuple[str, str, int, str]]:
+    response = servicer.AnalyzeStack(request, None)
+    return sorted([(d.policyName, d.message, d.enforcementLevel, d.urn) for d in response.diagnostics]
+                  + [(n.policy_name, n.reason, -1, "") for n in response.not_applicable])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(resources=st.lists(st.tuples(st.sampled_from([*TYPES, "aws:budgets/budget:Budget"]), wire_bags,
+                                    st.integers(min_value=-1, max_value=5), st.lists(st.integers(0, 5), max_size=3)),
+                          max_size=6),
+       config=st.integers(min_value=0, max_value=len(CONFIGS) - 1))
+def test_a_whole_stack_is_answered_as_the_sdk_answers_it(servicers: list[tuple[Any, Any]],
+                                                         resources: list[tuple[str, dict[str, Any], int, list[int]]],
+                                                         config: int) -> None:
+    # Ours builds the stack's resources once for all its stack policies; the SDK once per policy.
+    urns = [f"urn:pulumi:dev::p::{t}::r{i}" for i, (t, *_) in enumerate(resources)]
+    request = proto.AnalyzeStackRequest()
+    for i, (resource_type, props, parent, dependencies) in enumerate(resources):
+        item = request.resources.add(type=resource_type, name=f"r{i}", urn=urns[i], properties=_struct(props))
+        if 0 <= parent < len(urns) and parent != i:
+            item.parent = urns[parent]
+        item.dependencies.extend(urns[d] for d in dependencies if d < len(urns))
+        if dependencies:
+            item.propertyDependencies["tags"].urns.extend(urns[d] for d in dependencies if d < len(urns))
+    sdk, ours = servicers[config]
+    assert _stack_answer(ours, request) == _stack_answer(sdk, request)
+
+
 def test_stack_policies_answer_as_the_sdks(servicers: list[tuple[Any, Any]]) -> None:
     resource = proto.AnalyzerResource(type="aws:s3/bucket:Bucket", name="b", urn="urn:pulumi:dev::p::b",
                                       properties=_struct({"tags": {"Team": "backend"}}))
@@ -206,12 +250,13 @@ def test_a_bad_policy_config_is_said_as_the_sdk_says_it_then_once() -> None:
     assert [a for a in first if "invalid policy pack config" not in a[1]] == again
 
 
+@pytest.mark.parametrize("method", ["Analyze", "AnalyzeStack"])
 def test_install_verifies_itself_and_keeps_the_sdks_servicer_when_answers_differ(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, method: str) -> None:
     from finops_policies import servicer as module
 
     assert module.verify() is None
-    original = module.SharedPropertiesServicer.Analyze
+    original = getattr(module.SharedPropertiesServicer, method)
 
     def drops_the_last(self: Any, request: Any, context: Any) -> Any:
         response = original(self, request, context)
@@ -219,7 +264,7 @@ def test_install_verifies_itself_and_keeps_the_sdks_servicer_when_answers_differ
             del response.diagnostics[-1]
         return response
 
-    monkeypatch.setattr(module.SharedPropertiesServicer, "Analyze", drops_the_last)
+    monkeypatch.setattr(module.SharedPropertiesServicer, method, drops_the_last)
     assert module.verify() is not None
     monkeypatch.setattr(module.sdk, "_PolicyAnalyzerServicer", module.sdk._PolicyAnalyzerServicer)  # restored after
     assert module.install() is False

@@ -30,6 +30,7 @@ from typing import Any
 
 from finops_core.rules import ConfigError, Rules
 from finops_core.values import MISSING
+from google.protobuf import json_format
 from pulumi.runtime import proto
 from pulumi_policy import policy as sdk
 from pulumi_policy.deserialize import SPECIAL_SIG_KEY, deserialize_properties
@@ -225,17 +226,74 @@ if compatible():
                         loop.run_until_complete(result)
                         loop.close()
                 except UnknownValueError as exc:
-                    name, version = self._private("policy_pack_name"), self._private("policy_pack_version")
-                    response.diagnostics.append(proto.AnalyzeDiagnostic(
-                        policyName=policy.name, policyPackName=name, policyPackVersion=version,
-                        message=(f"can't run policy '{policy.name}' from policy pack '{name}@v{version}' during "
-                                 f"preview: {exc.message}"),
-                        urn="", description=policy.description,
-                        enforcementLevel=self._map_enforcement_level(sdk.EnforcementLevel.ADVISORY)))
+                    self._cannot_run(response, policy, exc)
                 except sdk._NotApplicableError as exc:
                     response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name,
                                                                              reason=exc.reason or ""))
             return response
+
+        def AnalyzeStack(self, request: Any, _context: Any) -> Any:
+            """The SDK's AnalyzeStack, except that the stack's resources are built once for all our
+            stack policies (the SDK decodes every resource again for each of the dozen stack
+            policies: 95 % of the call). A policy that is not ours gets its own, as from the SDK."""
+            self._runtime_settings()
+            response = proto.AnalyzeResponse()
+            shared: list[Any] | None = None
+            for policy in self._private("policies"):
+                level = self._get_enforcement_level(policy)
+                if level == sdk.EnforcementLevel.DISABLED or not isinstance(policy, sdk.StackValidationPolicy):
+                    continue
+                if level == sdk.EnforcementLevel.REMEDIATE:
+                    level = sdk.EnforcementLevel.MANDATORY  # stack policies cannot remediate
+                report = self._create_report_violation(response, policy.name, policy.description, level,
+                                                       policy.severity)
+                if getattr(policy, "finops", None) is None:
+                    resources = self._stack_resources(request)
+                else:
+                    shared = shared if shared is not None else self._stack_resources(request)
+                    resources = shared
+                args = sdk.StackValidationArgs(resources, self._get_policy_config(policy.name),
+                                               self._private("stack_tags"))
+                try:
+                    result = policy.validate(args, report)
+                    if isawaitable(result):
+                        loop = asyncio.new_event_loop()
+                        loop.run_until_complete(result)
+                        loop.close()
+                except UnknownValueError as exc:
+                    self._cannot_run(response, policy, exc)
+                except sdk._NotApplicableError as exc:
+                    response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name,
+                                                                             reason=exc.reason or ""))
+            return response
+
+        def _stack_resources(self, request: Any) -> list[Any]:
+            """The stack's resources as the SDK builds them for a stack policy: properties behind its
+            unknown-checking proxy, options, provider, and parent and dependencies as objects."""
+            built: list[tuple[Any, Any]] = []
+            for item in request.resources:
+                props = unknown_checking_proxy(deserialize_properties(json_format.MessageToDict(item.properties)))
+                resource = sdk.PolicyResource(item.type, props, item.urn, item.name, self._get_resource_options(item),
+                                              self._get_provider_resource(item), None, [], {})
+                built.append((resource, item))
+            by_urn = {resource.urn: resource for resource, _ in built}
+            for resource, item in built:
+                if item.parent in by_urn:
+                    resource.parent = by_urn[item.parent]
+                resource.dependencies.extend(by_urn[urn] for urn in item.dependencies if urn in by_urn)
+                for key, urns in item.propertyDependencies.items():
+                    resource.property_dependencies[key] = [by_urn[urn] for urn in urns.urns if urn in by_urn]
+            return [resource for resource, _ in built]
+
+        def _cannot_run(self, response: Any, policy: Any, exc: UnknownValueError) -> None:
+            """The SDK's advisory for a policy that met a value unknown during preview."""
+            name, version = self._private("policy_pack_name"), self._private("policy_pack_version")
+            response.diagnostics.append(proto.AnalyzeDiagnostic(
+                policyName=policy.name, policyPackName=name, policyPackVersion=version,
+                message=(f"can't run policy '{policy.name}' from policy pack '{name}@v{version}' during "
+                         f"preview: {exc.message}"),
+                urn="", description=policy.description,
+                enforcementLevel=self._map_enforcement_level(sdk.EnforcementLevel.ADVISORY)))
 
         def _reporter(self, response: Any, step: _Step) -> Any:
             return self._create_report_violation(response, step.policy.name, step.policy.description, step.level,
@@ -300,11 +358,19 @@ def verify(policies: list[Any] | None = None) -> str | None:
             servicer.ConfigureStack(proto.AnalyzerStackConfigureRequest(stack="dev", project="p"), None)
             servicer.Configure(proto.ConfigureAnalyzerRequest(), None)
         theirs, ours = (_answers(servicer, requests) for servicer in pair)
+        stack = proto.AnalyzeStackRequest(resources=[proto.AnalyzerResource(
+            type=r.type, name=r.name, urn=r.urn, properties=r.properties, provider=r.provider,
+            parent=requests[0].urn if index else "", dependencies=[requests[0].urn] if index else [])
+            for index, r in enumerate(requests)])
+        stack_answers = [sorted((d.policyName, d.message, d.enforcementLevel, d.urn)
+                                for d in servicer.AnalyzeStack(stack, None).diagnostics) for servicer in pair]
     except Exception as exc:  # any failure of ours means: keep the SDK's servicer
         return f"{type(exc).__name__}: {exc}"
     for request, sdk_answer, our_answer in zip(requests, theirs, ours, strict=True):
         if sdk_answer != our_answer:
             return f"answers differ for {request.type}"
+    if stack_answers[0] != stack_answers[1]:
+        return "answers differ for the stack"
     return None
 
 

@@ -28,8 +28,23 @@ class PricedResource:
     estimate: Estimate | None      # None: no cost of its own
 
 
+# The last stack priced: the pack's servicer hands every stack policy of one AnalyzeStack the same
+# list of resources, so the four policies that price the stack price it once.
+_LAST: tuple[list[Any], list[PricedResource]] | None = None
+
+
 def price_stack(args: StackValidationArgs) -> list[PricedResource]:
     """Every resource of the stack with its estimate. Raises ConfigError for a bad price book."""
+    global _LAST
+    last = _LAST
+    if last is not None and last[0] is args.resources:
+        return last[1]
+    priced = _price(args)
+    _LAST = (args.resources, priced)
+    return priced
+
+
+def _price(args: StackValidationArgs) -> list[PricedResource]:
     props = {resource.urn: plain(resource.props) for resource in args.resources}
     related = related_lookup(RelatedResource(r.resource_type, r.name, props[r.urn], id=str(props[r.urn].get("id", "")),
                                              urn=r.urn) for r in args.resources)
