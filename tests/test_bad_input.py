@@ -113,7 +113,12 @@ CASES: list[tuple[str, Edit, str]] = [
     ("policy config shape", file_edit("pc.json", "[1]", "--policy-pack-config", "{project}/pc.json"),
      "pc.json: found list; expected a JSON object"),
     ("policy config policy", file_edit("pc.json", '{"finops-typo": "advisory"}', "--policy-pack-config",
-                                       "{project}/pc.json"), "pc.json: policy pack config names unknown policy"),
+                                       "{project}/pc.json"), "pc.json:1: policy pack config names unknown policy"),
+    ("policy config nested key", file_edit("pc.json", '{\n  "finops-instance-size": {"environments": {"dev": '
+                                                      '{"maxVcpu": 4}}}\n}', "--policy-pack-config",
+                                           "{project}/pc.json"),
+     "pc.json:2: policy pack config for finops-instance-size: environments.dev.maxVcpu: unknown property "
+     "'maxVcpu'; expected one of: maxGpus, maxMemoryGib, maxVcpus (did you mean 'maxVcpus'?)"),
     ("policy config property", file_edit("pc.json", '{"finops-instance-size": {"caps": 1}}',
                                          "--policy-pack-config", "{project}/pc.json"), "unknown property 'caps'"),
     ("policy config level", file_edit("pc.json", '{"finops-instance-size": "strict"}', "--policy-pack-config",

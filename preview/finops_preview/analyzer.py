@@ -10,6 +10,7 @@ pack through its public protocol.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import subprocess
@@ -32,7 +33,14 @@ _START_TIMEOUT_S = 60.0
 
 
 class PolicyPackError(Exception):
-    """The pack could not be started or configured (bad directory, bad config, crash)."""
+    """The pack could not be started or configured (bad directory, bad config, crash).
+
+    ``keys``: where in the policy pack config file the problem is (policy name, then keys), so
+    the caller can name the file's line."""
+
+    def __init__(self, message: str, keys: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message)
+        self.keys = keys
 
 
 @dataclass(frozen=True)
@@ -309,7 +317,8 @@ def merge_policy_config(info: analyzer_pb2.AnalyzerInfo, user: Mapping[str, Any]
     unknown = sorted(set(user) - known - {"all"})
     if unknown:
         raise PolicyPackError(f"policy pack config names unknown policy {unknown[0]!r}; "
-                              f"expected one of: all, {', '.join(sorted(known))}")
+                              f"expected one of: all, {', '.join(sorted(known))}{_did_you_mean(unknown[0], known)}",
+                              (unknown[0],))
     merged: dict[str, tuple[str, dict[str, Any]]] = {}
     for policy in info.policies:
         # initialConfig's level has no presence on the wire (0 is also "advisory"), so only its
@@ -329,11 +338,12 @@ def merge_policy_config(info: analyzer_pb2.AnalyzerInfo, user: Mapping[str, Any]
                 properties.update(entry)
             elif entry is not None:
                 raise PolicyPackError(f"policy pack config for {policy.name}: found {entry!r}; expected an "
-                                      "enforcement level or an object")
+                                      "enforcement level or an object", (policy.name,))
         unknown_props = sorted(set(properties) - set(schema))
         if unknown_props:
             raise PolicyPackError(f"policy pack config for {policy.name}: unknown property {unknown_props[0]!r}; "
-                                  f"expected one of: {', '.join(sorted(schema)) or 'none'}")
+                                  f"expected one of: {', '.join(sorted(schema)) or 'none'}"
+                                  f"{_did_you_mean(unknown_props[0], schema)}", (policy.name, unknown_props[0]))
         _validate(policy.name, properties, schema)
         merged[policy.name] = (level, properties)
     return merged
@@ -344,11 +354,46 @@ def _validate(policy: str, properties: Mapping[str, Any], schema: Mapping[str, A
     import jsonschema
 
     validator = jsonschema.Draft7Validator({"type": "object", "properties": dict(schema)})
-    error = next(iter(sorted(validator.iter_errors(dict(properties)), key=lambda e: list(e.path))), None)
-    if error is not None:
-        where = ".".join(str(p) for p in error.path) or "(top)"
-        raise PolicyPackError(f"policy pack config for {policy}: {where}: found {error.instance!r}; "
-                              f"expected {error.validator} {error.validator_value!r}")
+    error = next(iter(sorted(validator.iter_errors(dict(properties)), key=lambda e: [str(p) for p in e.path])),
+                 None)
+    if error is None:
+        return
+    keys = tuple(error.path)
+    if error.validator == "additionalProperties" and error.validator_value is False \
+            and isinstance(error.instance, Mapping):
+        allowed = set(error.schema.get("properties", {}))
+        extra = sorted(str(k) for k in error.instance if k not in allowed)
+        if extra:
+            where = ".".join(str(p) for p in (*keys, extra[0]))
+            raise PolicyPackError(f"policy pack config for {policy}: {where}: unknown property {extra[0]!r}; "
+                                  f"expected one of: {', '.join(sorted(allowed)) or 'none'}"
+                                  f"{_did_you_mean(extra[0], allowed)}", (policy, *keys, extra[0]))
+    where = ".".join(str(p) for p in keys) or "(top)"
+    raise PolicyPackError(f"policy pack config for {policy}: {where}: found {error.instance!r}; "
+                          f"expected {_expected(error.validator, error.validator_value)}", (policy, *keys))
+
+
+_JSON_TYPES = {"integer": "a whole number", "number": "a number", "string": "a string", "boolean": "true or false",
+               "object": "an object", "array": "a list", "null": "null"}
+
+
+def _expected(validator: str, value: Any) -> str:
+    """A JSON-schema keyword said as a user reads it."""
+    if validator == "type":
+        names = value if isinstance(value, list) else [value]
+        return " or ".join(f"type {name!r} ({_JSON_TYPES.get(name, name)})" for name in names)
+    if validator == "enum":
+        return "one of: " + ", ".join(repr(v) for v in value)
+    words = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
+             "exclusiveMaximum": "less than", "minItems": "at least this many items:",
+             "maxItems": "at most this many items:", "minLength": "at least this many characters:",
+             "pattern": "text matching"}
+    return f"{words[validator]} {value!r}" if validator in words else f"{validator} {value!r}"
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _level(value: object, policy: str) -> str:

@@ -14,7 +14,7 @@ from finops_core import estimate_resource, load_prices
 from finops_core.budget_plans import find_budget_plan
 from finops_core.effective_tags import allocation_tags
 from finops_core.price_book import PRICE_BOOK_ENV, PriceBook, load_price_book, price_book_from_environment
-from finops_core.reading import finite_number, load_yaml
+from finops_core.reading import finite_number, load_json, load_yaml
 from finops_core.related import RelatedResource, related_lookup
 from finops_core.rules import ConfigError, load_rules
 from finops_core.usage import ResourceUsage, UsageFile, load_usage_file
@@ -182,6 +182,14 @@ def _stack_region(run: ProgramRun, config: StackConfig) -> str:
     return "us-east-1"
 
 
+def _config_location(config_file: str | Path | None, keys: tuple[str | int, ...]) -> str | None:
+    """``file:line`` of the keys in the policy pack config file (the file alone if not found there)."""
+    if config_file is None:
+        return None
+    line = load_json(config_file).line(keys) if keys else None
+    return f"{config_file}:{line}" if line is not None else str(config_file)
+
+
 def run_preview(options: PreviewOptions) -> PreviewResult:
     """Raises ConfigError / PolicyPackError / ProgramError for bad input (exit code 2).
 
@@ -244,8 +252,8 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
             try:
                 info = pack.handshake(policy_config, defaults=defaults)
             except PolicyPackError as exc:
-                where = options.policy_pack_config or pack_dir
-                raise PolicyPackError(f"{where}: {exc}") from None
+                raise PolicyPackError(f"{_config_location(options.policy_pack_config, exc.keys) or pack_dir}: "
+                                      f"{exc}") from None
             started.append((pack, info))
 
         def price(run: ProgramRun) -> list[ResourceRow]:
