@@ -165,6 +165,26 @@ def test_baseline_shows_the_difference_and_guards_the_increase(dev_json, tmp_pat
     assert allowed.returncode == 0, allowed.stdout
 
 
+def test_a_refused_increase_is_a_mandatory_finding_in_every_format(dev_json, tmp_path: Path) -> None:
+    # CI reads the summary, JUnit and SARIF: a red job must say there why it failed.
+    _, report = dev_json
+    cheaper = {**report, "resources": [{**r, "monthlyUsd": 0 if r["type"] == "aws:eks/cluster:Cluster"
+                                        else r["monthlyUsd"]} for r in report["resources"]]}
+    baseline = tmp_path / "main.json"
+    baseline.write_text(json.dumps(cheaper))
+    guard = ("preview", "-s", "dev", "--baseline", str(baseline), "--max-increase-usd", "50")
+    table = run_cli(*guard)
+    assert table.returncode == 1 and "1 mandatory" in unwrapped(table.stdout.split("Summary:")[-1])
+    junit = ET.fromstring(run_cli(*guard, "--format", "junit").stdout)
+    [failure] = [f for f in junit.iter("failure")]
+    assert "cost increase: found monthly cost rises by 73.00 USD" in (failure.text or "")
+    sarif = json.loads(run_cli(*guard, "--format", "sarif").stdout)
+    errors = [r for r in sarif["runs"][0]["results"] if r["level"] == "error"]
+    assert [r["ruleId"] for r in errors] == ["finops-cost-increase"]
+    markdown = run_cli(*guard, "--format", "markdown").stdout
+    assert "1 mandatory" in markdown and "finops-cost-increase" in markdown
+
+
 @pytest.mark.parametrize("fmt", ["table", "csv", "json", "html"])
 def test_no_secret_reaches_the_cost_report(fmt: str) -> None:
     completed = run_cli("report", "--stacks", "dev", "-C", str(UNTAGGED), "--format", fmt)

@@ -44,6 +44,11 @@ from .secrets import mask, redact, secret_forms, secret_values, unwrap
 from .spend import baseline_by_team, cost_by_team, read_spend, spending_config
 
 COST_POLICIES = ("finops-cost-vs-budget", "finops-cost-vs-budget-warning")
+# The baseline guard is the CLI's, not the pack's: its refusal is reported as this policy of this pack.
+COST_INCREASE_POLICY = "finops-cost-increase"
+COST_INCREASE_PACK = "finops-preview"
+COST_INCREASE_DESCRIPTION = ("The change raises the stack's monthly cost by no more than --max-increase-usd or "
+                             "--max-increase-percent over the baseline (--baseline FILE, or the plan's current state).")
 WAIVERS_POLICY = "finops-waivers"  # its ``file`` config names the waivers file for the whole pack
 
 
@@ -304,6 +309,15 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
                                            options.max_increase_percent)
     elif source.plan is not None:
         result.baseline = plan_delta(source.plan, run, environment, usage, rows, options, price_book)
+    if result.baseline is not None and result.baseline.exceeded:
+        # A refused increase fails the preview: every format reports it as a mandatory finding.
+        result.policies.append(PolicyRef(COST_INCREASE_PACK, COST_INCREASE_POLICY, stack=True,
+                                         description=COST_INCREASE_DESCRIPTION, level="mandatory"))
+        result.violations.append(Violation(
+            COST_INCREASE_POLICY, COST_INCREASE_PACK, "mandatory",
+            f"stack: cost increase: found {result.baseline.exceeded} (against {result.baseline.source}). Fix: "
+            "make the change cheaper, or have its cost approved and raise --max-increase-usd/--max-increase-percent "
+            "for this change.", "", "stack"))
     return result
 
 
