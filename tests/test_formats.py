@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import jsonschema
@@ -110,6 +111,21 @@ def test_sarif_rules_describe_the_policy_and_results_point_at_the_declaring_line
     result.resources[2].source_line = 40  # type: ignore[attr-defined]
     moved = json.loads(render(result, "sarif"))["runs"][0]["results"]
     assert [r["partialFingerprints"] for r in moved] == [r["partialFingerprints"] for r in run["results"]]
+
+
+def test_sarif_paths_are_relative_to_the_repository_that_holds_the_project(result: PreviewResult,
+                                                                            tmp_path: Path) -> None:
+    # Code scanning resolves a result's path from the repository root: a project in a subfolder
+    # of a monorepo must point at platform/infra/__main__.py, not at a __main__.py of the root.
+    (tmp_path / ".git").mkdir()
+    result.project_dir = str(tmp_path / "platform")
+    run = json.loads(render(result, "sarif"))["runs"][0]
+    assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": tmp_path.as_uri() + "/"}}
+    results = {r["ruleId"]: r for r in run["results"]}
+    where = results["finops-instance-size"]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert where == {"uri": "platform/infra/__main__.py", "uriBaseId": "%SRCROOT%"}
+    fallback = results["finops-budget-alerts"]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert fallback == {"uri": "platform/__main__.py", "uriBaseId": "%SRCROOT%"}
 
 
 def test_junit_has_one_case_per_applicable_policy_and_resource(result: PreviewResult) -> None:

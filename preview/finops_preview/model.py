@@ -143,6 +143,7 @@ class PreviewResult:
     # "state" (`pulumi stack export`); origin_file names the plan or state file.
     origin: str = "program"
     origin_file: str = ""
+    project_dir: str = ""           # the Pulumi project's directory (source files are relative to it)
 
     @property
     def total_usd(self) -> float:

@@ -303,6 +303,7 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
         remediations=remediations,
         origin="plan" if options.from_plan else "state" if options.from_state else "program",
         origin_file=str(options.from_plan or options.from_state or ""),
+        project_dir=str(source.directory.resolve()),
     )
     if options.baseline is not None:
         result.baseline = compare_baseline(options.baseline, rows, options.max_increase_usd,

@@ -3,8 +3,10 @@
 Rules carry the policy's description (from the pack's ``GetAnalyzerInfo``) and help on how
 to fix or waive a violation. A result points at the line of the program that declared the
 resource where the run knows it (``source_file``/``source_line``), else at line 1 of the
-program, and carries ``partialFingerprints`` (policy, stack and resource, not the line) so
-code scanning keeps tracking an alert when code moves.
+program; paths are relative to the repository that holds the project (``%SRCROOT%``, the
+nearest folder with ``.git``), as code scanning reads them, so a project in a subfolder of a
+monorepo points at ``infra/__main__.py``. Each result carries ``partialFingerprints`` (policy,
+stack and resource, not the line) so code scanning keeps tracking an alert when code moves.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from ..model import PolicyRef, PreviewResult, ResourceRow, Violation
@@ -19,6 +22,7 @@ from ..model import PolicyRef, PreviewResult, ResourceRow, Violation
 INFORMATION_URI = "https://www.pulumi.com/docs/iac/using-pulumi/crossguard/"
 FINGERPRINT = "finopsResource/v1"
 DEFAULT_PROGRAM = "__main__.py"
+SOURCE_ROOT = "%SRCROOT%"
 # Mandatory fails the check; advisory warns; a violation a policy exception covers is a note.
 LEVELS = {"mandatory": "error", "advisory": "warning", "exempted": "note"}
 
@@ -47,6 +51,20 @@ def _location(violation: Violation, rows: dict[str, ResourceRow], program: str) 
     return program, 1
 
 
+def _repository_root(directory: Path) -> Path | None:
+    return next((d for d in (directory, *directory.parents) if (d / ".git").exists()), None)
+
+
+def _artifact(file: str, project_dir: Path | None, root: Path | None) -> dict[str, str]:
+    """A source file (relative to the project) as code scanning finds it: relative to the repository."""
+    if project_dir is None or root is None:
+        return {"uri": file}
+    try:
+        return {"uri": (project_dir / file).relative_to(root).as_posix(), "uriBaseId": SOURCE_ROOT}
+    except ValueError:  # a file outside the repository: no path code scanning could show
+        return {"uri": (project_dir / file).as_uri()}
+
+
 def _fingerprint(violation: Violation, stack: str, occurrence: int) -> str:
     key = "\0".join((violation.pack, violation.policy, stack, violation.urn or "stack"))
     return f"{hashlib.sha256(key.encode()).hexdigest()[:32]}:{occurrence}"
@@ -54,6 +72,8 @@ def _fingerprint(violation: Violation, stack: str, occurrence: int) -> str:
 
 def as_dict(result: PreviewResult, program: str | None = None) -> dict[str, Any]:
     program = program or getattr(result, "program", None) or DEFAULT_PROGRAM
+    project_dir = Path(result.project_dir) if result.project_dir else None
+    root = _repository_root(project_dir) if project_dir is not None else None
     refs = {p.name: p for p in result.policies}
     packs = {p.name: p.pack for p in result.policies} | {v.policy: v.pack for v in result.violations}
     policies = sorted({v.policy for v in result.violations} | set(refs))
@@ -77,7 +97,8 @@ def as_dict(result: PreviewResult, program: str | None = None) -> dict[str, Any]
             "level": LEVELS.get(v.level, "warning"),
             "message": {"text": v.message},
             "locations": [{
-                "physicalLocation": {"artifactLocation": {"uri": file}, "region": {"startLine": line}},
+                "physicalLocation": {"artifactLocation": _artifact(file, project_dir, root),
+                                     "region": {"startLine": line}},
                 "logicalLocations": [{"fullyQualifiedName": v.urn or f"stack {result.stack}", "kind": "resource"}],
             }],
             "partialFingerprints": {FINGERPRINT: _fingerprint(v, result.stack, seen[(v.pack, v.policy, v.urn)])},
@@ -88,14 +109,13 @@ def as_dict(result: PreviewResult, program: str | None = None) -> dict[str, Any]
             # Code scanning shows it as suppressed, with the policy exception's reason.
             results[-1]["suppressions"] = [{"kind": "external", "status": "accepted",
                                             "justification": v.exception or "policy exception"}]
-    return {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "finops-guardrails", "informationUri": INFORMATION_URI, "rules": rules}},
-            "results": results,
-        }],
+    run: dict[str, Any] = {
+        "tool": {"driver": {"name": "finops-guardrails", "informationUri": INFORMATION_URI, "rules": rules}},
+        "results": results,
     }
+    if root is not None:
+        run["originalUriBaseIds"] = {SOURCE_ROOT: {"uri": root.as_uri() + "/"}}
+    return {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0", "runs": [run]}
 
 
 def render(result: PreviewResult) -> str:
