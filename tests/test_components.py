@@ -163,7 +163,7 @@ def test_an_approved_waiver_lets_a_component_exceed_its_cap(mock_stack, tmp_path
     assert named(mock_stack(program("db")), "db").inputs["instanceClass"] == "db.r5.8xlarge"
     warned = caplog.text  # pulumi.log.warn: the engine's log, Python logging under mocks
     assert "waived finops-database-size: Database 'db': dev database size" in warned
-    assert "waiver #0 (FIN-42, approved by head-of-platform until 2099-12-31): load test for two weeks" in warned
+    assert "waiver FIN-42 (line 2, approved by head-of-platform until 2099-12-31): load test for two weeks" in warned
     with pytest.raises(finops.CapError):  # the waiver names the resource "db", not "other"
         mock_stack(program("other"))
     with pytest.raises(finops.CapError):  # nor another stack
@@ -172,7 +172,7 @@ def test_an_approved_waiver_lets_a_component_exceed_its_cap(mock_stack, tmp_path
     expired = tmp_path / "expired.yaml"
     expired.write_text(WAIVER.format(expires="2020-01-31"))
     monkeypatch.setenv("FINOPS_WAIVERS_FILE", str(expired))
-    with pytest.raises(finops.CapError, match=r"waiver #0 \(FIN-42.*\) expired: the cap applies again"):
+    with pytest.raises(finops.CapError, match=r"waiver FIN-42 \(line 2.*\) expired: the cap applies again"):
         mock_stack(program("db"))
 
 

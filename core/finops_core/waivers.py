@@ -93,7 +93,8 @@ class Waiver:
         return today > self.expires
 
     def describe(self) -> str:
-        return f"waiver #{self.index} ({self.ticket}, approved by {self.approver} until {self.expires.isoformat()})"
+        where = f"line {self.line}" if self.line is not None else f"entry {self.index + 1}"
+        return f"waiver {self.ticket} ({where}, approved by {self.approver} until {self.expires.isoformat()})"
 
 
 @dataclass

@@ -161,7 +161,7 @@ def _source(options: PreviewOptions) -> _Source:
                        plan=plan)
     if not options.stack:
         raise ConfigError("--stack", None, "<missing>",
-                          "the stack to preview (-s dev), or --from-plan/--from-state FILE")
+                          "the stack to judge (-s dev), or --from-plan/--from-state FILE")
     program = ProgramProcess(cwd, options.stack, timeout=options.timeout)
     return _Source(program.project.name, options.stack, program.project.directory, program.config, program=program)
 

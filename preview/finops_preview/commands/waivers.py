@@ -25,6 +25,7 @@ from finops_core.waivers import Waiver, WaiverSet, parse_waivers, today
 from ..analyzer import PolicyPackError
 from ..engine_values import split_urn
 from ..exit_codes import EXIT_BAD_INPUT, EXIT_OK
+from ..formats.common import count
 from ..interruption import interruptible
 from ..model import PreviewResult, Violation
 from ..output import write_output
@@ -82,7 +83,7 @@ def exceptions_for(result: PreviewResult, waivers: WaiverSet, on: dt.date) -> li
         waiver = by_index[index]
         exceptions.append({
             "policyPack": pack,
-            "reason": f"{waiver.reason} ({waiver.ticket}, approved by {waiver.approver}; waivers.yaml #{index})",
+            "reason": f"{waiver.reason} ({waiver.describe()} in {waivers.source})",
             "match": [{"policies": sorted(policies), "targets": [urn]} for urn, policies in sorted(targets.items())],
             "expiresAt": _expires_at(waiver),
         })
@@ -109,5 +110,5 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, PolicyPackError, ProgramError) as exc:
         print(f"finops: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(f"finops: {len(exceptions)} policy exceptions from {waivers_path}", file=sys.stderr)
+    print(f"finops: {count(len(exceptions), 'policy exception')} from {waivers_path}", file=sys.stderr)
     return EXIT_OK
