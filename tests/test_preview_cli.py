@@ -51,6 +51,18 @@ def test_dev_stack_is_clean_with_an_estimate_against_its_budget(dev_json) -> Non
     assert eks["monthlyUsd"] == 73.0 and eks["team"] == "devops"
 
 
+def test_a_row_priced_with_another_regions_prices_is_marked(dev_json) -> None:
+    # The platform runs in eu-west-1; the catalogue has RDS prices for us-east-1 only.
+    _, report = dev_json
+    database = next(r for r in report["resources"] if r["type"] == "aws:rds/instance:Instance")
+    assert "price of us-east-1" in database["basis"]
+    assert any(n.startswith("priced with us-east-1 list prices") and "(marked * in the table)" in n
+               for n in report["notes"]), report["notes"]
+    table = run_cli("preview", "-s", "dev").stdout
+    line = next(line for line in table.splitlines() if "aws:rds:Instance" in line)
+    assert line.rstrip().endswith("*"), line
+
+
 def test_untagged_oversized_instance_exits_1_and_names_the_violations() -> None:
     completed = run_cli("preview", "-C", str(UNTAGGED), "-s", "dev", "--policy-pack", str(PACK_DIR))
     assert completed.returncode == 1

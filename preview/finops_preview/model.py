@@ -37,6 +37,8 @@ class ResourceRow:
     usage_pending: int = 0          # usage-priced cost lines the usage file gives no amount for
     list_usd: float | None = None   # before the price book's discount
     discount: str = ""              # the price book's discount applied, e.g. "Compute Savings Plan 28 %"
+    # Regions whose prices stood in for the resource's own (none recorded there), e.g. ("us-east-1",).
+    fallback_regions: tuple[str, ...] = ()
     # The resource policies that judged it (None: not known); the others answered not-applicable.
     policies: tuple[str, ...] | None = None
     # The allocation tags it ends up with (finops_core.effective_tags.allocation_tags: provider

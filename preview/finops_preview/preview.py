@@ -129,7 +129,7 @@ def build_rows(run: ProgramRun, environment: str, usage: UsageFile | None, *, de
             usage_pending=len(estimate.usage_pending) if estimate else 0,
             list_usd=estimate.list_usd if estimate and estimate.discount else None,
             discount=f"{estimate.discount.label} {estimate.discount.percent:g} %" if estimate and estimate.discount
-            else "", tags=owner,
+            else "", tags=owner, fallback_regions=tuple(sorted(estimate.fallback_regions)) if estimate else (),
         ))
     return rows
 
@@ -280,14 +280,19 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
 
     notes = []
     if options.spend is None:
-        notes.append("no spend snapshot (--spend SPEND.json from finops actuals): team spending limits not judged; "
-                     "the estimate alone is judged against the budget")
+        notes.append("no spend snapshot (--spend SPEND.json from finops actuals): team spending limits not judged"
+                     + ("; the estimate alone is judged against the budget" if plan is not None else ""))
     if plan is None:
         notes.append(f"no budget file {budgets_dir / (environment + '.yaml')}: estimate shown without a budget")
     unpriced = [r for r in rows if r.monthly_usd is None and r.unpriced]
     if unpriced:
         notes.append(f"not priced, so left out of the total: {count(len(unpriced), 'resource')} (see the basis of "
                      "each)")
+    stand_ins = sorted({region for r in rows if r.monthly_usd is not None for region in r.fallback_regions})
+    if stand_ins:
+        marked = sum(1 for r in rows if r.monthly_usd is not None and r.fallback_regions)
+        notes.append(f"priced with {' and '.join(stand_ins)} list prices, none being recorded for their own region: "
+                     f"{count(marked, 'resource')} (marked * in the table)")
     pending = [r for r in rows if r.usage_pending]
     if pending:
         notes.append(f"usage-priced costs without amounts, so left out of the total: {count(len(pending), 'resource')} "

@@ -40,6 +40,9 @@ def render(result: PreviewResult) -> str:
             out += [f"| {_cell(c.type)} `{_cell(c.name)}` | {money(c.before)} | {money(c.after)} | {c.delta:+,.2f} |"
                     for c in b.changes[:25]]
             out.append("")
+    if result.notes:
+        out += ["<details><summary>Notes</summary>", ""] + [f"- {_cell(note)}" for note in result.notes] + \
+            ["", "</details>", ""]
     by_team: dict[str, float] = defaultdict(float)
     for r in result.resources:
         by_team[r.team or "untagged"] += r.monthly_usd or 0.0

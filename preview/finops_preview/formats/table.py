@@ -68,6 +68,8 @@ def render(result: PreviewResult) -> str:
     for r in sorted(result.resources, key=lambda r: (r.type, r.name, r.urn)):
         cost = "usage" if r.usage_priced and not r.monthly_usd else money(r.monthly_usd) if r.monthly_usd is not None \
             else ("-" if r.basis == "no cost of its own" else "n/a")
+        if r.monthly_usd is not None and r.fallback_regions:
+            cost += "*"  # another region's prices: the notes say which
         rows.append([display_type(r.type), r.name, r.environment, r.team or "-", r.service or "-", cost])
     out += [INDENT + line for line in _columns(rows, WIDTH - len(INDENT), flexible=(0, 1, 4))]
     out.append("")
