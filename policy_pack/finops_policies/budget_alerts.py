@@ -113,7 +113,9 @@ def check(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]:
         yield AtResource(violation(
             f"{BUDGET_TYPE} '{resource.name}'", "budget alerts",
             "no alert at " + ", ".join(f"{t:g} %" for t in sorted(missing)), allowed,
-            "add the missing notifications (budgets/<environment>.yaml with BudgetAlerts does it)."), resource.urn)
+            "add notifications at these percentages to the budget; finops_components.BudgetAlerts creates one per "
+            "budgetAlerts.thresholds of rules.yaml (set them there, or give your own with --rules / "
+            "$FINOPS_RULES_FILE)."), resource.urn)
 
 
 def _patch(config: Mapping[str, Any]) -> Mapping[str, Any] | None:
