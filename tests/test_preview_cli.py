@@ -51,6 +51,18 @@ def test_dev_stack_is_clean_with_an_estimate_against_its_budget(dev_json) -> Non
     assert eks["monthlyUsd"] == 73.0 and eks["team"] == "devops"
 
 
+def test_one_run_writes_every_report_ci_keeps(tmp_path: Path) -> None:
+    out = {fmt: tmp_path / f"finops.{fmt}" for fmt in ("markdown", "sarif", "junit")}
+    completed = run_cli("preview", "-C", str(UNTAGGED), "-s", "dev", "--policy-pack", str(PACK_DIR),
+                        *(arg for fmt, file in out.items() for arg in ("--report", f"{fmt}={file}")))
+    assert completed.returncode == 1 and "Summary:" in completed.stdout  # the table still on stdout
+    assert out["markdown"].read_text().startswith("### FinOps preview: `untagged-demo` / `dev` :x: **blocked**")
+    assert json.loads(out["sarif"].read_text())["runs"][0]["results"]
+    assert list(ET.fromstring(out["junit"].read_text()).iter("failure"))
+    bad = run_cli("preview", "-s", "dev", "--report", "pdf=x.pdf")
+    assert bad.returncode == 2 and "--report: found 'pdf=x.pdf'; expected FORMAT=FILE" in bad.stderr
+
+
 def test_a_row_priced_with_another_regions_prices_is_marked(dev_json) -> None:
     # The platform runs in eu-west-1; the catalogue has RDS prices for us-east-1 only.
     _, report = dev_json

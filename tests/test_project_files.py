@@ -67,12 +67,16 @@ def test_ci_posts_the_comment_and_uploads_sarif_even_when_the_preview_fails() ->
     # The preview step never stops the job itself: it keeps the exit code for the verdict.
     assert preview["run"].lstrip().startswith("set +e") and preview["run"].rstrip().endswith("exit 0")
     assert "exit-code=$code" in preview["run"]
-    formats = {line.split("--format ")[1].split()[0] for line in preview["run"].splitlines() if "--format " in line}
+    # One run writes every report (--report FORMAT=FILE), so they cannot disagree.
+    assert preview["run"].count("finops preview") == 1
+    formats = set(re.findall(r'--report "(\w+)=', preview["run"]))
     assert formats == {"markdown", "sarif", "junit"} and formats <= set(RENDERERS)
     comment = next(s for s in steps if s.get("uses", "").startswith("marocchino/sticky-pull-request-comment@"))
     assert "always()" in comment["if"] and comment["with"]["path"].endswith(".md") and comment["with"]["header"]
     upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
     assert "always()" in upload["if"] and upload["with"]["sarif_file"].endswith(".sarif")
+    assert "head.repo.full_name == github.repository" in upload["if"]  # a fork's PR may not upload
+    assert "id-token" not in workflow["jobs"]["offline-preview"]["permissions"]  # no cloud role offline
     verdict = steps[-1]
     assert "always()" in verdict["if"] and "steps.preview.outputs.exit-code" in verdict["run"]
     assert steps.index(comment) < steps.index(verdict) and steps.index(upload) < steps.index(verdict)

@@ -35,6 +35,9 @@ def add_arguments(preview: argparse.ArgumentParser) -> None:
     preview.add_argument("--format", choices=sorted(RENDERERS), default="table", help="report format")
     preview.add_argument("-j", "--json", action="store_true", help="same as --format json")
     preview.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the report here (default: stdout)")
+    preview.add_argument("--report", action="append", default=[], metavar="FORMAT=FILE", dest="reports",
+                         help="also write the same preview in another format (repeatable), e.g. --report "
+                              "sarif=finops.sarif --report junit=finops.xml: one run for every report CI keeps")
     preview.add_argument("--usage-file", type=Path, metavar="FILE",
                          help="usage amounts for usage-priced costs (resources: {name: {storageGb: N, "
                               "monthlyRequests: N, ...} or {monthlyUsd: N}})")
@@ -65,6 +68,17 @@ def add_arguments(preview: argparse.ArgumentParser) -> None:
                          help=f"stop a program still running after this long (default {DEFAULT_TIMEOUT_S:g})")
 
 
+def _reports(specs: list[str]) -> list[tuple[str, Path]]:
+    """``--report FORMAT=FILE`` options as (format, file); a bad one is a ConfigError."""
+    reports = []
+    for spec in specs:
+        report_format, _, file = spec.partition("=")
+        if report_format not in RENDERERS or not file:
+            raise ConfigError("--report", None, spec, f"FORMAT=FILE with FORMAT one of {', '.join(sorted(RENDERERS))}")
+        reports.append((report_format, Path(file)))
+    return reports
+
+
 @interruptible
 def run(args: argparse.Namespace) -> int:
     fmt = "json" if args.json else args.format
@@ -74,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
+        reports = _reports(args.reports)
         timeout = parse_finite_number(args.timeout, "--timeout", expected="a number of seconds > 0")
         if timeout <= 0:
             raise ConfigError("--timeout", None, args.timeout, "a number of seconds > 0")
@@ -91,8 +106,11 @@ def run(args: argparse.Namespace) -> int:
         spend=args.spend,
     )
     try:
-        check_output_target(args.output)  # before a program runs for nothing
+        for target in (args.output, *(file for _, file in reports)):
+            check_output_target(target)  # before a program runs for nothing
         result = run_preview(options)
+        for report_format, file in reports:
+            write_output(render(result, report_format), file)
         write_output(render(result, fmt), args.output)
     except (ConfigError, PolicyPackError, ProgramError) as exc:
         print(f"finops: error: {exc}", file=sys.stderr)
