@@ -119,6 +119,23 @@ def test_broken_projects_exit_2(project: Path, file: str, text: str, message: st
     assert message in completed.stderr and "Traceback" not in completed.stderr
 
 
+def test_the_version_is_the_installed_distributions() -> None:
+    from importlib.metadata import version
+
+    completed = run_cli("--version")
+    assert completed.returncode == 0 and completed.stdout == f"finops-guardrails {version('finops-guardrails')}\n"
+
+
+def test_a_bad_value_in_code_is_said_once_at_its_line(project: Path) -> None:
+    (project / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n  demo:owner: jdoe\n")
+    (project / "__main__.py").write_text("import finops_components as finops\n\nfinops.enforce(team='frontnd')\n")
+    completed = run_cli("preview", "-s", "dev", "-C", str(project), "--policy-pack", str(PACK_DIR))
+    assert completed.returncode == 2
+    [line] = completed.stderr.splitlines()
+    assert line.endswith("the program failed: ConfigError: __main__.py:3: team: found 'frontnd'; expected one of "
+                         "backend, frontend, devops, security"), line
+
+
 def test_cost_figures_come_from_the_catalogue(untagged: PreviewResult) -> None:
     prices = load_prices()
     big = next(r for r in untagged.resources if r.name == "big-box")

@@ -66,6 +66,7 @@ def test_active_waiver_turns_the_violation_into_an_advisory(waived_pack: PolicyP
     assert "waived finops-instance-size: aws:ec2/instance:Instance 'trainer-1': dev instance size" in message
     assert re.search(r"waiver FIN-1 \(line \d+, approved by head-of-platform until 2999-12-31\): model retraining",
                      message), message
+    assert "approve a waiver" not in message  # it has one
 
 
 def test_waiver_selector_must_match(waived_pack: PolicyPackProcess) -> None:

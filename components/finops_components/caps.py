@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from finops_core.sizes import SizeCap, describe_cap, judge_instance, violation
+from finops_core.sizes import SizeCap, describe_cap, judge_instance, violation, waived_message
 from finops_core.waivers import load_waivers, today
 
 from .environment import Environment
@@ -37,7 +37,7 @@ def refuse(target: Target, policy: str, message: str) -> None:
     """Raise CapError(message) unless a waiver approves ``policy`` for this stack and resource."""
     waiver = load_waivers(waivers_file()).find(policy, pulumi.get_stack(), target.resource_type, target.name)
     if waiver is not None and not waiver.expired(today()):
-        pulumi.log.warn(f"waived {policy}: {message} -- {waiver.describe()}: {waiver.reason}")
+        pulumi.log.warn(waived_message(policy, message, f"{waiver.describe()}: {waiver.reason}"))
         return
     if waiver is not None:
         message = f"{message} ({waiver.describe()} expired: the cap applies again)"

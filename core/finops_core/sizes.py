@@ -13,6 +13,13 @@ from .catalogue import InstanceType
 EXCEPTION_HINT = "For an exception, ask the platform team to approve a waiver."
 
 
+def waived_message(policy: str, message: str, waiver: str) -> str:
+    """A finding an approved waiver sets aside: the finding, without its hint to ask for a waiver
+    (it has one), then the waiver."""
+    finding = message.removesuffix(EXCEPTION_HINT).rstrip()
+    return f"waived {policy}: {finding} -- {waiver}"
+
+
 class SizeCap(Hashable, Protocol):
     """Any cap block with maxVcpus and maxMemoryGib (instance, database, cache, search, ...); frozen,
     so judgements are cached per cap. A block without maxGpus allows no GPU or other accelerator:

@@ -12,6 +12,7 @@ import fnmatch
 from collections.abc import Callable, Iterator
 
 from finops_core.rules import ConfigError, Rules
+from finops_core.sizes import waived_message
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationArgs
 
 from .messages import AtResource
@@ -25,7 +26,7 @@ STACK_NAME = "finops-waivers-stack"
 
 
 def _describe(policy: str, message: str, waiver: str) -> str:
-    return f"waived {policy}: {message} -- {waiver}"
+    return waived_message(policy, message, waiver)
 
 
 def resource_check(peers: Callable[[], list[FinopsResourceCheck]], settings: PackSettings

@@ -22,8 +22,18 @@ from .exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_VIOLATION
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "EXIT_VIOLATION", "main", "run"]
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("finops-guardrails")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="finops", description="FinOps guardrails for Pulumi.")
+    parser.add_argument("--version", action="version", version=f"finops-guardrails {_version()}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.add_arguments(subparsers.add_parser(command.name, help=command.help,

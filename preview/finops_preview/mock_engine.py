@@ -355,8 +355,10 @@ def _describe(exc: BaseException, project_dir: str) -> str:
     frames = traceback.extract_tb(exc.__traceback__)
     root = str(Path(project_dir).resolve())
     user = [f for f in frames if f.filename.startswith(root) and "site-packages" not in f.filename]
-    where = f" ({os.path.relpath(user[-1].filename, root)}:{user[-1].lineno})" if user else ""
+    location = f"{os.path.relpath(user[-1].filename, root)}:{user[-1].lineno}" if user else ""
     text = " ".join(str(exc).split())
+    # A message that already starts at the line (the components' errors do) is not told it twice.
+    where = f" ({location})" if location and not text.startswith(location) else ""
     return f"{type(exc).__name__}: {text[:300]}{where}"
 
 
