@@ -78,6 +78,14 @@ def test_the_table_fits_in_120_columns(result: PreviewResult) -> None:
     assert "found instanceType=m5.24xlarge (96 vCPU, 384 GiB, no GPU)" in words  # wrapped, not cut
 
 
+def test_a_wrapped_line_keeps_a_percentage_whole(result: PreviewResult) -> None:
+    result.budget_usd = 1200.0
+    for length in range(1, 60):  # the summary line's wrap falls at every place in turn
+        result.environment = "e" * length
+        for line in render(result, "table").splitlines():
+            assert not line.strip().startswith("%"), line
+
+
 def test_json_is_in_a_stable_order(result: PreviewResult) -> None:
     first = render(result, "json")
     result.resources.reverse()

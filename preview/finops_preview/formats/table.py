@@ -53,12 +53,17 @@ def _columns(rows: list[list[str]], width: int, flexible: tuple[int, ...]) -> li
             for row in rows]
 
 
+_KEEP = "\u00a0"  # a space the wrapping must not break at: "35.8 %" stays on one line
+
+
 def _wrapped(line: str, width: int = WIDTH) -> list[str]:
     if len(line) <= width:
         return [line]
     indent = line[:len(line) - len(line.lstrip())]
-    return textwrap.wrap(line.strip(), width=width, initial_indent=indent, subsequent_indent=indent + "  ",
-                         break_long_words=True, break_on_hyphens=False)
+    kept = line.strip().replace(" %", _KEEP + "%")
+    return [part.replace(_KEEP, " ") for part in textwrap.wrap(
+        kept, width=width, initial_indent=indent, subsequent_indent=indent + "  ", break_long_words=True,
+        break_on_hyphens=False)]
 
 
 def render(result: PreviewResult) -> str:
