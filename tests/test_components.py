@@ -194,7 +194,7 @@ def test_database_defaults_follow_the_environment(mock_stack) -> None:
      "Database 'db': dev database size: found instance_class=db.r5.8xlarge (32 vCPU, 256 GiB, no GPU); "
      "allowed: at most 2 vCPU, 8 GiB memory in dev. Fix: choose a smaller database."),
     (lambda: finops.Database("db", finops.DatabaseArgs(subnet_ids=SUBNETS, service="ssa", multi_az=True)),
-     "dev multiAz: found multi_az=True; allowed: multi_az=False in dev"),
+     "dev database multi AZ: found multi_az=True; allowed: multi_az=False in dev"),
     (lambda: finops.Cache("c", finops.CacheArgs(subnet_ids=SUBNETS, service="ssa", node_type="cache.m5.4xlarge")),
      "Cache 'c': dev cache size: found node_type=cache.m5.4xlarge"),
     (lambda: finops.KubernetesCluster("k", finops.KubernetesClusterArgs(subnet_ids=SUBNETS, node_groups=[
@@ -202,12 +202,12 @@ def test_database_defaults_follow_the_environment(mock_stack) -> None:
      "node group ssa: dev instance size: found instance_types=m5.24xlarge"),
     (lambda: finops.KubernetesCluster("k", finops.KubernetesClusterArgs(subnet_ids=SUBNETS, node_groups=[
         finops.NodeGroupSpec(service="ssa", max_size=10)])),
-     "dev maxSize: found max_size=10 nodes; allowed: at most 3 nodes in dev"),
+     "dev node group size: found max_size=10 nodes; allowed: at most 3 nodes in dev"),
     (lambda: finops.KubernetesCluster("k", finops.KubernetesClusterArgs(
         subnet_ids=SUBNETS, node_groups=[], gpu_node_group=finops.NodeGroupSpec(service="ssa"))),
      "dev GPU nodes: found gpu_node_group; allowed: no GPU in dev"),
     (lambda: finops.LogGroup("l", finops.LogGroupArgs(service="ssa", retention_days=90)),
-     "LogGroup 'l': dev maxDays: found retention_days=90 days; allowed: at most 14 days in dev"),
+     "LogGroup 'l': dev log retention: found retention_days=90 days; allowed: at most 14 days in dev"),
 ])
 def test_breaking_a_cap_is_refused_before_anything_is_created(mock_stack, build, message: str) -> None:
     created: list[Any] = []

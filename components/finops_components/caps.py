@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
+from finops_core.rules.schema import cap_label
 from finops_core.sizes import SizeCap, describe_cap, judge_instance, violation, waived_message
 from finops_core.waivers import load_waivers, today
 
@@ -57,14 +58,16 @@ def require_instance(target: Target, policy: str, argument: str, value: str, cap
 
 
 def require_at_most(target: Target, policy: str, argument: str, value: float, limit: float, unit: str,
-                    env: Environment, rule: str) -> None:
+                    env: Environment, rule: tuple[str, str]) -> None:
+    """``rule``: the cap's section and key in rules.yaml, e.g. ``("ebsVolume", "maxSizeGib")``."""
     if value > limit:
-        refuse(target, policy, violation(target.component, f"{env.name} {rule}", f"{argument}={value:g} {unit}",
-                                         f"at most {limit:g} {unit} in {env.name}", f"lower {argument}."))
+        refuse(target, policy, violation(target.component, f"{env.name} {cap_label(*rule)}",
+                                         f"{argument}={value:g} {unit}", f"at most {limit:g} {unit} in {env.name}",
+                                         f"lower {argument}."))
 
 
 def require_allowed(target: Target, policy: str, argument: str, allowed: bool, env: Environment,
-                    rule: str) -> None:
+                    rule: tuple[str, str]) -> None:
     if not allowed:
-        refuse(target, policy, violation(target.component, f"{env.name} {rule}", f"{argument}=True",
+        refuse(target, policy, violation(target.component, f"{env.name} {cap_label(*rule)}", f"{argument}=True",
                                          f"{argument}=False in {env.name}", f"set {argument} to False."))

@@ -70,11 +70,11 @@ class Database(pulumi.ComponentResource):
         multi_az = defaults.database_multi_az if args.multi_az is None else args.multi_az
         require_instance(where, policy, "instance_class", instance_class, caps, env, "database")
         require_at_most(where, policy, "allocated_storage_gib", storage, caps.max_storage_gib, "GiB", env,
-                        "maxStorageGib")
+                        ("database", "maxStorageGib"))
         require_at_most(where, policy, "max_allocated_storage_gib", max_storage, caps.max_storage_gib, "GiB", env,
-                        "maxStorageGib")
+                        ("database", "maxStorageGib"))
         if multi_az:
-            require_allowed(where, policy, "multi_az", caps.multi_az, env, "multiAz")
+            require_allowed(where, policy, "multi_az", caps.multi_az, env, ("database", "multiAz"))
         super().__init__("finops:index:Database", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = env.tags_for(service=args.service, feature=args.feature)

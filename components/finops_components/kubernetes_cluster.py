@@ -124,9 +124,9 @@ def _plan(name: str, args: KubernetesClusterArgs, env: Environment) -> list[_Pla
         max_size = spec.max_size if spec.max_size is not None else min(defaults.node_group_max_size,
                                                                        caps.node_group.max_size)
         require_at_most(where, "finops-node-group-size", "max_size", max_size, caps.node_group.max_size, "nodes", env,
-                        "maxSize")
+                        ("nodeGroup", "maxSize"))
         require_at_most(where, "finops-ebs-volume-size", "disk_size_gib", spec.disk_size_gib,
-                        caps.ebs_volume.max_size_gib, "GiB", env, "maxSizeGib")
+                        caps.ebs_volume.max_size_gib, "GiB", env, ("ebsVolume", "maxSizeGib"))
         if not 0 <= spec.min_size <= spec.desired_size <= max_size:
             raise CapError(f"{code_location()}: {where.component}: scaling: found min_size={spec.min_size}, "
                            f"desired_size={spec.desired_size}, max_size={max_size}; allowed: 0 <= min <= desired "

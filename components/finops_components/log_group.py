@@ -60,7 +60,8 @@ class LogGroup(pulumi.ComponentResource):
         retention = args.retention_days
         if retention is None:
             retention = max(d for d in RETENTION_DAYS if d <= cap)
-        require_at_most(where, "finops-log-retention", "retention_days", retention, cap, "days", env, "maxDays")
+        require_at_most(where, "finops-log-retention", "retention_days", retention, cap, "days", env,
+                        ("logRetention", "maxDays"))
         if retention not in RETENTION_DAYS:
             allowed = [d for d in RETENTION_DAYS if d <= max(cap, retention)]
             raise CapError(f"{code_location()}: {where.component}: retention_days: found {retention}; allowed: one of "

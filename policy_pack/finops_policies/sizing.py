@@ -29,6 +29,7 @@ from finops_core.rules.schema import (
     TaskCap,
     WarehouseCap,
     cap_key_attr,
+    cap_label,
     cap_unit,
 )
 from finops_core.sizes import describe_cap, judge_instance
@@ -113,7 +114,7 @@ def _number(subject: Subject, where: str, value: Any, env: EnvironmentRules, rul
     limit = getattr(cap, cap_key_attr(type(cap), rule.cap_key))
     unit = cap_unit(type(cap), rule.cap_key)
     unit_text = f" {unit}" if unit else ""
-    name = f"{env.name} {rule.cap_key}"
+    name = f"{env.name} {cap_label(rule.section, rule.cap_key)}"
     allowed = f"at most {limit:g}{unit_text} in {env.name}"
     if value is MISSING:
         if rule.check == "required-at-most":
@@ -137,7 +138,7 @@ def _flag(subject: Subject, where: str, value: Any, env: EnvironmentRules, rule:
           fix: str) -> Iterator[Finding]:
     cap = env.section(rule.section)
     if value is True and not getattr(cap, cap_key_attr(type(cap), rule.cap_key)):
-        yield violation(subject.describe(), f"{env.name} {rule.cap_key}", f"{where}=true",
+        yield violation(subject.describe(), f"{env.name} {cap_label(rule.section, rule.cap_key)}", f"{where}=true",
                         f"{where}=false in {env.name}", f"set {where} to false.")
 
 

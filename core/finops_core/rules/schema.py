@@ -241,6 +241,25 @@ def cap_key_attr(cap_type: type, yaml_key: str) -> str:
     raise KeyError(f"{cap_type.__name__} has no key {yaml_key}")
 
 
+# Words that keep their capitals when a key is said in a message.
+_WORDS = {"ebs": "EBS", "lambda": "Lambda", "az": "AZ", "acus": "ACUs", "rpus": "RPUs", "gpus": "GPUs",
+          "vcpus": "vCPUs"}
+_UNIT_SUFFIXES = ("Gib", "Mb", "Days")
+
+
+def _words(camel: str) -> list[str]:
+    return [_WORDS.get(w.lower(), w.lower()) for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", camel)]
+
+
+def cap_label(section: str, yaml_key: str) -> str:
+    """A cap said in words for messages: ``ebsVolume``/``maxSizeGib`` -> ``EBS volume size``,
+    ``logRetention``/``maxDays`` -> ``log retention``, ``database``/``multiAz`` -> ``database multi AZ``."""
+    key = yaml_key.removeprefix("max")
+    for suffix in _UNIT_SUFFIXES:
+        key = key.removesuffix(suffix)
+    return " ".join(_words(section) + _words(key))
+
+
 # Units of the keys every size section shares, so each class need not restate them.
 _COMMON_UNITS = {"maxVcpus": "vCPU", "maxMemoryGib": "GiB", "maxGpus": "GPUs"}
 
