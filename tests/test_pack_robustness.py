@@ -67,7 +67,7 @@ def test_budgets_are_found_through_the_environment_variable(tmp_path: Path) -> N
     with PolicyPackProcess(PACK_DIR, stack="dev", project="shop", env={"FINOPS_BUDGETS_DIR": str(tmp_path)}) as pack:
         pack.handshake()
         found = [d for d in pack.analyze_stack([big]) if d.policy == "finops-cost-vs-budget"]
-    assert len(found) == 1 and "budget of 10.00 USD" in found[0].message and str(tmp_path) in found[0].message
+    assert len(found) == 1 and "budget of $10.00" in found[0].message and str(tmp_path) in found[0].message
 
 
 def test_policies_that_judge_other_types_say_they_do_not_apply(pack: PolicyPackProcess) -> None:

@@ -62,9 +62,9 @@ def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Findi
     share = 100 * total / plan.monthly_limit
     warn = float(config.get("warnPercent", 75))
     fail = float(config.get("failPercent", 100))
-    not_priced = f" ({unpriced} resources not priced)" if unpriced else ""
-    found = f"estimated {total:.2f} USD a month{not_priced}, {share:.0f} % of the {env.name} budget of " \
-            f"{plan.monthly_limit:.2f} USD ({plan.source})"
+    not_priced = f" ({unpriced} {'resource' if unpriced == 1 else 'resources'} not priced)" if unpriced else ""
+    found = f"an estimate of ${total:,.2f} a month{not_priced}, {share:.0f} % of the {env.name} budget of " \
+            f"${plan.monthly_limit:,.2f} ({plan.source})"
     if name == FAIL and share > fail:
         yield violation("stack", "estimated cost vs budget", found, f"at most {fail:g} % of the budget",
                         "make resources smaller or fewer, or raise the budget in the budgets file.")
