@@ -73,6 +73,7 @@ def test_a_row_priced_with_another_regions_prices_is_marked(dev_json) -> None:
     table = run_cli("preview", "-s", "dev").stdout
     line = next(line for line in table.splitlines() if "aws:rds:Instance" in line)
     assert line.rstrip().endswith("*"), line
+    assert "* = priced with another region's prices (see the notes)" in unwrapped(table)  # the legend says so
 
 
 def test_untagged_oversized_instance_exits_1_and_names_the_violations() -> None:

@@ -66,6 +66,12 @@ def _wrapped(line: str, width: int = WIDTH) -> list[str]:
         break_on_hyphens=False)]
 
 
+# What a MONTHLY cell other than an amount means, said under the table when one appears.
+_LEGEND = (("usage", "usage = priced by usage, amounts from --usage-file"), ("-", "- = no cost of its own"),
+           ("n/a", "n/a = could not be priced (the JSON report's basis says why)"),
+           ("*", "* = priced with another region's prices (see the notes)"))
+
+
 def render(result: PreviewResult) -> str:
     out = [f"Previewing {result.project} stack {result.stack} (environment {result.environment}, "
            f"region {result.region}): {judged(result)}", ""]
@@ -77,6 +83,10 @@ def render(result: PreviewResult) -> str:
             cost += "*"  # another region's prices: the notes say which
         rows.append([display_type(r.type), r.name, r.environment, r.team or "-", r.service or "-", cost])
     out += [INDENT + line for line in _columns(rows, WIDTH - len(INDENT), flexible=(0, 1, 4))]
+    shown = {row[-1] for row in rows[1:]}
+    legend = [text for mark, text in _LEGEND if any(cost == mark or cost.endswith(mark) for cost in shown)]
+    if legend:
+        out.append(INDENT + "MONTHLY: " + "; ".join(legend))
     out.append("")
     if result.violations:
         out.append("Policy Violations:")
