@@ -24,7 +24,9 @@ def render(result: PreviewResult) -> str:
     if result.violations:
         out += ["#### Violations", "", "| level | policy | resource | message |", "|---|---|---|---|"]
         for v in sorted(result.violations, key=lambda v: (v.level != "mandatory", v.policy)):
-            out.append(f"| {v.level} | `{v.policy}` | {_cell(v.resource)} | {_cell(v.message)} |")
+            # The message starts with the resource the column already names.
+            message = v.message.removeprefix(f"{v.resource}: ")
+            out.append(f"| {v.level} | `{v.policy}` | {_cell(v.resource)} | {_cell(message)} |")
         out.append("")
     if result.remediations:
         out += ["#### Remediations", "", "Applied by policies at the `remediate` level before the resources were "
