@@ -315,3 +315,4 @@ def test_a_team_project_without_a_policy_pack_previews_with_the_installed_pack(t
     report = json.loads(out.read_text())
     assert report["summary"]["mandatory"] == 0
     assert {r["name"] for r in report["resources"]} == {"api-logs", "jobs"}
+    assert any(n.startswith("covered by the shared budget 'frontend-dev'") for n in report["notes"]), report["notes"]

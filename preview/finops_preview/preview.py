@@ -49,6 +49,7 @@ COST_INCREASE_POLICY = "finops-cost-increase"
 COST_INCREASE_PACK = "finops-preview"
 COST_INCREASE_DESCRIPTION = ("The change raises the stack's monthly cost by no more than --max-increase-usd or "
                              "--max-increase-percent over the baseline (--baseline FILE, or the plan's current state).")
+COVERED_BY_BUDGET = "finops:coveredByBudget"  # a stack's shared budget (see finops-budget-alerts)
 WAIVERS_POLICY = "finops-waivers"  # its ``file`` config names the waivers file for the whole pack
 
 
@@ -282,7 +283,11 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
     if options.spend is None:
         notes.append("no spend snapshot (--spend SPEND.json from finops actuals): team spending limits not judged"
                      + ("; the estimate alone is judged against the budget" if plan is not None else ""))
-    if plan is None:
+    shared_budget = source.config.values.get(COVERED_BY_BUDGET)
+    if plan is None and shared_budget:
+        notes.append(f"covered by the shared budget {shared_budget!r} ({COVERED_BY_BUDGET} in the stack config), "
+                     "whose amount is not in this project: estimate shown without a budget")
+    elif plan is None:
         notes.append(f"no budget file {budgets_dir / (environment + '.yaml')}: estimate shown without a budget")
     unpriced = [r for r in rows if r.monthly_usd is None and r.unpriced]
     if unpriced:
