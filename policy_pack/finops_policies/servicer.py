@@ -196,41 +196,49 @@ if compatible():
                     continue
                 if raw is None:
                     raw = _decode(request.properties)
-                try:
-                    if step.finops is not None:
-                        if isinstance(step.rules, Rules):
-                            if subject is None:
-                                subject = Subject(request.type, request.name, request.urn, raw,
-                                                  _decode(request.provider.properties)
-                                                  if request.HasField("provider") else MISSING,
-                                                  current_stack(), decoded=True)
-                            verdict = step.finops.judge(subject, step.rules)
-                        elif policy.name in self._config_reported:
-                            continue
-                        else:  # the policy's config did not fit: say so once, on the first resource
-                            self._config_reported.add(policy.name)
-                            verdict = Verdict([(str(step.rules), None)])
-                        if verdict.findings or verdict.unknown is not None:
-                            verdict.report_to(self._reporter(response, step))
-                        continue
+                if step.finops is None:  # a policy not ours: the SDK's arguments and proxies
                     if sdk_args is None:
                         sdk_args = (unknown_checking_proxy(raw), self._get_resource_options(request),
                                     self._get_provider_resource(request))
                     props, opts, provider = sdk_args
-                    args = sdk.ResourceValidationArgs(request.type, props, request.urn, request.name, opts,
-                                                      provider, self._get_policy_config(policy.name),
-                                                      self._private("stack_tags"))
-                    result = policy.validate(args, self._reporter(response, step))
-                    if isawaitable(result):
-                        loop = asyncio.new_event_loop()
-                        loop.run_until_complete(result)
-                        loop.close()
-                except UnknownValueError as exc:
-                    self._cannot_run(response, policy, exc)
-                except sdk._NotApplicableError as exc:
-                    response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name,
-                                                                             reason=exc.reason or ""))
+                    self._validate(response, policy, sdk.ResourceValidationArgs(
+                        request.type, props, request.urn, request.name, opts, provider,
+                        self._get_policy_config(policy.name), self._private("stack_tags")),
+                        self._reporter(response, step))
+                    continue
+                if isinstance(step.rules, Rules):
+                    if subject is None:
+                        subject = Subject(request.type, request.name, request.urn, raw,
+                                          _decode(request.provider.properties)
+                                          if request.HasField("provider") else MISSING,
+                                          current_stack(), decoded=True)
+                    verdict = step.finops.judge(subject, step.rules)
+                elif policy.name in self._config_reported:
+                    continue
+                else:  # the policy's config did not fit: say so once, on the first resource
+                    self._config_reported.add(policy.name)
+                    verdict = Verdict([(str(step.rules), None)])
+                if verdict.findings or verdict.unknown is not None:
+                    try:
+                        verdict.report_to(self._reporter(response, step))
+                    except UnknownValueError as exc:  # a value known only after the update
+                        self._cannot_run(response, policy, exc)
             return response
+
+        def _validate(self, response: Any, policy: Any, args: Any, report: Any) -> None:
+            """A policy's ``validate`` as the SDK runs it: awaited if it is async; a value unknown
+            during preview becomes the SDK's advisory, not-applicable its answer."""
+            try:
+                result = policy.validate(args, report)
+                if isawaitable(result):
+                    loop = asyncio.new_event_loop()
+                    loop.run_until_complete(result)
+                    loop.close()
+            except UnknownValueError as exc:
+                self._cannot_run(response, policy, exc)
+            except sdk._NotApplicableError as exc:
+                response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name,
+                                                                         reason=exc.reason or ""))
 
         def AnalyzeStack(self, request: Any, _context: Any) -> Any:
             """The SDK's AnalyzeStack, except that the stack's resources are built once for all our
@@ -252,19 +260,8 @@ if compatible():
                 else:
                     shared = shared if shared is not None else self._stack_resources(request)
                     resources = shared
-                args = sdk.StackValidationArgs(resources, self._get_policy_config(policy.name),
-                                               self._private("stack_tags"))
-                try:
-                    result = policy.validate(args, report)
-                    if isawaitable(result):
-                        loop = asyncio.new_event_loop()
-                        loop.run_until_complete(result)
-                        loop.close()
-                except UnknownValueError as exc:
-                    self._cannot_run(response, policy, exc)
-                except sdk._NotApplicableError as exc:
-                    response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name,
-                                                                             reason=exc.reason or ""))
+                self._validate(response, policy, sdk.StackValidationArgs(
+                    resources, self._get_policy_config(policy.name), self._private("stack_tags")), report)
             return response
 
         def _stack_resources(self, request: Any) -> list[Any]:
