@@ -59,6 +59,23 @@ def test_the_refusal_names_the_budget_approvers_of_the_projects_waivers_file(sta
     assert "ask cfo-jane, vp-eng (approvers.budget in waivers.yaml)" in refused["message"]
 
 
+def test_a_team_project_with_the_installed_pack_is_judged_against_its_own_budgets(stack: Path) -> None:
+    # No policy_pack/ of its own: the installed pack must find the project's budgets/, not its own.
+    configure(stack, "frontend")
+    completed = run_cli("preview", "-s", "dev", "-C", str(stack), "--json", "--spend", str(SNAPSHOT), env=AS_OF)
+    assert completed.returncode == 1, completed.stdout[-2000:]
+    assert [v["policy"] for v in limits(completed) if v["enforcementLevel"] == "mandatory"] == [
+        "finops-spending-limits"]
+
+
+def test_limits_that_cannot_be_judged_say_why(stack: Path) -> None:
+    configure(stack, "frontend")
+    (stack / "no-budgets-here").mkdir()
+    completed = preview(stack, "--budgets-dir", str(stack / "no-budgets-here"))
+    [said] = limits(completed)
+    assert said["enforcementLevel"] == "advisory" and "no budget file" in said["message"], said
+
+
 def test_the_same_change_for_a_team_with_room_passes(stack: Path) -> None:
     configure(stack, "backend")
     completed = preview(stack)

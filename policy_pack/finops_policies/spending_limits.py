@@ -122,6 +122,13 @@ def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Findi
         plan: BudgetPlan | None = find_budget_plan(env.name, budgets_dir, rules)
         spend = snapshot.environments.get(env.name)
         if plan is None or spend is None:
+            # A snapshot was given, so the limits were asked for: say why they are not judged.
+            if name == WARN:
+                missing = (f"no budget file {budgets_dir / (env.name + '.yaml')}" if plan is None
+                           else f"no spend for {env.name} in the snapshot ({snapshot.source})")
+                yield violation("stack", "spending limits", missing, "a budget file and the environment's spend",
+                                "give budgetsDir (finops preview: --budgets-dir) or a snapshot that covers "
+                                f"{env.name}; until then only the estimate is judged against a budget.")
             return
         change = _change(args, rules, config)  # a bad price book is a ConfigError too
     except ConfigError as exc:

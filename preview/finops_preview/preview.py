@@ -43,7 +43,9 @@ from .runner import (
 from .secrets import mask, redact, secret_forms, secret_values, unwrap
 from .spend import baseline_by_team, cost_by_team, read_spend, spending_config
 
-COST_POLICIES = ("finops-cost-vs-budget", "finops-cost-vs-budget-warning")
+# The policies that read budgets/<environment>.yaml (their ``budgetsDir`` config).
+COST_POLICIES = ("finops-cost-vs-budget", "finops-cost-vs-budget-warning", "finops-spending-limits",
+                 "finops-spending-limits-warning")
 # The baseline guard is the CLI's, not the pack's: its refusal is reported as this policy of this pack.
 COST_INCREASE_POLICY = "finops-cost-increase"
 COST_INCREASE_PACK = "finops-preview"
