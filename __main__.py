@@ -27,6 +27,7 @@ if not subnet_ids:
 node_size = config.get_object("nodeGroups") or {}
 cluster = finops.KubernetesCluster("platform", finops.KubernetesClusterArgs(
     subnet_ids=subnet_ids,
+    service="ssa",
     node_groups=[
         finops.NodeGroupSpec(
             service=service,
@@ -57,10 +58,12 @@ audit_logs = finops.AuditLogBucket("audit-logs", finops.AuditLogBucketArgs(servi
 log_groups = [finops.LogGroup(f"logs-{service}", finops.LogGroupArgs(
     service=service, name=f"/ai-agent-security-platform/{env.name}/{service}")) for service in SERVICES]
 budgets = finops.BudgetAlerts("budget", finops.BudgetAlertsArgs(
+    service="audit",
     activate_cost_allocation_tags=config.get_bool("activateCostAllocationTags") is not False))
 
 if env.rules.auto_shutdown.enabled:
     finops.AutoShutdown("night-shutdown", finops.AutoShutdownArgs(
+        service="ssa",
         db_instance_identifiers=[database.instance.identifier],
         node_groups=[NodeGroupSchedule(cluster_name=cluster.cluster.name, node_group_name=group.node_group_name,
                                        desired_size=1, max_size=defaults.node_group_max_size, min_size=1)

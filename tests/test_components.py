@@ -388,6 +388,20 @@ def test_budget_alerts_take_their_plan_in_code_or_from_a_file(team_project: Path
         run_in("shop", no_subscribers, team="backend")
 
 
+def test_components_charge_what_they_create_to_the_programs_service_and_team(team_project: Path) -> None:
+    # The README's team program: enforce(service="ui", team="frontend"), then components with
+    # no service of their own; their resources are the frontend team's, not the platform's.
+    def program() -> None:
+        finops.enforce(service="ui", team="frontend")
+        finops.BudgetAlerts("budget", finops.BudgetAlertsArgs(monthly_limit_usd=300,
+                                                              subscribers=["shop-team@example.com"]))
+        finops.AuditLogBucket("audit")
+
+    tagged = [r for r in run_in("shop", program) if isinstance(r.inputs.get("tags"), dict)]
+    assert len(tagged) >= 4
+    assert {(r.inputs["tags"]["Service"], r.inputs["tags"]["Team"]) for r in tagged} == {("ui", "frontend")}
+
+
 def test_a_stack_covered_by_a_shared_budget_creates_none(team_project: Path) -> None:
     def program() -> None:
         finops.enforce()

@@ -18,14 +18,15 @@ NONCURRENT_VERSION_DAYS = 30
 
 @dataclass
 class AuditLogBucketArgs:
-    """Arguments of :class:`AuditLogBucket`: the ``service`` it belongs to (default ``audit``),
+    """Arguments of :class:`AuditLogBucket`: the ``service`` it belongs to (default: the program's,
+    from ``finops.enforce(service=...)``),
     ``expire_days`` (default the environment's ``logBucketExpireDays``; 0 keeps objects) and
     the optional ``feature`` allocation tag.
 
     Example: ``finops.AuditLogBucketArgs(service="audit", expire_days=90)``
     """
 
-    service: str = "audit"
+    service: str | None = None      # default: the program's Service (and Team), from enforce()
     expire_days: int | None = None  # default: the environment's logBucketExpireDays (0 = keep)
     feature: str | None = None      # the optional Feature allocation tag
 

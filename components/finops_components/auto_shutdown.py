@@ -33,7 +33,8 @@ class NodeGroupSchedule:
 class AutoShutdownArgs:
     """What :class:`AutoShutdown` switches off at night: EC2 ``instance_ids``, RDS
     ``db_instance_identifiers`` and EKS ``node_groups`` (:class:`NodeGroupSchedule`); the
-    ``service`` tag of what it creates, and the optional ``feature`` allocation tag.
+    ``service`` tag of what it creates (default: the program's, from ``finops.enforce()``), and
+    the optional ``feature`` allocation tag.
 
     Example: ``finops.AutoShutdownArgs(db_instance_identifiers=[db.instance.identifier])``
     """
@@ -41,7 +42,7 @@ class AutoShutdownArgs:
     instance_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
     db_instance_identifiers: Sequence[pulumi.Input[str]] = field(default_factory=list)
     node_groups: Sequence[NodeGroupSchedule] = field(default_factory=list)
-    service: str = "ssa"
+    service: str | None = None  # default: the program's Service (and Team), from enforce()
     feature: str | None = None
 
 

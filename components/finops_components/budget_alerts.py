@@ -71,7 +71,7 @@ class BudgetAlertsArgs:
     Example, a team's stack with its plan in code::
 
         finops.BudgetAlerts("budget", finops.BudgetAlertsArgs(
-            monthly_limit_usd=300, subscribers=["checkout-team@example.com"], service="checkout"))
+            monthly_limit_usd=300, subscribers=["checkout-team@example.com"], service="ui"))
     """
 
     monthly_limit_usd: float | None = None
@@ -84,7 +84,7 @@ class BudgetAlertsArgs:
     emergency_threshold_percent: float = 100
     plan_file: str | None = None
     budgets_dir: str = "budgets"
-    service: str = "audit"
+    service: str | None = None                  # default: the program's Service (and Team), from enforce()
     feature: str | None = None
     # Cost-allocation tags are account-wide: where stacks share an account, one activates them.
     activate_cost_allocation_tags: bool = True
@@ -200,7 +200,7 @@ class BudgetAlerts(pulumi.ComponentResource):
 
     Example::
 
-        finops.enforce(service="checkout", team="frontend")
+        finops.enforce(service="ui", team="frontend")
         finops.BudgetAlerts("budget", finops.BudgetAlertsArgs(
             monthly_limit_usd=300, subscribers=["checkout-team@example.com"]))
     """

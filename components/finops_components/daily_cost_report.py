@@ -38,7 +38,7 @@ class DailyCostReportArgs:
     timezone: str = "UTC"
     # Only spend tagged with the stack's Environment (default), or the whole account's.
     this_environment_only: bool = True
-    service: str = "ssa"            # whose service the report job is charged to (tags)
+    service: str | None = None      # whose service the report job is charged to (default: enforce()'s)
     feature: str | None = None      # the optional Feature allocation tag
 
 
@@ -95,7 +95,8 @@ class DailyCostReport(pulumi.ComponentResource):
             variables["REPORT_ENVIRONMENT"] = env.name
         # The function logs to a group of its own, made first with the environment's retention.
         logs = LogGroup(f"{name}-logs", LogGroupArgs(
-            service=args.service, name=f"/finops/{pulumi.get_project()}/{pulumi.get_stack()}/{name}"), opts=child)
+            service=args.service or tags["Service"],
+            name=f"/finops/{pulumi.get_project()}/{pulumi.get_stack()}/{name}"), opts=child)
         self.function = aws.lambda_.Function(
             f"{name}-function", role=role.arn, runtime=RUNTIME, handler="handler.handler",
             architectures=["arm64"], memory_size=MEMORY_MB, timeout=60,

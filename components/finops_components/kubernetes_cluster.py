@@ -48,7 +48,8 @@ class NodeGroupSpec:
 class KubernetesClusterArgs:
     """Arguments of :class:`KubernetesCluster`: ``subnet_ids``, the ``node_groups``
     (:class:`NodeGroupSpec`), an opt-in ``gpu_node_group``, the EKS ``version``, the
-    cluster's ``service`` tag and the optional ``feature`` allocation tag.
+    cluster's ``service`` tag (default: the program's, from ``finops.enforce()``) and the
+    optional ``feature`` allocation tag.
 
     Example: ``finops.KubernetesClusterArgs(subnet_ids=subnets, node_groups=[finops.NodeGroupSpec(service="ui")])``
     """
@@ -58,7 +59,7 @@ class KubernetesClusterArgs:
     # Opt-in GPU nodes (e.g. SLM classification); refused where the environment allows no GPU.
     gpu_node_group: NodeGroupSpec | None = None
     version: str = "1.31"
-    service: str = "ssa"
+    service: str | None = None  # default: the program's Service (and Team), from enforce()
     feature: str | None = None
 
 
