@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import UNKNOWN, Analyze, labels, mandatory
+from finops_core.reading import ConfigError
 
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 
@@ -95,3 +97,32 @@ def test_unknown_labels_and_limits_are_advisory(analyze: Analyze) -> None:
             "limits": {"cpu": UNKNOWN, "memory": "1Gi"}}}]}}}})
     assert mandatory(found) == []
     assert {d.enforcement_level for d in found} == {"advisory"}
+
+
+def test_a_label_value_kubernetes_refuses_is_a_violation_before_pulumi_up(analyze: Analyze) -> None:
+    # rules.yaml's own Owner and Feature patterns end with a letter or digit, as label values must.
+    found = analyze("kubernetes:core/v1:Namespace", {"metadata": {"labels": labels(Owner="jdoe.")}})
+    assert any(d.policy == "finops-required-labels" and "owner='jdoe.'" in d.message for d in mandatory(found))
+    found = analyze("kubernetes:core/v1:Namespace", {"metadata": {"labels": {**labels(), "feature": "sandbox-"}}})
+    assert any("feature='sandbox-'" in d.message for d in mandatory(found))
+
+
+def test_rules_whose_allowed_values_cannot_be_labels_are_refused(tmp_path: Path) -> None:
+    from finops_core.rules.loader import DEFAULT_RULES_FILE, load_rules
+
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(DEFAULT_RULES_FILE.read_text().replace("allowed: [engineering, research, operations]",
+                                                            "allowed: [engineering, R&D, operations]"))
+    with pytest.raises(ConfigError, match=r"tags\.CostCenter\.allowed: found 'R&D'; expected a value that can also be "
+                                          r"the Kubernetes label 'cost-center'"):
+        load_rules(rules)
+
+
+def test_label_syntax_is_judged_even_where_an_organisations_rules_allow_more(pack: Any) -> None:
+    pack.configure({"finops-required-labels": {"tags": {"Owner": {"pattern": "^.+$"}}}})
+    try:
+        found = pack.analyze("kubernetes:core/v1:Namespace", "ns", {"metadata": {"labels": labels(Owner="jdoe.")}})
+    finally:
+        pack.configure({})
+    [syntax] = [d for d in found if d.mandatory and "label owner syntax" in d.message]
+    assert "found owner='jdoe.'" in syntax.message and "starting and ending with a letter or digit" in syntax.message

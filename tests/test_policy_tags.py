@@ -34,7 +34,7 @@ def test_value_outside_the_allowed_set_names_found_and_allowed(analyze: Analyze)
                       POLICY)
     messages = "\n".join(d.message for d in found)
     assert "found Team='marketing'" in messages and "allowed: one of backend, frontend, devops, security" in messages
-    assert "found Owner='J Doe'" in messages and "^[a-z][a-z0-9._-]{1,62}$" in messages
+    assert "found Owner='J Doe'" in messages and "^[a-z][a-z0-9._-]{0,61}[a-z0-9]$" in messages
     assert len(found) == 2
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from finops_core.kubernetes_labels import LABEL_VALUE_RULE, is_label_value
 from finops_core.rules import Rules
-from finops_core.values import MISSING, UNKNOWN, get_path, string_items
+from finops_core.values import MISSING, UNKNOWN, get_path, short, string_items
 from pulumi_policy import PolicyConfigSchema
 
 from .kubernetes import POD_TEMPLATES, is_kubernetes_object, kind_of
@@ -31,6 +32,13 @@ def _labels_at(subject: Subject, rules: Rules, path: tuple[str, ...], where: str
     values = dict(string_items(labels)) if labels is not MISSING else {}
     yield from tag_value_problems(values, rules.label_rules, f"{subject.describe()} {where}", "label")
     yield from optional_values(values, rules.allocation_label_rules, f"{subject.describe()} {where}", "label")
+    # An organisation's rules may allow values the API server refuses as labels: said at preview,
+    # not at `pulumi up`.
+    for name in sorted(set(rules.labels.values()) & set(values)):
+        value = values[name]
+        if isinstance(value, str) and not is_label_value(value):
+            yield violation(f"{subject.describe()} {where}", f"label {name} syntax", f"{name}={short(value)}",
+                            LABEL_VALUE_RULE, f"give {name} a value Kubernetes accepts as a label.")
 
 
 def check(subject: Subject, rules: Rules) -> Iterator[Finding]:

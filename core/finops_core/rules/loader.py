@@ -17,15 +17,13 @@ from pathlib import Path
 from typing import Any, TypeVar, get_type_hints
 
 from ..data import DATA_DIR
+from ..kubernetes_labels import LABEL_VALUE_RULE, is_label_name, is_label_value
 from ..quantity import QuantityError, parse_quantity
 from ..reading import ConfigError, Path_, YamlDoc, load_yaml, require_mapping
 from .schema import AdviceRules, BudgetAlertRules, EnvironmentRules, Rules, TagRule
 
 DEFAULT_RULES_FILE = DATA_DIR / "rules.yaml"
 
-_LABEL_NAME = re.compile(
-    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
-)
 _TOP_LEVEL = ("project", "tags", "allocationTags", "labels", "environments", "budgetAlerts", "advice",
               "serviceOwners")
 _OPTIONAL = ("allocationTags", "advice", "serviceOwners")
@@ -150,7 +148,7 @@ def _labels(doc: YamlDoc, raw: object, tag_keys: tuple[str, ...]) -> dict[str, s
         if tag_key not in tag_keys:
             raise doc.error(where, tag_key, "a tag key declared under 'tags' or 'allocationTags': "
                             + ", ".join(tag_keys))
-        if not isinstance(label, str) or not _LABEL_NAME.match(label):
+        if not isinstance(label, str) or not is_label_name(label):
             raise doc.error(where, label, "a valid Kubernetes label name such as cost-center")
         labels[str(tag_key)] = label
     return labels
@@ -224,6 +222,13 @@ def parse_rules(doc: YamlDoc) -> Rules:
         if rule.key in {t.key for t in tags}:
             raise doc.error(("allocationTags", rule.key), rule.key, "a tag that is not already mandatory under 'tags'")
     labels = _labels(doc, top["labels"], tuple(t.key for t in (*tags, *allocation_tags)))
+    for section, rules_ in (("tags", tags), ("allocationTags", allocation_tags)):
+        for rule in rules_:
+            bad = [v for v in rule.allowed or () if rule.key in labels and not is_label_value(v)]
+            if bad:
+                raise doc.error((section, rule.key, "allowed"), bad[0],
+                                f"a value that can also be the Kubernetes label {labels[rule.key]!r}: "
+                                f"{LABEL_VALUE_RULE}")
     environments: dict[str, EnvironmentRules] = {}
     for env_name, env_raw in require_mapping(doc, top["environments"], ("environments",)).items():
         if not isinstance(env_name, str) or not re.fullmatch(r"[a-z][a-z0-9-]*", env_name):
