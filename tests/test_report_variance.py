@@ -365,3 +365,14 @@ def test_no_actual_spend_at_all_is_not_a_variance(finops: Run, tmp_path: Path) -
     assert all(b["actualUsd"] is None and b["variancePercent"] is None and not b["flagged"]
                for b in report["budgets"])
     assert f"{saved}: no actual spend for unknown period" in report["notes"]
+
+
+def test_spend_where_nothing_was_estimated_and_a_hair_over_the_threshold_are_overspend() -> None:
+    from finops_preview.report.summary import UNTAGGED, BudgetLine
+
+    unplanned = BudgetLine(environment="prod", team="security", budget=500.0, estimate=0.0, actual=35.0)
+    assert unplanned.over == ["estimate"] and unplanned.status == "overspend"
+    barely = BudgetLine(environment="dev", team="backend", budget=100.0, estimate=100.0, actual=110.04)
+    assert barely.variance_percent == 10.0 and barely.over == ["budget", "estimate"]  # shown rounded, judged exact
+    untagged = BudgetLine(environment="prod", team=UNTAGGED, budget=None, estimate=0.0, actual=20.0)
+    assert untagged.over == [] and untagged.status == "unallocated"

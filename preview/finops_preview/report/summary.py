@@ -19,7 +19,7 @@ from .variance import (
     NO_DATA,
     OVERSPEND,
     WITHIN,
-    is_overspend,
+    exceeds,
     variance_percent,
 )
 
@@ -71,8 +71,9 @@ class BudgetLine:
     @property
     def over(self) -> list[str]:
         """What the actual spend exceeds by more than the threshold: "budget", "estimate"."""
-        return [name for name, v in (("budget", self.variance_percent), ("estimate", self.estimate_variance_percent))
-                if is_overspend(v, self.threshold)]
+        # Spend nobody tagged has no estimate to exceed: it is "unallocated", not over an estimate.
+        plans = (("budget", self.budget), ("estimate", None if self.untagged else self.estimate))
+        return [name for name, planned in plans if exceeds(self.actual, planned, self.threshold)]
 
     @property
     def flagged(self) -> bool:

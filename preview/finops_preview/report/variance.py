@@ -23,5 +23,11 @@ def variance_percent(actual: float | None, planned: float | None) -> float | Non
     return round(100 * (actual - planned) / planned, 1)
 
 
-def is_overspend(variance: float | None, threshold: float) -> bool:
-    return variance is not None and variance > threshold
+def exceeds(actual: float | None, planned: float | None, threshold: float) -> bool:
+    """Actual spend beyond ``planned`` by more than ``threshold`` %, judged before any rounding
+    (10.04 % is over a 10 % threshold); any spend against a plan of 0 is beyond it."""
+    if actual is None or planned is None:
+        return False
+    if planned == 0:
+        return actual > 0
+    return 100 * (actual - planned) / planned > threshold
