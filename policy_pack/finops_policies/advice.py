@@ -168,7 +168,8 @@ RESOURCE_SPECS: list[ResourcePolicySpec] = [
                        _volume_type_advice("gp2", "gp3", "same baseline, cheaper"), level=ADVISORY),
     ResourcePolicySpec("finops-advice-io1", "io1 volumes cost more than io2 or gp3 for most workloads.",
                        _types(VOLUME, "aws:ec2/instance:Instance"),
-                       _volume_type_advice("io1", "gp3", "up to 16,000 IOPS without paying per IOPS"), level=ADVISORY),
+                       _volume_type_advice("io1", "gp3", "3,000 IOPS included, more for less per IOPS than io1"),
+                       level=ADVISORY),
     ResourcePolicySpec("finops-advice-current-generation", "Previous-generation instance families cost more per "
                        "unit of work.", _has_instance_types,
                        _family_advice(lambda r: r.advice.previous_generation, "previous-generation family",
