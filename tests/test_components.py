@@ -264,6 +264,7 @@ def test_team_namespace_quota_and_limits_come_from_the_caps(mock_stack) -> None:
     assert limits["defaultRequest"] == {"cpu": "250m", "memory": "512Mi"}
     quota = named(resources, "ns-quota").inputs["spec"]["hard"]
     assert (quota["pods"], quota["limits.cpu"], quota["limits.memory"]) == ("10", "10", "20480Mi")
+    assert quota["requests.nvidia.com/gpu"] == "0" and quota["requests.aws.amazon.com/neuron"] == "0"  # no GPUs in dev
     assert named(resources, "ns-namespace").inputs["metadata"]["labels"]["team"] == "backend"
 
 

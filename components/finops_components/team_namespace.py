@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+from finops_core.pod_specs import QUOTA_ACCELERATORS
 from finops_core.quantity import cpu_quantity, memory_quantity
 
 from .caps import CapError
@@ -39,8 +40,9 @@ class TeamNamespace(pulumi.ComponentResource):
     Creates a labelled ``Namespace``, a ``LimitRange`` whose container maximum and default are
     the environment's container cap (dev: 1 CPU, 2 GiB) and whose default request is
     ``default_request_fraction`` of it, and a ``ResourceQuota`` of ``max_pods`` pods and
-    ``max_pods`` times the cap in limits (no LoadBalancer Services in dev). Caps: rules.yaml
-    ``container`` (policy ``finops-container-limits``).
+    ``max_pods`` times the cap in limits, and of accelerators (``requests.nvidia.com/gpu`` ...:
+    ``max_pods`` times the container cap's ``maxGpus``, so none in dev), with no LoadBalancer
+    Services in dev. Caps: rules.yaml ``container`` (policy ``finops-container-limits``).
 
     Example::
 
@@ -88,6 +90,8 @@ class TeamNamespace(pulumi.ComponentResource):
                 "limits.memory": memory_quantity(cap.memory_bytes * args.max_pods),
                 # LoadBalancer Services are a per-hour cost of their own; ask for them explicitly.
                 "services.loadbalancers": "0" if env.name == "dev" else "2",
+                # GPUs and other accelerators: none where the environment allows none (dev).
+                **{f"requests.{name}": str(cap.max_gpus * args.max_pods) for name in QUOTA_ACCELERATORS},
             },
         }
         k8s.core.v1.ResourceQuota(f"{name}-quota", metadata=quota_meta, spec=quota_spec,

@@ -39,5 +39,11 @@ ACCELERATOR_RESOURCES = ("nvidia.com/", "amd.com/gpu", "gpu.intel.com/", "aws.am
                          "habana.ai/gaudi")
 
 
+# The accelerators a namespace quota caps by name (ResourceQuota takes extended resources only as
+# ``requests.<name>``, and only whole names, not prefixes).
+QUOTA_ACCELERATORS = ("nvidia.com/gpu", "amd.com/gpu", "aws.amazon.com/neuron", "aws.amazon.com/neuroncore",
+                      "habana.ai/gaudi")
+
+
 def is_accelerator_resource(name: str) -> bool:
     return name.startswith(ACCELERATOR_RESOURCES)
