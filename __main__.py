@@ -65,8 +65,11 @@ if env.rules.auto_shutdown.enabled:
     finops.AutoShutdown("night-shutdown", finops.AutoShutdownArgs(
         service="ssa",
         db_instance_identifiers=[database.instance.identifier],
+        # Back in the morning to the size the cluster declares (stack config, else the defaults).
         node_groups=[NodeGroupSchedule(cluster_name=cluster.cluster.name, node_group_name=group.node_group_name,
-                                       desired_size=1, max_size=defaults.node_group_max_size, min_size=1)
+                                       desired_size=1, min_size=1,
+                                       max_size=node_size.get("maxSize") or min(defaults.node_group_max_size,
+                                                                                env.rules.node_group.max_size))
                      for group in cluster.node_groups.values()],
     ))
 
