@@ -158,7 +158,8 @@ def test_aurora_instances_at_aurora_rates() -> None:
     assert serverless is not None and serverless.fixed_usd == 0 and "$0.12/ACU-hours" in serverless.basis
 
 
-def test_rds_extended_support_by_engine_version() -> None:
+def test_rds_extended_support_by_engine_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINOPS_TODAY", "2026-11-29")   # the support phase is judged as of this day
     base = {"engine": "postgres", "instanceClass": "db.t3.large", "allocatedStorage": 20}
     current = usd(RDS, {**base, "engineVersion": "16.3"})
     assert usd(RDS, {**base, "engineVersion": "13.15"}) == round((current or 0) + 2 * 730 * 0.10, 2)  # years 1-2
@@ -170,13 +171,15 @@ def test_rds_extended_support_by_engine_version() -> None:
 @pytest.mark.parametrize(("inputs", "expected"), [
     ({}, 73.0),
     ({"version": "1.34"}, 73.0),
-    ({"version": "1.33"}, 438.0),      # standard support ended 2026-07-29, before the catalogue's date
+    ({"version": "1.33"}, 438.0),      # standard support ended 2026-07-29, before the day of the estimate
     ({"version": "1.29"}, 438.0),
     ({"version": "1.20"}, 438.0),      # older than the calendar
     ({"version": "1.40"}, 73.0),       # newer than the calendar
     ({"version": "1.29", "upgradePolicy": {"supportType": "STANDARD"}}, 73.0),
 ])
-def test_eks_extended_support_by_version(inputs: dict[str, Any], expected: float) -> None:
+def test_eks_extended_support_by_version(inputs: dict[str, Any], expected: float,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FINOPS_TODAY", "2026-11-29")   # the support phase is judged as of this day
     assert usd("aws:eks/cluster:Cluster", inputs) == expected
 
 

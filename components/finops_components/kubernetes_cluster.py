@@ -58,7 +58,10 @@ class KubernetesClusterArgs:
     node_groups: Sequence[NodeGroupSpec]
     # Opt-in GPU nodes (e.g. SLM classification); refused where the environment allows no GPU.
     gpu_node_group: NodeGroupSpec | None = None
-    version: str = "1.31"
+    # The newest EKS version in standard support (until 2027-03-27, per the EKS release calendar):
+    # an older default is billed at the extended-support price ($0.60 an hour, not $0.10) once
+    # its standard support ends (1.34's ends 2026-12-02).
+    version: str = "1.35"
     service: str | None = None  # default: the program's Service (and Team), from enforce()
     feature: str | None = None
 

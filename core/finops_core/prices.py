@@ -6,7 +6,8 @@ Layout (schema 2)::
      "regions": {"us-east-1": {"published": "...", "source": "...",
                                "tables": {"ec2": {"unit": "USD per instance-hour", "source": "...",
                                                   "published": "2026-01-19", "prices": {"m5.large": 0.096}}}}},
-     "calendars": {"eksStandardSupportEnds": {"source": "...", "published": "...", "standardSupportEnds": {...}}}}
+     "calendars": {"eksStandardSupportEnds": {"source": "...", "published": "...", "standardSupportEnds": {...},
+                                              "extendedSupportEnds": {...}}}}
 
 A table may name other sources for some of its keys (``keySources: {key: {source, published}}``),
 as ``scripts/update_prices.py`` writes when an offer file updates part of a table.
@@ -95,15 +96,30 @@ class PriceCatalogue:
     def dates(self) -> dict[str, str]:
         return {region: str(figures.get("published", "unknown")) for region, figures in self.regions.items()}
 
-    def eks_extended_support(self, version: str, region: str) -> bool | None:
+    def eks_extended_support(self, version: str, on: dt.date) -> bool | None:
         """Whether an EKS Kubernetes ``version`` ("1.29", "1.29.3") is past its standard support on the
-        catalogue's date; None for a version the calendar does not list."""
-        calendar = self.calendars.get("eksStandardSupportEnds", {}).get("standardSupportEnds", {})
-        minor = ".".join(version.split(".")[:2])
-        ends = calendar.get(minor)
-        if not isinstance(ends, str):
+        day ``on``; None for a version the calendar does not list.
+
+        ``on`` is the day of the estimate, never a region's catalogue date: the support phase is a
+        fact of the calendar, the same in every region, and a table dated months ago must not
+        price a version at standard support after AWS started billing it as extended."""
+        ends = self.eks_support_ends(version)
+        if ends is None:
             return None
-        return dt.date.fromisoformat(ends) <= self.published(region)
+        # Billing for extended support starts at the beginning of the end-of-standard-support day (UTC).
+        return ends[0] <= on
+
+    def eks_support_ends(self, version: str) -> tuple[dt.date, dt.date | None] | None:
+        """(end of standard support, end of extended support or None) of an EKS Kubernetes minor
+        version, from the calendar; None for a version it does not list."""
+        calendar = self.calendars.get("eksStandardSupportEnds", {})
+        minor = ".".join(version.split(".")[:2])
+        standard = calendar.get("standardSupportEnds", {}).get(minor)
+        if not isinstance(standard, str):
+            return None
+        extended = calendar.get("extendedSupportEnds", {}).get(minor)
+        return (dt.date.fromisoformat(standard),
+                dt.date.fromisoformat(extended) if isinstance(extended, str) else None)
 
 
 @cache

@@ -4,11 +4,13 @@ services on Fargate (the task definition's vCPUs and memory, per running task).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 from ..quote import Quote, Unpriced, model
 from ..values import MISSING
+from ..waivers import today
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 
@@ -18,16 +20,16 @@ def _minor(version: str) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
-def eks_extended(q: Quote, version: str) -> bool:
-    """Whether ``version`` is past its standard support on the date of the region's catalogue."""
-    listed = q.catalogue.eks_extended_support(version, q.region)
+def eks_extended(q: Quote, version: str, day: dt.date) -> bool:
+    """Whether ``version`` is past its standard support on ``day`` (the day of the estimate)."""
+    listed = q.catalogue.eks_extended_support(version, day)
     if listed is not None:
         return listed
     calendar = q.catalogue.calendars.get("eksStandardSupportEnds", {}).get("standardSupportEnds", {})
     minors = [m for m in (_minor(v) for v in calendar) if m is not None]
     found = _minor(version)
     if found is None:
-        raise Unpriced(f"version={version!r} is not a Kubernetes version such as 1.31", "bad-value")
+        raise Unpriced(f"version={version!r} is not a Kubernetes version such as 1.35", "bad-value")
     return bool(minors) and found < min(minors)   # older than the calendar: long past standard support
 
 
@@ -42,10 +44,23 @@ def eks_cluster(q: Quote) -> None:
         q.hourly("EKS cluster (standard support)", 1, "hourly", "eksCluster", "EKS cluster")
         q.note("upgradePolicy STANDARD: upgraded when standard support ends")
         return
-    if eks_extended(q, str(version)):
+    # The support phase is judged as of the day of the estimate (FINOPS_TODAY, else today in UTC),
+    # the same in every region: a region's catalogue date says how old its prices are, not which
+    # phase of the EKS calendar a version is in.
+    day = today()
+    if eks_extended(q, str(version), day):
         q.hourly(f"EKS cluster {version} (extended support)", 1, "hourly", "eksClusterExtendedSupport",
                  "EKS extended support")
-        q.note(f"Kubernetes {version} is past standard support on {q.catalogue.published(q.region)}")
+        ends = q.catalogue.eks_support_ends(str(version))
+        if ends is None:
+            q.note(f"Kubernetes {version} is older than the EKS calendar: past standard support on {day}")
+            return
+        q.note(f"Kubernetes {version} is past standard support (ended {ends[0]}) on {day}")
+        if ends[1] is not None and ends[1] <= day:
+            # AWS then upgrades the control plane to the oldest version still in extended support,
+            # so the cluster stays at the extended-support price.
+            q.note(f"past its end of extended support ({ends[1]}): AWS upgrades the control plane to the "
+                   "oldest version in extended support, at the same price")
     else:
         q.hourly(f"EKS cluster {version} (standard support)", 1, "hourly", "eksCluster", "EKS cluster")
 

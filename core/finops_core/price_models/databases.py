@@ -15,6 +15,7 @@ from typing import Any
 from .. import catalogue
 from ..quote import Quote, Unpriced, model
 from ..values import MISSING
+from ..waivers import today as estimate_day
 
 AURORA = {"aurora": "aurora-mysql", "aurora-mysql": "aurora-mysql", "aurora-postgresql": "aurora-postgresql"}
 # Engines whose licence is included in the price unless licenseModel says bring-your-own-license.
@@ -82,8 +83,8 @@ def rds_instance(q: Quote) -> None:
 
 
 def extended_support(q: Quote, engine: str, cls: str, copies: float) -> None:
-    """RDS Extended Support for an engine major version past its end of standard support on the
-    catalogue's date: per vCPU-hour, twice the rate from year 3 (calendar ``rdsExtendedSupport``)."""
+    """RDS Extended Support for an engine major version past its end of standard support on the day
+    of the estimate: per vCPU-hour, twice the rate from year 3 (calendar ``rdsExtendedSupport``)."""
     version = q.known("engineVersion")
     starts = q.catalogue.calendars.get("rdsExtendedSupport", {}).get("starts", {}).get(engine)
     if not isinstance(version, str) or not starts:
@@ -91,7 +92,9 @@ def extended_support(q: Quote, engine: str, cls: str, copies: float) -> None:
     parts = version.split(".")
     major = parts[0] if "postgres" in engine else ".".join(parts[:2])
     dates = starts.get(major)
-    today = q.catalogue.published(q.region)
+    # As for EKS: the phase is judged as of the day of the estimate (FINOPS_TODAY, else today in UTC),
+    # not the region's catalogue date, so it is the same in every region.
+    today = estimate_day()
     if not dates or dt.date.fromisoformat(dates[0]) > today:
         return
     year3 = dates[1] is not None and dt.date.fromisoformat(dates[1]) <= today

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..quote import Quote, Unpriced, model
+from .fixed import choose_usage_lines
 
 LOAD_BALANCERS = {"application": "applicationLoadBalancer", "network": "networkLoadBalancer",
                   "gateway": "gatewayLoadBalancer"}
@@ -15,6 +16,8 @@ def load_balancer(q: Quote) -> None:
     if key is None:
         raise Unpriced(f"loadBalancerType={kind!r}: one of {', '.join(LOAD_BALANCERS)} is priced", "bad-value")
     q.hourly(f"{kind} load balancer", 1, "hourly", key, f"{kind} load balancer")
+    # Capacity units are billed per type: LCU (application), NLCU (network), GLCU (gateway).
+    choose_usage_lines(q)
 
 
 @model("vpc-endpoint")
