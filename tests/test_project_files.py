@@ -90,3 +90,5 @@ def test_the_readme_counts_the_kinds_as_the_table_holds_them() -> None:
              if t.startswith("aws:") and k.price.get("model") not in ("free", "usage")]
     assert f"**{len(fixed)} AWS resource types** get an estimate fixed by configuration" in readme
     assert f"{len(kinds_table())} types" in readme
+    usage = [t for t, k in kinds_table().items() if k.price.get("model") == "usage"]
+    assert f"A further {len(usage)} types are usage-priced" in readme
