@@ -214,7 +214,10 @@ class KubernetesCluster(pulumi.ComponentResource):
                                 "max_size": group.max_size},
                 disk_size=spec.disk_size_gib, labels=labels, capacity_type=group.capacity_type,
                 tags=env.tags_for(service=spec.service, feature=args.feature),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=attachments), **extra)
+                # The desired size is the night schedule's (AutoShutdown) and the autoscaler's to
+                # change: a `pulumi up` at night must not start the nodes again.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=attachments,
+                                            ignore_changes=["scalingConfig.desiredSize"]), **extra)
 
         self.kubeconfig = pulumi.Output.all(self.cluster.name, self.cluster.endpoint,
                                             self.cluster.certificate_authority).apply(_kubeconfig)
