@@ -59,6 +59,8 @@ log_groups = [finops.LogGroup(f"logs-{service}", finops.LogGroupArgs(
     service=service, name=f"/ai-agent-security-platform/{env.name}/{service}")) for service in SERVICES]
 budgets = finops.BudgetAlerts("budget", finops.BudgetAlertsArgs(
     service="audit",
+    # What dev's emergency action stops at 100 % of the budget (staging/prod deny new compute instead).
+    emergency_db_instance_ids=[database.instance.identifier],
     activate_cost_allocation_tags=config.get_bool("activateCostAllocationTags") is not False))
 
 if env.rules.auto_shutdown.enabled:

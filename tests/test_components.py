@@ -318,25 +318,6 @@ def test_explicit_tags_given_as_outputs_are_merged(mock_stack) -> None:
     assert named(mock_stack(program), "q").inputs["tags"]["Service"] == "audit"
 
 
-def test_budget_alerts_refuse_more_notifications_than_aws_allows(mock_stack, tmp_path: Path, monkeypatch) -> None:
-    import yaml
-    from finops_core.rules.loader import DEFAULT_RULES_FILE
-
-    rules = yaml.safe_load(DEFAULT_RULES_FILE.read_text())
-    rules["budgetAlerts"]["thresholds"] = [25, 50, 75, 90, 95]  # + the forecast alert = 6 > 5
-    (tmp_path / "rules.yaml").write_text(yaml.safe_dump(rules))
-    monkeypatch.setenv("FINOPS_RULES_FILE", str(tmp_path / "rules.yaml"))
-
-    def program() -> None:
-        finops.enforce()
-        finops.BudgetAlerts("budget", finops.BudgetAlertsArgs(budgets_dir=str(ROOT / "budgets")))
-
-    created: list[Any] = []
-    with pytest.raises(BudgetLimitError, match=r"6 notifications per budget .* AWS Budgets allows at most 5"):
-        created = mock_stack(program)
-    assert created == []
-
-
 def budgets_of(resources: list[Any]) -> dict[str, Any]:
     return {r.inputs["name"]: r.inputs for r in resources if r.type == "aws:budgets/budget:Budget"}
 

@@ -4,9 +4,10 @@ The plan (monthly limit, per-team limits, subscribers, anomaly threshold, emerge
 comes from the arguments, from a plan file, or from ``<budgets_dir>/<environment>.yaml``
 (:mod:`finops_core.budget_plans`). :class:`BudgetAlerts` creates a monthly COST budget with
 ACTUAL alerts at the rules' thresholds (50/75/90 %) and a FORECASTED alert, one budget per
-team filtered by the Team cost-allocation tag, the SNS topic the alerts go to, the
-activation of the cost-allocation tags, a Cost Anomaly Detection monitor and subscription,
-and an emergency budget action. AWS's limits are checked before anything is created.
+team filtered by the Team and Environment cost-allocation tags, the SNS topic the alerts go
+to, the activation of the cost-allocation tags, a Cost Anomaly Detection monitor and
+subscription, and an emergency budget action. AWS's limits are checked before anything is
+created.
 
 Budget and anomaly-monitor names are unique per project, stack and team (AWS requires budget
 names to be unique per account): ``<project>-<stack>-<team>``. A stack covered by a budget
@@ -41,9 +42,15 @@ from .environment import Environment
 from .locations import code_location, config_source
 from .tagging import current_environment
 
-# AWS Budgets: notifications per budget (CloudFormation/SDK documentation; newer pages say 10).
-MAX_NOTIFICATIONS_PER_BUDGET = 5
+# AWS Budgets: notifications per budget. The Budgets API's Notification type: "A budget can have up
+# to ten notifications" (API reference, SDKs, CloudFormation); older CreateBudget text still says five.
+MAX_NOTIFICATIONS_PER_BUDGET = 10
 MAX_SNS_TOPICS_PER_NOTIFICATION = 1
+# AWS Budgets actions, SsmActionDefinition.InstanceIds: 1 to 100 EC2 or RDS instances per action.
+MAX_INSTANCES_PER_ACTION = 100
+# How a budget adds up the filtered spend: with a filter expression AWS wants the metric named
+# (``metrics`` conflicts with the older cost types); unblended is what cost types defaulted to.
+BUDGET_METRIC = "UnblendedCost"
 # Cost Explorer UpdateCostAllocationTagsStatus takes at most 20 tags per call.
 COST_ALLOCATION_TAG_BATCH = 20
 # The stack config key (namespace ``finops``) naming an existing budget that covers the stack.
@@ -64,7 +71,8 @@ class BudgetAlertsArgs:
     The plan, first match wins:
 
     1. in code: ``monthly_limit_usd`` and ``subscribers`` (plus optional ``teams``,
-       ``anomaly_threshold_usd``, ``anomaly_frequency``, ``emergency_action``, ...);
+       ``anomaly_threshold_usd``, ``anomaly_frequency``, ``emergency_action``, ...); an
+       emergency action left out follows the environment (see :func:`default_emergency_action`);
     2. ``plan_file``: a budgets YAML file of your own (the shape of ``budgets/dev.yaml``);
     3. ``<budgets_dir>/<environment>.yaml`` (default ``budgets/``), the platform layout.
 
@@ -79,8 +87,10 @@ class BudgetAlertsArgs:
     teams: Mapping[str, float] = field(default_factory=dict)  # team -> monthly USD, a budget each
     anomaly_threshold_usd: float | None = None  # default: 10 % of the monthly limit
     anomaly_frequency: str = "DAILY"            # DAILY or WEEKLY
-    emergency_action: str = "DENY_NEW_COMPUTE"  # or STOP_TAGGED_INSTANCES
-    emergency_approval: str = "MANUAL"          # or AUTOMATIC
+    # STOP_TAGGED_INSTANCES or DENY_NEW_COMPUTE, AUTOMATIC or MANUAL; None: the environment's default
+    # (dev, where the rules switch resources off at night: stop, automatically; elsewhere: deny, on approval).
+    emergency_action: str | None = None
+    emergency_approval: str | None = None
     emergency_threshold_percent: float = 100
     plan_file: str | None = None
     budgets_dir: str = "budgets"
@@ -88,8 +98,25 @@ class BudgetAlertsArgs:
     feature: str | None = None
     # Cost-allocation tags are account-wide: where stacks share an account, one activates them.
     activate_cost_allocation_tags: bool = True
-    # Roles the DENY_NEW_COMPUTE emergency action attaches its deny policy to (e.g. CI's deploy role).
+    # Who DENY_NEW_COMPUTE attaches its deny policy to: IAM role, user and group names that deploy or
+    # run workloads (e.g. CI's deploy role). None given: the principal that runs `pulumi up`.
     emergency_roles: Sequence[pulumi.Input[str]] = ()
+    emergency_users: Sequence[pulumi.Input[str]] = ()
+    emergency_groups: Sequence[pulumi.Input[str]] = ()
+    # What STOP_TAGGED_INSTANCES stops (at most 100 of each), e.g. [server.id] and
+    # [database.instance.identifier]: ids of the stack's own resources stay current on every update.
+    emergency_instance_ids: Sequence[pulumi.Input[str]] = ()
+    emergency_db_instance_ids: Sequence[pulumi.Input[str]] = ()
+
+
+def default_emergency_action(env: Environment) -> tuple[str, str]:
+    """(kind, approval) of the emergency action when a plan in code names none, as the budgets
+    files have it: where the rules switch the environment off at night (dev) its instances are
+    expendable, so they are stopped automatically; elsewhere new compute is denied once a human
+    approves (stopping staging or prod would be an outage)."""
+    if env.rules.auto_shutdown.enabled:
+        return "STOP_TAGGED_INSTANCES", "AUTOMATIC"
+    return "DENY_NEW_COMPUTE", "MANUAL"
 
 
 def plan_of(args: BudgetAlertsArgs, env: Environment) -> BudgetPlan:
@@ -97,13 +124,16 @@ def plan_of(args: BudgetAlertsArgs, env: Environment) -> BudgetPlan:
     budgets file is: a bad value names the line of code (or the file and key) it came from."""
     if args.monthly_limit_usd is not None:
         limit = args.monthly_limit_usd
+        default_kind, default_approval = default_emergency_action(env)
         data: dict[str, Any] = {
             "monthlyLimit": limit, "teams": dict(args.teams), "subscribers": list(args.subscribers),
             "anomaly": {"thresholdUsd": args.anomaly_threshold_usd if args.anomaly_threshold_usd is not None
                         else round(0.1 * limit, 2) if isinstance(limit, (int, float)) else None,
                         "frequency": args.anomaly_frequency},
-            "emergencyAction": {"kind": args.emergency_action, "approval": args.emergency_approval,
-                                "thresholdPercent": args.emergency_threshold_percent},
+            "emergencyAction": {
+                "kind": default_kind if args.emergency_action is None else args.emergency_action,
+                "approval": default_approval if args.emergency_approval is None else args.emergency_approval,
+                "thresholdPercent": args.emergency_threshold_percent},
         }
         return parse_budget_plan(YamlDoc(code_location(), data), env.name, env.all_rules)
     if args.plan_file is not None:
@@ -179,24 +209,113 @@ def batches(items: Sequence[str], size: int = COST_ALLOCATION_TAG_BATCH) -> list
     return [list(items[i:i + size]) for i in range(0, len(items), size)]
 
 
+def tag_filter(tags: Mapping[str, str]) -> dict[str, Any]:
+    """A budget filter expression matching spend that carries every one of ``tags``.
+
+    AWS Budgets' older ``costFilters`` cannot say "Team is X *and* Environment is Y": TagKeyValue
+    is one filter name, and the values of one name are ORed. A filter expression can (``and``
+    of ``tags`` terms, each an exact match on one cost-allocation tag)."""
+    terms = [{"tags": {"key": key, "values": [value], "match_options": ["EQUALS"]}} for key, value in tags.items()]
+    return terms[0] if len(terms) == 1 else {"ands": terms}
+
+
+@dataclass(frozen=True)
+class DenyTargets:
+    """Who the DENY_NEW_COMPUTE action attaches its policy to (IAM names)."""
+
+    roles: Sequence[pulumi.Input[str]] = ()
+    users: Sequence[pulumi.Input[str]] = ()
+    groups: Sequence[pulumi.Input[str]] = ()
+    source: str = "BudgetAlertsArgs"   # where they came from, for the log
+
+
+def deploy_principal_arn() -> str:
+    """The ARN of the principal running the program (``pulumi up``): the stack's deployer."""
+    return str(aws.get_caller_identity().arn)
+
+
+def iam_target_of(arn: str) -> tuple[str, str] | None:
+    """("role" | "user", name) a policy can be attached to for the principal ``arn``, or None:
+    the account root, federated users and IAM Identity Center's roles (AWSReservedSSO_*, which
+    IAM will not let anyone but Identity Center change) take no attached policy."""
+    match = re.match(r"^arn:aws[\w-]*:(?:sts|iam)::\d{12}:(assumed-role|user)/(.+)$", arn)
+    if match is None:
+        return None
+    kind, rest = match.groups()
+    if kind == "assumed-role":
+        role = rest.split("/", 1)[0]            # assumed-role/<role name>/<session>
+        return None if role.startswith("AWSReservedSSO_") else ("role", role)
+    return "user", rest.rsplit("/", 1)[-1]      # user/<path>/<name>
+
+
+def deny_targets(args: BudgetAlertsArgs, plan: BudgetPlan) -> DenyTargets:
+    """The deny policy's targets: those named in the arguments, else the stack's deployer.
+    ConfigError when neither is an IAM role, user or group."""
+    if args.emergency_roles or args.emergency_users or args.emergency_groups:
+        return DenyTargets(tuple(args.emergency_roles), tuple(args.emergency_users), tuple(args.emergency_groups))
+    arn = deploy_principal_arn()
+    target = iam_target_of(arn)
+    if target is None:
+        raise ConfigError(code_location(), "emergency_roles", f"<none; the deploying principal is {arn}>",
+                          "the IAM roles, users or groups that deploy or run this stack's workloads, in "
+                          "BudgetAlertsArgs(emergency_roles=[...], emergency_users=[...] or emergency_groups=[...]): "
+                          f"the DENY_NEW_COMPUTE emergency action of {plan.source} ({plan.environment}) attaches "
+                          "its deny policy to them, and a root, federated or AWSReservedSSO_* principal takes none")
+    kind, name = target
+    source = f"the deploying {kind} {arn}"
+    return DenyTargets(roles=(name,), source=source) if kind == "role" else DenyTargets(users=(name,), source=source)
+
+
+def check_instance_ids(args: BudgetAlertsArgs) -> None:
+    """AWS's limit on the instances one STOP action names."""
+    for label, ids in (("emergency_instance_ids", args.emergency_instance_ids),
+                       ("emergency_db_instance_ids", args.emergency_db_instance_ids)):
+        if len(ids) > MAX_INSTANCES_PER_ACTION:
+            raise BudgetLimitError(
+                f"{code_location()}: {label}: {len(ids)} instances; AWS Budgets' STOP action takes 1 to "
+                f"{MAX_INSTANCES_PER_ACTION} (SsmActionDefinition.InstanceIds). Fix: name at most "
+                f"{MAX_INSTANCES_PER_ACTION} (the costliest), split the stack, or use emergency_action="
+                "'DENY_NEW_COMPUTE'.")
+
+
 class BudgetAlerts(pulumi.ComponentResource):
     """Budgets with alerts for the stack's environment, and what acts on them.
 
     Creates: a monthly COST budget filtered by the Environment tag, with ACTUAL alerts at the
     rules' thresholds (50/75/90 %) and a FORECASTED alert at 100 %; one budget per team of the
-    plan, filtered by the Team tag; an SNS topic only AWS Budgets of this account may publish
+    plan, filtered by the Team tag *and* the Environment tag (a filter expression: the team's
+    spend in this environment only); an SNS topic only AWS Budgets of this account may publish
     to, with the plan's e-mail subscribers; the activation of the cost-allocation tags (in
     batches of at most 20); a Cost Anomaly Detection monitor and subscription; and an
-    emergency budget action (STOP_TAGGED_INSTANCES or DENY_NEW_COMPUTE) at its threshold.
+    emergency budget action at its threshold (default 100 % of actual spend).
+
+    The emergency action (plan ``emergencyAction``; in code, defaults per environment from
+    :func:`default_emergency_action`: dev stops, automatically; staging/prod deny, on approval):
+
+    - ``STOP_TAGGED_INSTANCES`` stops the EC2 instances of ``emergency_instance_ids`` and the RDS
+      DB instances of ``emergency_db_instance_ids`` (one action each, at most 100 per action:
+      AWS's limit; more raise :class:`BudgetLimitError`). AWS wants the instance IDs in the
+      action itself (1 to 100), so pass the stack's own resources (``[server.id]``,
+      ``[db.instance.identifier]``): every ``pulumi up`` keeps them current. With none given
+      the component creates **no** action and says so (``pulumi.log.warn``) rather than fail
+      the deployment: the alerts still go out, and a stack without instances (EKS, Lambda)
+      has nothing to stop.
+    - ``DENY_NEW_COMPUTE`` attaches a policy denying ``ec2:RunInstances``,
+      ``rds:CreateDBInstance``, ``eks:CreateNodegroup`` and ``elasticache:CreateReplicationGroup``
+      to ``emergency_roles``/``emergency_users``/``emergency_groups``, the principals that
+      deploy or run the workloads; with none given, to the principal running ``pulumi up``
+      (CI's deploy role, say). A root, federated or AWSReservedSSO_* deployer can take no
+      policy: then the component refuses with a ConfigError naming ``emergency_roles``.
+      The action's own execution role may attach and detach that one policy only.
 
     Names are ``<project>-<stack>-<team>`` (team budgets add ``-<team>``), unique per account
     as AWS requires. A stack whose config sets ``finops:coveredByBudget: <budget name>`` is
     covered by that existing budget: the component then creates nothing.
 
     Caps: none of the environment's sizing caps apply (policy ``finops-budget-alerts`` wants
-    the alerts this creates). AWS allows 5 notifications per budget and 10 e-mail subscribers
-    per notification: both are checked before anything is created (:class:`BudgetLimitError`,
-    ConfigError).
+    the alerts this creates). AWS allows 10 notifications per budget, 10 e-mail subscribers
+    plus 1 SNS topic per notification and 100 instances per STOP action: all are checked
+    before anything is created (:class:`BudgetLimitError`, ConfigError).
 
     Example::
 
@@ -226,6 +345,9 @@ class BudgetAlerts(pulumi.ComponentResource):
             return
         self.plan = plan = plan_of(args, env)
         check_limits(plan, env)
+        check_instance_ids(args)
+        # Resolved before anything is created, so a stack whose brake has no target creates nothing.
+        targets = deny_targets(args, plan) if plan.emergency_action.kind == "DENY_NEW_COMPUTE" else None
         super().__init__("finops:index:BudgetAlerts", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = env.tags_for(service=args.service, feature=args.feature)
@@ -252,14 +374,15 @@ class BudgetAlerts(pulumi.ComponentResource):
         self.budget = aws.budgets.Budget(
             name, name=fitted_name(budget_name), budget_type="COST", time_unit="MONTHLY",
             limit_amount=f"{plan.monthly_limit:.2f}", limit_unit=plan.currency, notifications=alerts,
-            cost_filters=[{"name": "TagKeyValue", "values": [f"user:Environment${env.name}"]}],
+            filter_expression=tag_filter({"Environment": env.name}), metrics=BUDGET_METRIC,
             tags=tags, opts=child)
         for team, limit in plan.team_limits.items():
+            # The team's spend in this environment: its budget in budgets/<env>.yaml is per environment.
             self.team_budgets[team] = aws.budgets.Budget(
                 f"{name}-{team}", name=fitted_name(f"{budget_name}-{team}"), budget_type="COST",
                 time_unit="MONTHLY", limit_amount=f"{limit:.2f}", limit_unit=plan.currency,
                 notifications=alerts,
-                cost_filters=[{"name": "TagKeyValue", "values": [f"user:Team${team}"]}],
+                filter_expression=tag_filter({"Team": team, "Environment": env.name}), metrics=BUDGET_METRIC,
                 tags=env.tags_for(service=args.service, team=team, feature=args.feature), opts=child)
 
         if args.activate_cost_allocation_tags:
@@ -285,49 +408,72 @@ class BudgetAlerts(pulumi.ComponentResource):
                                                 "match_options": ["GREATER_THAN_OR_EQUAL"]}},
             tags=tags, opts=child)
 
-        self._emergency_action(name, env, args, tags)
+        self._emergency_action(name, env, args, tags, targets)
         self.register_outputs({"budget": self.budget.name, "monthly_limit": plan.monthly_limit,
                                "topic": self.topic.arn, "team_budgets": list(self.team_budgets)})
 
-    def _emergency_action(self, name: str, env: Environment, args: BudgetAlertsArgs, tags: dict[str, str]) -> None:
+    def _emergency_action(self, name: str, env: Environment, args: BudgetAlertsArgs, tags: dict[str, str],
+                          targets: DenyTargets | None) -> None:
         plan, child = self.plan, pulumi.ResourceOptions(parent=self)
         assert plan is not None  # only called when the stack creates its own budgets
         action = plan.emergency_action
+        stops = [(kind, list(ids)) for kind, ids in (("STOP_EC2_INSTANCES", args.emergency_instance_ids),
+                                                     ("STOP_RDS_INSTANCES", args.emergency_db_instance_ids)) if ids]
+        if action.kind == "STOP_TAGGED_INSTANCES" and not stops:
+            # AWS refuses a STOP action without instance IDs (1 to 100): `pulumi up` would fail on it.
+            pulumi.log.warn(
+                f"BudgetAlerts '{name}': no emergency action created: {action.kind} ({plan.source}, "
+                f"{env.name}) needs the instances to stop and none were given. Set BudgetAlertsArgs("
+                "emergency_instance_ids=[...EC2 instance ids] and/or emergency_db_instance_ids=[...RDS DB "
+                "identifiers]), or emergency_action='DENY_NEW_COMPUTE' (emergencyAction.kind in a budgets "
+                "file). The budget alerts are created all the same.", self)
+            return
         role = aws.iam.Role(f"{name}-action-role", assume_role_policy=json.dumps({
             "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                     "Principal": {"Service": "budgets.amazonaws.com"}}]}),
             tags=tags, opts=child)
+        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
+        definitions: list[tuple[str, str, Any]] = []
         if action.kind == "STOP_TAGGED_INSTANCES":
             aws.iam.RolePolicy(f"{name}-action-policy", role=role.id, policy=json.dumps({
                 "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
-                    "ec2:DescribeInstanceStatus", "ec2:StopInstances", "ssm:StartAutomationExecution"]}]}),
+                    "ec2:DescribeInstanceStatus", "ec2:StopInstances", "rds:DescribeDBInstances",
+                    "rds:StopDBInstance", "ssm:StartAutomationExecution"]}]}),
                 opts=child)
-            # The instances tagged with this environment when `pulumi up` runs.
-            running = aws.ec2.get_instances_output(
-                instance_tags={"Project": env.all_rules.project, "Environment": env.name},
-                instance_state_names=["running", "stopped"], opts=pulumi.InvokeOutputOptions(parent=self))
-            definition: Any = {"ssm_action_definition": {
-                "action_sub_type": "STOP_EC2_INSTANCES", "instance_ids": running.ids,
-                "region": aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region}}
-            action_type = "RUN_SSM_DOCUMENTS"
+            for kind, ids in stops:
+                # EC2 keeps the historical resource name, so a stack that had the action keeps it.
+                suffix = "" if kind == "STOP_EC2_INSTANCES" else "-rds"
+                definitions.append((suffix, "RUN_SSM_DOCUMENTS", {"ssm_action_definition": {
+                    "action_sub_type": kind, "instance_ids": ids, "region": region}}))
         else:
+            assert targets is not None  # resolved in __init__ for DENY_NEW_COMPUTE
             deny = aws.iam.Policy(f"{name}-deny-new-compute", description=(
                 f"FinOps emergency brake for {env.name}: no new compute once the budget is spent"),
                 policy=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Resource": "*",
                                    "Action": ["ec2:RunInstances", "rds:CreateDBInstance", "eks:CreateNodegroup",
                                               "elasticache:CreateReplicationGroup"]}]}),
                 tags=tags, opts=child)
-            aws.iam.RolePolicy(f"{name}-action-policy", role=role.id, policy=json.dumps({
-                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
-                    "iam:AttachRolePolicy", "iam:DetachRolePolicy"]}]}), opts=child)
-            definition = {"iam_action_definition": {"policy_arn": deny.arn, "roles": list(args.emergency_roles)
-                                                    or [role.name]}}
-            action_type = "APPLY_IAM_POLICY"
-        aws.budgets.BudgetAction(
-            f"{name}-emergency", budget_name=self.budget.name, action_type=action_type,
-            approval_model=action.approval, notification_type="ACTUAL", execution_role_arn=role.arn,
-            action_threshold={"action_threshold_type": "PERCENTAGE",
-                              "action_threshold_value": action.threshold_percent},
-            definition=definition,
-            subscribers=[{"address": a, "subscription_type": "EMAIL"} for a in plan.subscribers],
-            tags=tags, opts=child)
+            # The execution role may attach and detach the brake, and nothing else.
+            aws.iam.RolePolicy(f"{name}-action-policy", role=role.id, policy=pulumi.Output.json_dumps({
+                "Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Resource": "*",
+                    "Action": ["iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:AttachUserPolicy",
+                               "iam:DetachUserPolicy", "iam:AttachGroupPolicy", "iam:DetachGroupPolicy"],
+                    "Condition": {"ArnEquals": {"iam:PolicyARN": deny.arn}}}]}), opts=child)
+            definition: dict[str, Any] = {"policy_arn": deny.arn}
+            for key, names in (("roles", targets.roles), ("users", targets.users), ("groups", targets.groups)):
+                if names:
+                    definition[key] = list(names)
+            if targets.source != "BudgetAlertsArgs":
+                pulumi.log.info(f"BudgetAlerts '{name}': DENY_NEW_COMPUTE applies to {targets.source} (set "
+                                "emergency_roles, emergency_users or emergency_groups to choose)", self)
+            definitions.append(("", "APPLY_IAM_POLICY", {"iam_action_definition": definition}))
+        for suffix, action_type, body in definitions:
+            aws.budgets.BudgetAction(
+                f"{name}-emergency{suffix}", budget_name=self.budget.name, action_type=action_type,
+                approval_model=action.approval, notification_type="ACTUAL", execution_role_arn=role.arn,
+                action_threshold={"action_threshold_type": "PERCENTAGE",
+                                  "action_threshold_value": action.threshold_percent},
+                definition=body,
+                subscribers=[{"address": a, "subscription_type": "EMAIL"} for a in plan.subscribers],
+                tags=tags, opts=child)

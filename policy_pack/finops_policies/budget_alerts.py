@@ -1,5 +1,6 @@
-"""Stack policy: the stack holds an AWS cost budget that alerts at 50, 75 and 90 % of actual spend,
-or declares in its stack config the shared budget that covers it (``finops:coveredByBudget``)."""
+"""Stack policy: the stack holds a monthly AWS cost budget that alerts (comparison GREATER_THAN) at
+50, 75 and 90 % of actual spend, or declares in its stack config the shared budget that covers it
+(``finops:coveredByBudget``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import os
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from finops_core.rules import Rules
@@ -20,6 +22,9 @@ from .registry import StackPolicySpec
 NAME = "finops-budget-alerts"
 BUDGET_TYPE = "aws:budgets/budget:Budget"
 COVERED_BY_BUDGET = "finops:coveredByBudget"
+# What a budget needs for the rules' thresholds to mean "this share of the month's budget is spent".
+MONTHLY = "MONTHLY"
+GREATER_THAN = "GREATER_THAN"
 # AWS budget names: 1-100 characters, no ':' or '\\' (the Budgets API's BudgetName pattern).
 _BUDGET_NAME = re.compile(r"^[^:\\]{1,100}$")
 
@@ -50,26 +55,62 @@ def _has_subscriber(notification: Any) -> bool:
     return False
 
 
-def alert_thresholds(budget_props: Any) -> tuple[set[float], list[str]]:
-    """The ACTUAL/PERCENTAGE thresholds that reach a subscriber, and unknown paths met."""
-    found: set[float] = set()
-    unknown: list[str] = []
+@dataclass
+class _Alerts:
+    """What a budget's notifications hold, as far as the policy is concerned."""
+
+    found: set[float] = field(default_factory=set)        # ACTUAL, PERCENTAGE, GREATER_THAN, subscribed
+    unknown: list[str] = field(default_factory=list)       # paths whose value is not known yet
+    # threshold -> comparison operator of an ACTUAL, PERCENTAGE alert that does not fire on overspend
+    # (LESS_THAN, EQUAL_TO): kept to tell the user why the alert does not count.
+    other_comparisons: dict[float, str] = field(default_factory=dict)
+
+
+def _alerts(budget_props: Any) -> _Alerts:
+    alerts = _Alerts()
     notifications = get(budget_props, "notifications")
     if notifications is UNKNOWN:
-        return found, ["notifications"]
+        alerts.unknown.append("notifications")
+        return alerts
     if not is_list(notifications):
-        return found, unknown
+        return alerts
     for index in range(len(notifications)):
         notification = get(notifications, index)
         kind, unit = get(notification, "notificationType"), get(notification, "thresholdType")
-        threshold = get(notification, "threshold")
-        if UNKNOWN in (kind, unit, threshold):
-            unknown.append(f"notifications[{index}]")
+        threshold, comparison = get(notification, "threshold"), get(notification, "comparisonOperator")
+        if UNKNOWN in (kind, unit, threshold, comparison):
+            alerts.unknown.append(f"notifications[{index}]")
             continue
         amount = number(threshold)
-        if kind == "ACTUAL" and unit == "PERCENTAGE" and amount is not None and _has_subscriber(notification):
-            found.add(amount)
-    return found, unknown
+        if kind != "ACTUAL" or unit != "PERCENTAGE" or amount is None or not _has_subscriber(notification):
+            continue
+        # Only GREATER_THAN warns as spend rises past the threshold; LESS_THAN or EQUAL_TO at 90 %
+        # never (or only by chance) fires on overspend.
+        if comparison == GREATER_THAN:
+            alerts.found.add(amount)
+        else:
+            alerts.other_comparisons.setdefault(amount, "<none>" if comparison is MISSING else str(comparison))
+    return alerts
+
+
+def alert_thresholds(budget_props: Any) -> tuple[set[float], list[str]]:
+    """The ACTUAL, PERCENTAGE, GREATER_THAN thresholds that reach a subscriber, and unknown paths met."""
+    alerts = _alerts(budget_props)
+    return alerts.found, alerts.unknown
+
+
+def _describe(missing: set[float], alerts: _Alerts, time_unit: Any) -> str:
+    """What is wrong with a budget, in the words of its properties."""
+    parts = []
+    if missing:
+        text = "no alert at " + ", ".join(f"{t:g} %" for t in sorted(missing))
+        wrong = sorted((t, c) for t, c in alerts.other_comparisons.items() if t in missing)
+        if wrong:
+            text += " (" + ", ".join(f"the alert at {t:g} % has comparisonOperator {c}" for t, c in wrong) + ")"
+        parts.append(text)
+    if time_unit != MONTHLY:
+        parts.append(f"timeUnit {'<none>' if time_unit is MISSING else time_unit}")
+    return "; ".join(parts)
 
 
 def check(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]:
@@ -82,9 +123,9 @@ def check(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]:
         return  # the shared budget carries the alerts; BudgetAlerts in that stack checks them
     required = set(rules.budget_alerts.thresholds)
     wanted = ", ".join(f"{t:g}" for t in sorted(required))
-    allowed = (f"a COST budget with ACTUAL, PERCENTAGE notifications at {wanted} %, each with at least one "
-               "e-mail or SNS subscriber")
-    best: tuple[int, Any, set[float]] | None = None
+    allowed = (f"a {MONTHLY} COST budget with ACTUAL, PERCENTAGE notifications at {wanted} % (comparisonOperator "
+               f"{GREATER_THAN}), each with at least one e-mail or SNS subscriber")
+    best: tuple[int, Any, str] | None = None
     unknown_at = ""
     for resource in args.resources:
         if resource.resource_type != BUDGET_TYPE:
@@ -92,15 +133,22 @@ def check(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]:
         budget_type = get(resource.props, "budgetType")
         if budget_type not in ("COST", MISSING, UNKNOWN):
             continue
-        found, unknown = alert_thresholds(resource.props)
-        missing = required - found
-        if not missing:
+        alerts = _alerts(resource.props)
+        time_unit = get(resource.props, "timeUnit")
+        missing = required - alerts.found
+        # The rules' thresholds are shares of a month's budget (the estimate is monthly too): an
+        # ANNUALLY budget's 50 % is six months of spend, a DAILY one's is half a day's.
+        if not missing and time_unit == MONTHLY:
             return
-        if unknown:
-            unknown_at = unknown_at or f"{resource.name}.{unknown[0]}"
+        if time_unit is UNKNOWN:
+            alerts.unknown.append("timeUnit")
+        wrong_period = time_unit not in (MONTHLY, UNKNOWN)
+        if alerts.unknown:
+            unknown_at = unknown_at or f"{resource.name}.{alerts.unknown[0]}"
             continue
-        if best is None or len(missing) < best[0]:
-            best = (len(missing), resource, missing)
+        problems = len(missing) + int(wrong_period)
+        if best is None or problems < best[0]:
+            best = (problems, resource, _describe(missing, alerts, time_unit))
     if unknown_at:
         # A budget whose alerts are not known yet may be the complete one.
         yield Unknown(unknown_at)
@@ -109,11 +157,11 @@ def check(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]:
                         "add finops_components.BudgetAlerts (or an aws.budgets.Budget) to the stack, or name the "
                         f"shared budget that covers it in stack config ({COVERED_BY_BUDGET}).")
     else:
-        _, resource, missing = best
+        _, resource, found = best
         yield AtResource(violation(
-            f"{BUDGET_TYPE} '{resource.name}'", "budget alerts",
-            "no alert at " + ", ".join(f"{t:g} %" for t in sorted(missing)), allowed,
-            "add notifications at these percentages to the budget; finops_components.BudgetAlerts creates one per "
+            f"{BUDGET_TYPE} '{resource.name}'", "budget alerts", found, allowed,
+            f"give the budget timeUnit {MONTHLY} and ACTUAL, PERCENTAGE notifications with comparisonOperator "
+            f"{GREATER_THAN} at these percentages; finops_components.BudgetAlerts creates one per "
             "budgetAlerts.thresholds of rules.yaml (set them there, or give your own with --rules / "
             "$FINOPS_RULES_FILE)."), resource.urn)
 
@@ -126,7 +174,7 @@ def _patch(config: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 SPECS = [StackPolicySpec(
     name=NAME,
-    description="The stack holds an AWS budget alerting subscribers at 50, 75 and 90 % of actual spend.",
+    description="The stack holds a monthly AWS budget alerting subscribers above 50, 75 and 90 % of actual spend.",
     check=check,
     config_schema=PolicyConfigSchema(properties={
         "thresholds": {
