@@ -73,7 +73,8 @@ def test_budget_alerts_at_50_75_90_and_a_forecast(platform: tuple[ProgramRun, An
     teams = {r.name for r in of_type(run, "aws:budgets/budget:Budget")} - {"budget"}
     assert teams == {"budget-backend", "budget-frontend", "budget-devops", "budget-security"}
     assert of_type(run, "aws:costexplorer/anomalySubscription:AnomalySubscription")[0].inputs["thresholdExpression"]
-    assert len(of_type(run, "aws:costexplorer/costAllocationTag:CostAllocationTag")) == len(RULES.tags)
+    assert len(of_type(run, "aws:costexplorer/costAllocationTag:CostAllocationTag")) == len(RULES.tags) + len(
+        RULES.allocation_tags)  # Feature too: the report allocates by it
     action = of_type(run, "aws:budgets/budgetAction:BudgetAction")[0].inputs
     assert action["approvalModel"] == ("AUTOMATIC" if run.stack == "dev" else "MANUAL")
 

@@ -387,7 +387,8 @@ class BudgetAlerts(pulumi.ComponentResource):
 
         if args.activate_cost_allocation_tags:
             previous: list[pulumi.Resource] = []
-            for batch in batches(env.all_rules.tag_keys):
+            # The optional allocation tags (Feature) too: finops report allocates by them.
+            for batch in batches((*env.all_rules.tag_keys, *env.all_rules.allocation_keys)):
                 # Each batch waits for the one before, so at most 20 activations are in flight.
                 current = [aws.costexplorer.CostAllocationTag(
                     f"{name}-tag-{key.lower()}", tag_key=key, status="Active",
