@@ -18,6 +18,7 @@ import copy
 import fcntl
 import hashlib
 import io
+import json
 import os
 import pickle
 import socket
@@ -28,6 +29,7 @@ import traceback
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -268,6 +270,23 @@ def shared_packs(shared_runs: _SharedRuns) -> Iterator[None]:
         process.close()
 
 
+def _content_key(directory: Path, stack: str, python: str, most: int = 40) -> tuple[Any, ...] | None:
+    """The project's files (names and bytes), the stack, FINOPS_* and the Python; None for a project
+    of more than ``most`` files (a virtualenv inside it, say), which keeps its folder's key."""
+    digest = hashlib.sha256()
+    files: list[Path] = []
+    for root, folders, names in os.walk(directory):
+        folders[:] = sorted(f for f in folders if f != "__pycache__")
+        files += (Path(root) / name for name in names)
+        if len(files) > most:
+            return None
+    files.sort()
+    for path in files:
+        digest.update(str(path.relative_to(directory)).encode() + b"\0" + path.read_bytes() + b"\0")
+    variables = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("FINOPS_")))
+    return ("content", digest.hexdigest(), stack, variables, python)
+
+
 def _replayed_program_class(shared_runs: _SharedRuns) -> type:
     """ProgramProcess that replays a run to later previews of the same project, stack and files:
     a repository program's run comes from the session's shared runs (one per session for every
@@ -281,6 +300,11 @@ def _replayed_program_class(shared_runs: _SharedRuns) -> type:
         def __enter__(self) -> ReplayedProgram:
             directory = Path(self.project.directory).resolve()
             self._key = (*_run_key(directory, self.stack), self.python)
+            self._location = str(directory)
+            if not directory.is_relative_to(ROOT):
+                # A temporary project is known by what it holds: tests that build the same project
+                # in folders of their own (bad input, spending limits) share one run of it.
+                self._key = _content_key(directory, self.stack, self.python) or self._key
             if self._key not in runs and directory.is_relative_to(ROOT) and self.python == program_python(self.project):
                 with contextlib.suppress(Exception):  # a failing program fails below, as it runs
                     runs[self._key] = shared_runs.run(directory, self.stack).resources
@@ -295,7 +319,10 @@ def _replayed_program_class(shared_runs: _SharedRuns) -> type:
                     yield resource
                 return
             yield from super().stream()
-            runs[self._key] = copy.deepcopy(self.resources)
+            # A run that holds its folder's path (a program that wrote its location into an
+            # input) is not another folder's run.
+            if self._location not in json.dumps([asdict(r) for r in self.resources], default=str):
+                runs[self._key] = copy.deepcopy(self.resources)
 
         def __exit__(self, *exc: object) -> None:
             if self._replay is None:
