@@ -433,9 +433,9 @@ class BudgetAlerts(pulumi.ComponentResource):
             "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                     "Principal": {"Service": "budgets.amazonaws.com"}}]}),
             tags=tags, opts=child)
-        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
         definitions: list[tuple[str, str, Any]] = []
         if action.kind == "STOP_TAGGED_INSTANCES":
+            region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
             aws.iam.RolePolicy(f"{name}-action-policy", role=role.id, policy=json.dumps({
                 "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
                     "ec2:DescribeInstanceStatus", "ec2:StopInstances", "rds:DescribeDBInstances",
