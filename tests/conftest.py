@@ -116,6 +116,26 @@ def mock_stack() -> Callable[..., Any]:
     return run
 
 
+def run_in(project: str, program: Callable[[], object], stack: str = "dev", **config: str) -> list[Any]:
+    """Run ``program`` in-process under Pulumi's mocks as project ``project`` (config keys without a
+    namespace are the project's); returns what it registered."""
+    from finops_preview.mock_engine import MockSession
+
+    values = {"aws:region": "eu-west-1", f"{project}:owner": "jdoe",
+              **{k if ":" in k else f"{project}:{k}": v for k, v in config.items()}}
+    return MockSession(project, stack, values).run(program)
+
+
+def named(resources: list[Any], name: str) -> Any:
+    """The resource called ``name``; a component's main child shares its name, so customs first."""
+    return sorted((r for r in resources if r.name == name), key=lambda r: not r.custom)[0]
+
+
+def budgets_of(resources: list[Any]) -> dict[str, Any]:
+    """The AWS budgets registered, by budget name."""
+    return {r.inputs["name"]: r.inputs for r in resources if r.type == "aws:budgets/budget:Budget"}
+
+
 # -- each repository program once per session -----------------------------------------------------
 
 PLATFORM_STACKS = ("dev", "staging", "prod")

@@ -8,7 +8,7 @@ from typing import Any
 
 import finops_components as finops
 import pytest
-from conftest import ROOT
+from conftest import ROOT, budgets_of, named, run_in
 from finops_components import budget_alerts
 from finops_components.budget_alerts import BudgetLimitError
 from finops_core.rules import ConfigError
@@ -29,24 +29,8 @@ def team_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def run_in(project: str, program: Any, stack: str = "dev", **config: str) -> list[Any]:
-    from finops_preview.mock_engine import MockSession
-
-    values = {"aws:region": "eu-west-1", f"{project}:owner": "jdoe",
-              **{k if ":" in k else f"{project}:{k}": v for k, v in config.items()}}
-    return MockSession(project, stack, values).run(program)
-
-
-def budgets_of(resources: list[Any]) -> dict[str, Any]:
-    return {r.inputs["name"]: r.inputs for r in resources if r.type == BUDGET}
-
-
 def of_type(resources: list[Any], resource_type: str) -> list[Any]:
     return [r for r in resources if r.type == resource_type]
-
-
-def named(resources: list[Any], name: str) -> Any:
-    return next(r for r in resources if r.name == name)
 
 
 def in_code(**args: Any) -> Any:

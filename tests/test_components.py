@@ -11,17 +11,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 import pytest
-from conftest import ROOT
+from conftest import ROOT, budgets_of, named, run_in
 from finops_components.audit_log_bucket import lifecycle_rules
 from finops_components.budget_alerts import BudgetLimitError, batches
 from finops_core.rules import ConfigError
 
 SUBNETS = ["subnet-a", "subnet-b"]
-
-
-def named(resources: list[Any], name: str) -> Any:
-    """The resource called ``name``; a component's main child shares its name, so customs first."""
-    return sorted((r for r in resources if r.name == name), key=lambda r: not r.custom)[0]
 
 
 def test_raw_pulumi_aws_resources_are_tagged_after_enforce(mock_stack) -> None:
@@ -80,14 +75,6 @@ def team_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("FINOPS_WAIVERS_FILE", raising=False)
     return tmp_path
-
-
-def run_in(project: str, program: Any, stack: str = "dev", **config: str) -> list[Any]:
-    from finops_preview.mock_engine import MockSession
-
-    values = {"aws:region": "eu-west-1", f"{project}:owner": "jdoe",
-              **{k if ":" in k else f"{project}:{k}": v for k, v in config.items()}}
-    return MockSession(project, stack, values).run(program)
 
 
 def test_a_bad_config_value_names_the_stack_file_where_it_is(team_project: Path) -> None:
@@ -316,10 +303,6 @@ def test_explicit_tags_given_as_outputs_are_merged(mock_stack) -> None:
         aws.sqs.Queue("q", tags=pulumi.Output.from_input({"Service": "audit"}))
 
     assert named(mock_stack(program), "q").inputs["tags"]["Service"] == "audit"
-
-
-def budgets_of(resources: list[Any]) -> dict[str, Any]:
-    return {r.inputs["name"]: r.inputs for r in resources if r.type == "aws:budgets/budget:Budget"}
 
 
 def test_budget_and_anomaly_monitor_names_are_unique_per_project_stack_and_team(team_project: Path) -> None:
