@@ -14,7 +14,6 @@ from finops_components.budget_alerts import BudgetLimitError
 from finops_core.rules import ConfigError
 
 ACTION = "aws:budgets/budgetAction:BudgetAction"
-BUDGET = "aws:budgets/budget:Budget"
 SUBSCRIBERS = ["shop-team@example.com"]
 
 
