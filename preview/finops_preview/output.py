@@ -63,17 +63,31 @@ def _replace(path: Path, data: bytes, directory: Path, mode: int) -> None:
         raise
 
 
-def check_output_target(path: Path | None) -> None:
-    """Refuse, before any work, an --output that can never be written: a directory, or a file in a
-    directory that does not exist (a full disk shows only when writing)."""
-    if path is None:
-        return
-    path = Path(path).resolve() if Path(path).is_symlink() else Path(path)
-    if path.is_dir():
+def _target(path: Path) -> tuple[Path, os.stat_result | None, Path]:
+    """The file to write (a link's target), its stat (None: not there yet) and its directory; a
+    directory, or a file in a directory that does not exist, is a ConfigError."""
+    path = Path(path)
+    if path.is_symlink():
+        path = path.resolve()  # replace the file the link points to, not the link
+    try:
+        info: os.stat_result | None = path.stat()
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise _problem(path, exc) from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
         raise ConfigError(OPTION, None, str(path), "a file path, not a directory")
     directory = path.parent if str(path.parent) else Path(".")
-    if not path.exists() and not directory.is_dir():
+    if info is None and not directory.is_dir():
         raise ConfigError(OPTION, None, str(path), f"a file in an existing directory ({directory} does not exist)")
+    return path, info, directory
+
+
+def check_output_target(path: Path | None) -> None:
+    """Refuse, before any work, an --output that can never be written (a full disk shows only
+    when writing)."""
+    if path is not None:
+        _target(path)
 
 
 def write_output(text: str, path: Path | None) -> None:
@@ -86,22 +100,9 @@ def write_output(text: str, path: Path | None) -> None:
             encoding = sys.stdout.encoding or "utf-8"
             sys.stdout.write(text.encode(encoding, errors="backslashreplace").decode(encoding))
         return
-    path = Path(path)
-    if path.is_symlink():
-        path = path.resolve()  # replace the file the link points to, not the link
-    try:
-        info: os.stat_result | None = path.stat()
-    except FileNotFoundError:
-        info = None
-    except OSError as exc:
-        raise _problem(path, exc) from None
-    if info is not None and stat.S_ISDIR(info.st_mode):
-        raise ConfigError(OPTION, None, str(path), "a file path, not a directory")
+    path, info, directory = _target(path)
     if info is not None and not stat.S_ISREG(info.st_mode):
         _write_in_place(path, _encoded(text))  # a device or pipe: nothing to rename over
         return
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise ConfigError(OPTION, None, str(path), f"a file in an existing directory ({directory} does not exist)")
     mode = stat.S_IMODE(info.st_mode) if info is not None else _default_mode()
     _replace(path, _encoded(text), directory, mode)
