@@ -31,6 +31,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 from finops_core.budget_plans import (
+    COVERED_BY_BUDGET,
+    COVERED_BY_BUDGET_KEY,
+    COVERED_BY_BUDGET_NAMESPACE,
     MAX_EMAIL_SUBSCRIBERS,
     BudgetPlan,
     load_budget_plan,
@@ -54,7 +57,6 @@ BUDGET_METRIC = "UnblendedCost"
 # Cost Explorer UpdateCostAllocationTagsStatus takes at most 20 tags per call.
 COST_ALLOCATION_TAG_BATCH = 20
 # The stack config key (namespace ``finops``) naming an existing budget that covers the stack.
-COVERED_BY_BUDGET = "coveredByBudget"
 # AWS Budgets' BudgetName: 1 to 100 characters, no colon or backslash, never the substring '/action/'.
 _BUDGET_NAME = re.compile(r"^[^:\\]{1,100}$")
 MAX_BUDGET_NAME = 100
@@ -143,12 +145,12 @@ def plan_of(args: BudgetAlertsArgs, env: Environment) -> BudgetPlan:
 
 def covering_budget() -> str | None:
     """The existing budget the stack declares it is covered by (``finops:coveredByBudget``), if any."""
-    name = pulumi.Config("finops").get(COVERED_BY_BUDGET)
+    name = pulumi.Config(COVERED_BY_BUDGET_NAMESPACE).get(COVERED_BY_BUDGET_KEY)
     if name is None:
         return None
     if not _BUDGET_NAME.match(name) or "/action/" in name:
-        source = config_source("finops", pulumi.get_stack(), COVERED_BY_BUDGET)
-        raise ConfigError(source.file, f"finops:{COVERED_BY_BUDGET}", name,
+        source = config_source(COVERED_BY_BUDGET_NAMESPACE, pulumi.get_stack(), COVERED_BY_BUDGET_KEY)
+        raise ConfigError(source.file, COVERED_BY_BUDGET, name,
                           "the name of an AWS budget: 1 to 100 characters, no ':' or '\\' and no '/action/'",
                           source.line)
     return name
@@ -340,7 +342,7 @@ class BudgetAlerts(pulumi.ComponentResource):
             self.plan = None
             super().__init__("finops:index:BudgetAlerts", name, None, opts)
             pulumi.log.info(f"BudgetAlerts '{name}': the stack is covered by the budget '{self.covered_by}' "
-                            f"(finops:{COVERED_BY_BUDGET}); no budget created", self)
+                            f"({COVERED_BY_BUDGET}); no budget created", self)
             self.register_outputs({"covered_by": self.covered_by})
             return
         self.plan = plan = plan_of(args, env)

@@ -22,6 +22,9 @@ _KEYS = ("monthlyLimit", "currency", "teams", "subscribers", "anomaly", "emergen
 # Anomaly alerts go to e-mail (the SNS topic is for AWS Budgets only); IMMEDIATE would need SNS.
 ANOMALY_FREQUENCIES = ("DAILY", "WEEKLY")
 EMERGENCY_KINDS = ("STOP_TAGGED_INSTANCES", "DENY_NEW_COMPUTE")
+# The stack config key that names the shared budget covering a stack, which then creates none.
+COVERED_BY_BUDGET_NAMESPACE, COVERED_BY_BUDGET_KEY = "finops", "coveredByBudget"
+COVERED_BY_BUDGET = f"{COVERED_BY_BUDGET_NAMESPACE}:{COVERED_BY_BUDGET_KEY}"
 APPROVALS = ("AUTOMATIC", "MANUAL")
 
 

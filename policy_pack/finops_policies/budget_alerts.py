@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from finops_core.budget_plans import COVERED_BY_BUDGET
 from finops_core.rules import Rules
 from finops_core.values import MISSING, UNKNOWN, get, is_list, number
 from pulumi_policy import PolicyConfigSchema, StackValidationArgs
@@ -21,7 +22,6 @@ from .registry import StackPolicySpec
 
 NAME = "finops-budget-alerts"
 BUDGET_TYPE = "aws:budgets/budget:Budget"
-COVERED_BY_BUDGET = "finops:coveredByBudget"
 # What a budget needs for the rules' thresholds to mean "this share of the month's budget is spent".
 MONTHLY = "MONTHLY"
 GREATER_THAN = "GREATER_THAN"

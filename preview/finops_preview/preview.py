@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from finops_core import estimate_resource, load_prices
-from finops_core.budget_plans import find_budget_plan
+from finops_core.budget_plans import COVERED_BY_BUDGET, find_budget_plan
 from finops_core.effective_tags import allocation_tags
 from finops_core.price_book import PRICE_BOOK_ENV, PriceBook, load_price_book, price_book_from_environment
 from finops_core.reading import finite_number, load_json, load_yaml
@@ -51,7 +51,6 @@ COST_INCREASE_POLICY = "finops-cost-increase"
 COST_INCREASE_PACK = "finops-preview"
 COST_INCREASE_DESCRIPTION = ("The change raises the stack's monthly cost by no more than --max-increase-usd or "
                              "--max-increase-percent over the baseline (--baseline FILE, or the plan's current state).")
-COVERED_BY_BUDGET = "finops:coveredByBudget"  # a stack's shared budget (see finops-budget-alerts)
 WAIVERS_POLICY = "finops-waivers"  # its ``file`` config names the waivers file for the whole pack
 
 
