@@ -141,11 +141,16 @@ def budgets_of(resources: list[Any]) -> dict[str, Any]:
 PLATFORM_STACKS = ("dev", "staging", "prod")
 
 
+def _variables(*prefixes: str) -> tuple[tuple[str, str], ...]:
+    """The environment variables a program or pack reads (by prefix), as part of a cache key."""
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(prefixes)))
+
+
 def _run_key(project_dir: Path, stack: str) -> tuple[Any, ...]:
     # What a run depends on besides its code: the environment the program reads, and the
     # project's files (a test that edited one would get a fresh run).
     files = [f for d in (project_dir, project_dir / "stacks") if d.is_dir() for f in sorted(d.iterdir()) if f.is_file()]
-    return (str(project_dir), stack, tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("FINOPS_"))),
+    return (str(project_dir), stack, _variables("FINOPS_"),
             tuple((f.name, f.stat().st_mtime_ns) for f in files))
 
 
@@ -269,7 +274,7 @@ def shared_packs(shared_runs: _SharedRuns) -> Iterator[None]:
     kept: OrderedDict[tuple[Any, ...], PolicyPackProcess] = OrderedDict()
 
     def started(pack_dir: str | Path, **options: Any) -> _KeptPack:
-        variables = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(("FINOPS_", "AWS_"))))
+        variables = _variables("FINOPS_", "AWS_")
         key = (str(Path(pack_dir).resolve()), json.dumps(options, sort_keys=True, default=str), variables)
         process = kept.pop(key, None)
         if process is None or process._process is None or process._process.poll() is not None:
@@ -303,8 +308,7 @@ def _content_key(directory: Path, stack: str, python: str, most: int = 40) -> tu
     files.sort()
     for path in files:
         digest.update(str(path.relative_to(directory)).encode() + b"\0" + path.read_bytes() + b"\0")
-    variables = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("FINOPS_")))
-    return ("content", digest.hexdigest(), stack, variables, python)
+    return ("content", digest.hexdigest(), stack, _variables("FINOPS_"), python)
 
 
 def _replayed_program_class(shared_runs: _SharedRuns) -> type:
