@@ -9,8 +9,8 @@ from typing import Any
 import finops_components as finops
 import pytest
 from conftest import ROOT, budgets_of, named, run_in
-from finops_components import budget_alerts
-from finops_components.budget_alerts import BudgetLimitError
+from finops_components import budget_alerts_component as budget_alerts
+from finops_components.budget_alerts_component import BudgetLimitError
 from finops_core.rules import ConfigError
 
 ACTION = "aws:budgets/budgetAction:BudgetAction"

@@ -116,7 +116,7 @@ def project(tmp_path: Path) -> Path:
 @pytest.fixture
 def stop_after_reading(monkeypatch: pytest.MonkeyPatch) -> None:
     """Replace what runs programs with a stand-in that raises ReadingDone; keep env changes local."""
-    import finops_preview.commands.report as report_command
+    import finops_preview.commands.report_command as report_command
     import finops_preview.preview as preview
 
     def done(*_: Any, **__: Any) -> Any:

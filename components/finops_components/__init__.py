@@ -19,7 +19,7 @@ from finops_core.budget_plans import BudgetPlan, load_budget_plan
 
 from .audit_log_bucket import AuditLogBucket, AuditLogBucketArgs
 from .auto_shutdown import AutoShutdown, AutoShutdownArgs, NodeGroupSchedule
-from .budget_alerts import BudgetAlerts, BudgetAlertsArgs, BudgetLimitError, covering_budget
+from .budget_alerts_component import BudgetAlerts, BudgetAlertsArgs, BudgetLimitError, covering_budget
 from .cache import Cache, CacheArgs
 from .caps import CapError
 from .daily_cost_report import DailyCostReport, DailyCostReportArgs

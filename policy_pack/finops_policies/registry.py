@@ -81,7 +81,7 @@ def finops_specs() -> list[PolicySpec]:
     from . import (
         advice,
         budget_alerts,
-        containers,
+        container_limits,
         cost_vs_budget,
         labels,
         provisioning,
@@ -90,7 +90,7 @@ def finops_specs() -> list[PolicySpec]:
         tags,
     )
 
-    return [*tags.SPECS, *labels.SPECS, *sizing.build_specs(), *containers.SPECS, *budget_alerts.SPECS,
+    return [*tags.SPECS, *labels.SPECS, *sizing.build_specs(), *container_limits.SPECS, *budget_alerts.SPECS,
             *cost_vs_budget.SPECS, *spending_limits.SPECS, *provisioning.SPECS, *advice.SPECS]
 
 

@@ -41,7 +41,7 @@ from .runner import (
     provider_of,
 )
 from .secrets import mask, redact, secret_forms, secret_values, unwrap
-from .spend import baseline_by_team, cost_by_team, read_spend, spending_config
+from .spend_snapshots import baseline_by_team, cost_by_team, read_spend, spending_config
 
 # The policies that read budgets/<environment>.yaml (their ``budgetsDir`` config).
 COST_POLICIES = ("finops-cost-vs-budget", "finops-cost-vs-budget-warning", "finops-spending-limits",

@@ -18,7 +18,7 @@ from finops_core.waivers import today
 from ..exit_codes import EXIT_BAD_INPUT, EXIT_OK
 from ..output import write_output
 from ..report.actuals import from_cost_explorer, from_file
-from ..spend import snapshot_of
+from ..spend_snapshots import snapshot_of
 
 NAME = "actuals"
 HELP = "a dated snapshot of month-to-date spend by environment and team, for the spending-limit policies"
