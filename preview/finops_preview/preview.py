@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from finops_core import estimate_resource, load_prices
-from finops_core.budget_plans import COVERED_BY_BUDGET, find_budget_plan
+from finops_core.budget_plans import COVERED_BY_BUDGET, BudgetPlan, find_budget_plan
 from finops_core.effective_tags import allocation_tags
 from finops_core.price_book import PRICE_BOOK_ENV, PriceBook, load_price_book, price_book_from_environment
 from finops_core.reading import finite_number, load_json, load_yaml
 from finops_core.related import RelatedResource, related_lookup
-from finops_core.rules import ConfigError, load_rules
+from finops_core.rules import ConfigError, Rules, load_rules
 from finops_core.usage import ResourceUsage, UsageFile, load_usage_file
 from finops_core.waivers import parse_waivers, today
 from pulumi.runtime.proto import analyzer_pb2
@@ -28,7 +28,7 @@ from .engine_state import state_run
 from .formats.common import count
 from .mock_engine import RecordedResource
 from .model import BaselineDiff, PolicyRef, PreviewResult, RemediationRow, ResourceRow, Violation
-from .policy_exceptions import EXCEPTIONS_KEY, apply_exceptions, read_exceptions
+from .policy_exceptions import EXCEPTIONS_KEY, PolicyException, apply_exceptions, read_exceptions
 from .project import StackConfig, check_stack_name
 from .runner import (
     DEFAULT_TIMEOUT_S,
@@ -197,6 +197,24 @@ def _config_location(config_file: str | Path | None, keys: tuple[str | int, ...]
     return f"{config_file}:{line}" if line is not None else str(config_file)
 
 
+@dataclass
+class _Inputs:
+    """Every file and value the preview reads besides the program, read and checked before it runs."""
+
+    environment: str
+    plan: BudgetPlan | None
+    budgets_dir: Path
+    waivers_file: Path
+    usage: UsageFile | None
+    price_book: PriceBook | None
+    policy_config: dict[str, Any]
+    exceptions: list[PolicyException]
+    packs: list[Path]
+
+
+_Judged = tuple[ProgramRun, list[ResourceRow], list[Violation], list[PolicyRef], list[RemediationRow]]
+
+
 def run_preview(options: PreviewOptions) -> PreviewResult:
     """Raises ConfigError / PolicyPackError / ProgramError for bad input (exit code 2).
 
@@ -204,6 +222,28 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
     """
     rules = load_rules()
     source = _source(options)
+    inputs = _read_inputs(options, source, rules)
+    run, rows, violations, policies, remediations = _run_and_judge(options, source, inputs)
+    apply_exceptions(violations, inputs.exceptions)
+    violations.sort(key=Violation.sort_key)
+    result = PreviewResult(
+        project=source.project, stack=run.stack, environment=inputs.environment,
+        region=_stack_region(run, source.config), price_dates=load_prices().dates(),
+        resources=rows, violations=violations, policies=policies,
+        budget_usd=inputs.plan.monthly_limit if inputs.plan else None,
+        budget_source=inputs.plan.source if inputs.plan else None, notes=_notes(options, source, inputs, rows),
+        remediations=remediations,
+        origin="plan" if options.from_plan else "state" if options.from_state else "program",
+        origin_file=str(options.from_plan or options.from_state or ""),
+        project_dir=str(source.directory.resolve()),
+    )
+    _judge_cost_increase(result, options, source, inputs, run)
+    return result
+
+
+def _read_inputs(options: PreviewOptions, source: _Source, rules: Rules) -> _Inputs:
+    """Phase 1: budgets, waivers, usage, price book, policy config and spend, each refused with
+    one line when it is bad."""
     env = rules.environment_of(None, source.stack)
     environment = env.name if env else source.stack
     policy_config: dict[str, Any] = {}
@@ -242,45 +282,58 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
         for name, settings in spending_config(read_spend(options.spend), before).items():
             policy_config[name] = {**settings, **(policy_config.get(name) or {})} \
                 if isinstance(policy_config.get(name), Mapping) else settings
+    return _Inputs(environment, plan, budgets_dir, waivers_file, usage, price_book, policy_config, exceptions,
+                   packs)
+
+
+def _start_packs(stack: ExitStack, options: PreviewOptions, source: _Source, inputs: _Inputs
+                 ) -> list[tuple[PolicyPackProcess, Any]]:
+    """Phase 2: every policy pack started and configured (the Analyzer handshake)."""
+    started = []
+    for pack_dir in inputs.packs:
+        pack = stack.enter_context(PolicyPackProcess(
+            pack_dir, stack=source.stack, project=source.project, config=source.config.values,
+            # The pack's budget policies price the stack with the same price book.
+            env={PRICE_BOOK_ENV: str(Path(options.price_book).resolve())} if options.price_book else {}))
+        # The project's budgets and waivers, through the policy-config keys a user of `pulumi
+        # preview` would set (below the user's own policy config, as the README says).
+        defaults: dict[str, dict[str, Any]] = {name: {"budgetsDir": str(inputs.budgets_dir)}
+                                               for name in COST_POLICIES}
+        defaults[WAIVERS_POLICY] = {"file": str(inputs.waivers_file)}
+        try:
+            info = pack.handshake(inputs.policy_config, defaults=defaults)
+        except PolicyPackError as exc:
+            raise PolicyPackError(f"{_config_location(options.policy_pack_config, exc.keys) or pack_dir}: "
+                                  f"{exc}") from None
+        started.append((pack, info))
+    return started
+
+
+def _run_and_judge(options: PreviewOptions, source: _Source, inputs: _Inputs) -> _Judged:
+    """Phase 3: the program (or the engine's document) run, each resource judged by the packs and
+    priced as it arrives, then the stack judged."""
+
+    def price(run: ProgramRun) -> list[ResourceRow]:
+        return build_rows(run, inputs.environment, inputs.usage, deployed=options.from_state is not None,
+                          price_book=inputs.price_book)
 
     with ExitStack() as stack:
         if source.program is not None:
             stack.enter_context(source.program)
-        started = []
-        for pack_dir in packs:
-            pack = stack.enter_context(PolicyPackProcess(
-                pack_dir, stack=source.stack, project=source.project, config=source.config.values,
-                # The pack's budget policies price the stack with the same price book.
-                env={PRICE_BOOK_ENV: str(Path(options.price_book).resolve())} if options.price_book else {}))
-            # The project's budgets and waivers, through the policy-config keys a user of `pulumi
-            # preview` would set (below the user's own policy config, as the README says).
-            defaults: dict[str, dict[str, Any]] = {name: {"budgetsDir": str(budgets_dir)} for name in COST_POLICIES}
-            defaults[WAIVERS_POLICY] = {"file": str(waivers_file)}
-            try:
-                info = pack.handshake(policy_config, defaults=defaults)
-            except PolicyPackError as exc:
-                raise PolicyPackError(f"{_config_location(options.policy_pack_config, exc.keys) or pack_dir}: "
-                                      f"{exc}") from None
-            started.append((pack, info))
-
-        def price(run: ProgramRun) -> list[ResourceRow]:
-            return build_rows(run, environment, usage, deployed=options.from_state is not None,
-                              price_book=price_book)
-
+        started = _start_packs(stack, options, source, inputs)
         if source.program is not None:
             program = source.program
             context = ProgramRun(program.project, program.stack, program.config, [])
-            run, rows, violations, policies, remediations = _analyze(context, program.stream(), program.wait,
-                                                                     started, price)
-        else:
-            engine_run = source.engine_run
-            assert engine_run is not None
-            run, rows, violations, policies, remediations = _analyze(engine_run, list(engine_run.resources),
-                                                                     lambda: engine_run, started, price)
-    apply_exceptions(violations, exceptions)
-    violations.sort(key=Violation.sort_key)
+            return _analyze(context, program.stream(), program.wait, started, price)
+        engine_run = source.engine_run
+        assert engine_run is not None
+        return _analyze(engine_run, list(engine_run.resources), lambda: engine_run, started, price)
 
+
+def _notes(options: PreviewOptions, source: _Source, inputs: _Inputs, rows: list[ResourceRow]) -> list[str]:
+    """Phase 4: what the estimate and the verdicts leave out, said under the table."""
     notes = []
+    plan = inputs.plan
     if options.spend is None:
         notes.append("no spend snapshot (--spend SPEND.json from finops actuals): team spending limits not judged"
                      + ("; the estimate alone is judged against the budget" if plan is not None else ""))
@@ -289,7 +342,8 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
         notes.append(f"covered by the shared budget {shared_budget!r} ({COVERED_BY_BUDGET} in the stack config), "
                      "whose amount is not in this project: estimate shown without a budget")
     elif plan is None:
-        notes.append(f"no budget file {budgets_dir / (environment + '.yaml')}: estimate shown without a budget")
+        notes.append(f"no budget file {inputs.budgets_dir / (inputs.environment + '.yaml')}: estimate shown "
+                     "without a budget")
     unpriced = [r for r in rows if r.monthly_usd is None and r.unpriced]
     if unpriced:
         notes.append(f"not priced, so left out of the total: {count(len(unpriced), 'resource')} (see the basis of "
@@ -306,31 +360,28 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
     if source.plan is not None and source.plan.omitted_sames:
         notes.append(f"the plan leaves out {source.plan.omitted_sames} unchanged resources (made without "
                      "--show-sames): the total lacks their cost; the difference is complete")
-    result = PreviewResult(
-        project=source.project, stack=run.stack, environment=environment,
-        region=_stack_region(run, source.config), price_dates=load_prices().dates(),
-        resources=rows, violations=violations, policies=policies,
-        budget_usd=plan.monthly_limit if plan else None, budget_source=plan.source if plan else None, notes=notes,
-        remediations=remediations,
-        origin="plan" if options.from_plan else "state" if options.from_state else "program",
-        origin_file=str(options.from_plan or options.from_state or ""),
-        project_dir=str(source.directory.resolve()),
-    )
+    return notes
+
+
+def _judge_cost_increase(result: PreviewResult, options: PreviewOptions, source: _Source, inputs: _Inputs,
+                         run: ProgramRun) -> None:
+    """Phase 5: the change's cost against the baseline (or the plan's current state); a refused
+    increase fails the preview, every format reporting it as a mandatory finding."""
     if options.baseline is not None:
-        result.baseline = compare_baseline(options.baseline, rows, options.max_increase_usd,
+        result.baseline = compare_baseline(options.baseline, result.resources, options.max_increase_usd,
                                            options.max_increase_percent)
     elif source.plan is not None:
-        result.baseline = plan_delta(source.plan, run, environment, usage, rows, options, price_book)
-    if result.baseline is not None and result.baseline.exceeded:
-        # A refused increase fails the preview: every format reports it as a mandatory finding.
-        result.policies.append(PolicyRef(COST_INCREASE_PACK, COST_INCREASE_POLICY, stack=True,
-                                         description=COST_INCREASE_DESCRIPTION, level="mandatory"))
-        result.violations.append(Violation(
-            COST_INCREASE_POLICY, COST_INCREASE_PACK, "mandatory",
-            f"stack: cost increase: found {result.baseline.exceeded} (against {result.baseline.source}). Fix: "
-            "make the change cheaper, or have its cost approved and raise --max-increase-usd/--max-increase-percent "
-            "for this change.", "", "stack"))
-    return result
+        result.baseline = plan_delta(source.plan, run, inputs.environment, inputs.usage, result.resources, options,
+                                     inputs.price_book)
+    if result.baseline is None or not result.baseline.exceeded:
+        return
+    result.policies.append(PolicyRef(COST_INCREASE_PACK, COST_INCREASE_POLICY, stack=True,
+                                     description=COST_INCREASE_DESCRIPTION, level="mandatory"))
+    result.violations.append(Violation(
+        COST_INCREASE_POLICY, COST_INCREASE_PACK, "mandatory",
+        f"stack: cost increase: found {result.baseline.exceeded} (against {result.baseline.source}). Fix: "
+        "make the change cheaper, or have its cost approved and raise --max-increase-usd/--max-increase-percent "
+        "for this change.", "", "stack"))
 
 
 def plan_delta(plan: Plan, run: ProgramRun, environment: str, usage: UsageFile | None,
@@ -351,7 +402,7 @@ def plan_delta(plan: Plan, run: ProgramRun, environment: str, usage: UsageFile |
 
 def _analyze(context: ProgramRun, resources: Iterable[RecordedResource], finish: Callable[[], ProgramRun],
              packs: list[tuple[PolicyPackProcess, Any]], meanwhile: Callable[[ProgramRun], list[ResourceRow]]
-             ) -> tuple[ProgramRun, list[ResourceRow], list[Violation], list[PolicyRef], list[RemediationRow]]:
+             ) -> _Judged:
     """Each resource judged by every pack as it arrives (while the program still runs, as the
     engine does), then the stack once ``finish`` gives the whole run; ``meanwhile`` (the
     pricing) runs while the packs judge the stack. ``context`` holds the project, stack and
