@@ -9,8 +9,8 @@ from typing import Any
 import finops_components as finops
 import pytest
 from conftest import ROOT, budgets_of, named, run_in
-from finops_components import budget_alerts_component as budget_alerts
-from finops_components.budget_alerts_component import BudgetLimitError
+from finops_components import iam_principals
+from finops_components.aws_budget_limits import BudgetLimitError
 from finops_core.rules import ConfigError
 
 ACTION = "aws:budgets/budgetAction:BudgetAction"
@@ -103,7 +103,7 @@ def test_without_targets_the_deny_policy_goes_to_the_deploying_principal(team_pr
 
 def test_a_deny_action_with_no_possible_target_is_refused_before_anything_is_created(
         team_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(budget_alerts, "deploy_principal_arn", lambda: "arn:aws:iam::123456789012:root")
+    monkeypatch.setattr(iam_principals, "deploy_principal_arn", lambda: "arn:aws:iam::123456789012:root")
     created: list[Any] = []
     with pytest.raises(ConfigError, match=r"test_budget_alerts_component\.py:\d+: emergency_roles: found <none; the "
                                           r"deploying principal is arn:aws:iam::123456789012:root>; expected the IAM "
@@ -121,7 +121,7 @@ def test_a_deny_action_with_no_possible_target_is_refused_before_anything_is_cre
     ("arn:aws:sts::123456789012:federated-user/jdoe", None),
 ])
 def test_which_deploying_principals_can_take_the_deny_policy(arn: str, target: tuple[str, str] | None) -> None:
-    assert budget_alerts.iam_target_of(arn) == target
+    assert iam_principals.iam_target_of(arn) == target
 
 
 def test_more_instances_than_a_stop_action_takes_are_refused(team_project: Path) -> None:

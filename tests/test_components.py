@@ -13,7 +13,7 @@ import pulumi_kubernetes as k8s
 import pytest
 from conftest import ROOT, budgets_of, named, run_in
 from finops_components.audit_log_bucket import lifecycle_rules
-from finops_components.budget_alerts_component import BudgetLimitError, batches
+from finops_components.aws_budget_limits import BudgetLimitError, batches
 from finops_core.rules import ConfigError
 
 SUBNETS = ["subnet-a", "subnet-b"]

@@ -19,7 +19,10 @@ from finops_core.budget_plans import BudgetPlan, load_budget_plan
 
 from .audit_log_bucket import AuditLogBucket, AuditLogBucketArgs
 from .auto_shutdown import AutoShutdown, AutoShutdownArgs, NodeGroupSchedule
-from .budget_alerts_component import BudgetAlerts, BudgetAlertsArgs, BudgetLimitError, covering_budget
+from .aws_budget_limits import BudgetLimitError
+from .budget_alerts_args import BudgetAlertsArgs
+from .budget_alerts_component import BudgetAlerts
+from .budget_plan_resolution import covering_budget
 from .cache import Cache, CacheArgs
 from .caps import CapError
 from .daily_cost_report import DailyCostReport, DailyCostReportArgs

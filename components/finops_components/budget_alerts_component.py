@@ -20,177 +20,30 @@ creating its own::
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-from finops_core.budget_plans import (
-    COVERED_BY_BUDGET,
-    COVERED_BY_BUDGET_KEY,
-    COVERED_BY_BUDGET_NAMESPACE,
-    MAX_EMAIL_SUBSCRIBERS,
-    BudgetPlan,
-    load_budget_plan,
-    parse_budget_plan,
-)
-from finops_core.reading import ConfigError, YamlDoc, load_yaml
+from finops_core.budget_plans import COVERED_BY_BUDGET, BudgetPlan
 
+from .aws_budget_limits import batches, check_instance_ids, check_limits
+from .budget_alerts_args import BudgetAlertsArgs
+from .budget_names import fitted_name, stack_budget_name
+from .budget_plan_resolution import covering_budget, plan_of
 from .environment import Environment
-from .locations import code_location, config_source
+from .iam_principals import DenyTargets, deny_targets
 from .tagging import current_environment
 
-# AWS Budgets: notifications per budget. The Budgets API's Notification type: "A budget can have up
-# to ten notifications" (API reference, SDKs, CloudFormation); older CreateBudget text still says five.
-MAX_NOTIFICATIONS_PER_BUDGET = 10
-MAX_SNS_TOPICS_PER_NOTIFICATION = 1
-# AWS Budgets actions, SsmActionDefinition.InstanceIds: 1 to 100 EC2 or RDS instances per action.
-MAX_INSTANCES_PER_ACTION = 100
 # How a budget adds up the filtered spend: with a filter expression AWS wants the metric named
 # (``metrics`` conflicts with the older cost types); unblended is what cost types defaulted to.
 BUDGET_METRIC = "UnblendedCost"
-# Cost Explorer UpdateCostAllocationTagsStatus takes at most 20 tags per call.
-COST_ALLOCATION_TAG_BATCH = 20
-# The stack config key (namespace ``finops``) naming an existing budget that covers the stack.
-# AWS Budgets' BudgetName: 1 to 100 characters, no colon or backslash, never the substring '/action/'.
-_BUDGET_NAME = re.compile(r"^[^:\\]{1,100}$")
-MAX_BUDGET_NAME = 100
 
-
-class BudgetLimitError(ValueError):
-    """The plan would break one of AWS Budgets' limits."""
-
-
-@dataclass
-class BudgetAlertsArgs:
-    """Where :class:`BudgetAlerts` finds its plan, and what it creates.
-
-    The plan, first match wins:
-
-    1. in code: ``monthly_limit_usd`` and ``subscribers`` (plus optional ``teams``,
-       ``anomaly_threshold_usd``, ``anomaly_frequency``, ``emergency_action``, ...); an
-       emergency action left out follows the environment (see :func:`default_emergency_action`);
-    2. ``plan_file``: a budgets YAML file of your own (the shape of ``budgets/dev.yaml``);
-    3. ``<budgets_dir>/<environment>.yaml`` (default ``budgets/``), the platform layout.
-
-    Example, a team's stack with its plan in code::
-
-        finops.BudgetAlerts("budget", finops.BudgetAlertsArgs(
-            monthly_limit_usd=300, subscribers=["checkout-team@example.com"], service="ui"))
-    """
-
-    monthly_limit_usd: float | None = None
-    subscribers: Sequence[str] = ()
-    teams: Mapping[str, float] = field(default_factory=dict)  # team -> monthly USD, a budget each
-    anomaly_threshold_usd: float | None = None  # default: 10 % of the monthly limit
-    anomaly_frequency: str = "DAILY"            # DAILY or WEEKLY
-    # STOP_TAGGED_INSTANCES or DENY_NEW_COMPUTE, AUTOMATIC or MANUAL; None: the environment's default
-    # (dev, where the rules switch resources off at night: stop, automatically; elsewhere: deny, on approval).
-    emergency_action: str | None = None
-    emergency_approval: str | None = None
-    emergency_threshold_percent: float = 100
-    plan_file: str | None = None
-    budgets_dir: str = "budgets"
-    service: str | None = None                  # default: the program's Service (and Team), from enforce()
-    feature: str | None = None
-    # Cost-allocation tags are account-wide: where stacks share an account, one activates them.
-    activate_cost_allocation_tags: bool = True
-    # Who DENY_NEW_COMPUTE attaches its deny policy to: IAM role, user and group names that deploy or
-    # run workloads (e.g. CI's deploy role). None given: the principal that runs `pulumi up`.
-    emergency_roles: Sequence[pulumi.Input[str]] = ()
-    emergency_users: Sequence[pulumi.Input[str]] = ()
-    emergency_groups: Sequence[pulumi.Input[str]] = ()
-    # What STOP_TAGGED_INSTANCES stops (at most 100 of each), e.g. [server.id] and
-    # [database.instance.identifier]: ids of the stack's own resources stay current on every update.
-    emergency_instance_ids: Sequence[pulumi.Input[str]] = ()
-    emergency_db_instance_ids: Sequence[pulumi.Input[str]] = ()
-
-
-def default_emergency_action(env: Environment) -> tuple[str, str]:
-    """(kind, approval) of the emergency action when a plan in code names none, as the budgets
-    files have it: where the rules switch the environment off at night (dev) its instances are
-    expendable, so they are stopped automatically; elsewhere new compute is denied once a human
-    approves (stopping staging or prod would be an outage)."""
-    if env.rules.auto_shutdown.enabled:
-        return "STOP_TAGGED_INSTANCES", "AUTOMATIC"
-    return "DENY_NEW_COMPUTE", "MANUAL"
-
-
-def plan_of(args: BudgetAlertsArgs, env: Environment) -> BudgetPlan:
-    """The budget plan the arguments describe (see :class:`BudgetAlertsArgs`), checked as a
-    budgets file is: a bad value names the line of code (or the file and key) it came from."""
-    if args.monthly_limit_usd is not None:
-        limit = args.monthly_limit_usd
-        default_kind, default_approval = default_emergency_action(env)
-        data: dict[str, Any] = {
-            "monthlyLimit": limit, "teams": dict(args.teams), "subscribers": list(args.subscribers),
-            "anomaly": {"thresholdUsd": args.anomaly_threshold_usd if args.anomaly_threshold_usd is not None
-                        else round(0.1 * limit, 2) if isinstance(limit, (int, float)) else None,
-                        "frequency": args.anomaly_frequency},
-            "emergencyAction": {
-                "kind": default_kind if args.emergency_action is None else args.emergency_action,
-                "approval": default_approval if args.emergency_approval is None else args.emergency_approval,
-                "thresholdPercent": args.emergency_threshold_percent},
-        }
-        return parse_budget_plan(YamlDoc(code_location(), data), env.name, env.all_rules)
-    if args.plan_file is not None:
-        return parse_budget_plan(load_yaml(args.plan_file), env.name, env.all_rules)
-    return load_budget_plan(env.name, Path(args.budgets_dir), env.all_rules)
-
-
-def covering_budget() -> str | None:
-    """The existing budget the stack declares it is covered by (``finops:coveredByBudget``), if any."""
-    name = pulumi.Config(COVERED_BY_BUDGET_NAMESPACE).get(COVERED_BY_BUDGET_KEY)
-    if name is None:
-        return None
-    if not _BUDGET_NAME.match(name) or "/action/" in name:
-        source = config_source(COVERED_BY_BUDGET_NAMESPACE, pulumi.get_stack(), COVERED_BY_BUDGET_KEY)
-        raise ConfigError(source.file, COVERED_BY_BUDGET, name,
-                          "the name of an AWS budget: 1 to 100 characters, no ':' or '\\' and no '/action/'",
-                          source.line)
-    return name
-
-
-def fitted_name(name: str, limit: int = MAX_BUDGET_NAME) -> str:
-    """``name`` within AWS's length limit: a longer one keeps its start and a digest of the whole,
-    so it stays unique and the same on every run."""
-    if len(name) <= limit:
-        return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return f"{name[:limit - len(digest) - 1]}-{digest}"
-
-
-def stack_budget_name(env: Environment) -> str:
-    """The name of the stack's budget and anomaly monitor, unique per project, stack and team
-    (AWS budget names are unique per account): ``<project>-<stack>-<team>``."""
-    return f"{pulumi.get_project()}-{pulumi.get_stack()}-{env.tags.get('Team', 'platform')}"
-
-
-def _alert_points(env: Environment) -> list[tuple[str, float]]:
+def alert_points(env: Environment) -> list[tuple[str, float]]:
     """(notification type, % threshold): ACTUAL at each of the rules' thresholds, one FORECASTED."""
     alerts = env.all_rules.budget_alerts
     return [("ACTUAL", t) for t in alerts.thresholds] + [("FORECASTED", alerts.forecast_threshold)]
-
-
-def check_limits(plan: BudgetPlan, env: Environment, topics_per_notification: int = 1) -> None:
-    """AWS Budgets' limits, checked before anything is created."""
-    count = len(_alert_points(env))
-    if count > MAX_NOTIFICATIONS_PER_BUDGET:
-        raise BudgetLimitError(
-            f"{plan.source}: {count} notifications per budget (alert thresholds plus the forecast alert); AWS "
-            f"Budgets allows at most {MAX_NOTIFICATIONS_PER_BUDGET}. Fix: use fewer budgetAlerts.thresholds in "
-            "rules.yaml.")
-    if topics_per_notification > MAX_SNS_TOPICS_PER_NOTIFICATION:
-        raise BudgetLimitError(f"{plan.source}: a notification may have at most {MAX_SNS_TOPICS_PER_NOTIFICATION} "
-                               "SNS topic")
-    if len(plan.subscribers) > MAX_EMAIL_SUBSCRIBERS:
-        raise BudgetLimitError(f"{plan.source}: subscribers: at most {MAX_EMAIL_SUBSCRIBERS} e-mail addresses per "
-                               "notification")
 
 
 def notifications(plan: BudgetPlan, env: Environment, topic_arn: pulumi.Input[str]) -> list[Any]:
@@ -202,13 +55,7 @@ def notifications(plan: BudgetPlan, env: Environment, topic_arn: pulumi.Input[st
         "threshold_type": "PERCENTAGE",
         "subscriber_email_addresses": list(plan.subscribers),
         "subscriber_sns_topic_arns": [topic_arn],
-    } for kind, threshold in _alert_points(env)]
-
-
-def batches(items: Sequence[str], size: int = COST_ALLOCATION_TAG_BATCH) -> list[list[str]]:
-    if not 0 < size <= COST_ALLOCATION_TAG_BATCH:
-        raise BudgetLimitError(f"cost-allocation tag batch size {size}: AWS allows 1 to {COST_ALLOCATION_TAG_BATCH}")
-    return [list(items[i:i + size]) for i in range(0, len(items), size)]
+    } for kind, threshold in alert_points(env)]
 
 
 def tag_filter(tags: Mapping[str, str]) -> dict[str, Any]:
@@ -219,65 +66,6 @@ def tag_filter(tags: Mapping[str, str]) -> dict[str, Any]:
     of ``tags`` terms, each an exact match on one cost-allocation tag)."""
     terms = [{"tags": {"key": key, "values": [value], "match_options": ["EQUALS"]}} for key, value in tags.items()]
     return terms[0] if len(terms) == 1 else {"ands": terms}
-
-
-@dataclass(frozen=True)
-class DenyTargets:
-    """Who the DENY_NEW_COMPUTE action attaches its policy to (IAM names)."""
-
-    roles: Sequence[pulumi.Input[str]] = ()
-    users: Sequence[pulumi.Input[str]] = ()
-    groups: Sequence[pulumi.Input[str]] = ()
-    source: str = "BudgetAlertsArgs"   # where they came from, for the log
-
-
-def deploy_principal_arn() -> str:
-    """The ARN of the principal running the program (``pulumi up``): the stack's deployer."""
-    return str(aws.get_caller_identity().arn)
-
-
-def iam_target_of(arn: str) -> tuple[str, str] | None:
-    """("role" | "user", name) a policy can be attached to for the principal ``arn``, or None:
-    the account root, federated users and IAM Identity Center's roles (AWSReservedSSO_*, which
-    IAM will not let anyone but Identity Center change) take no attached policy."""
-    match = re.match(r"^arn:aws[\w-]*:(?:sts|iam)::\d{12}:(assumed-role|user)/(.+)$", arn)
-    if match is None:
-        return None
-    kind, rest = match.groups()
-    if kind == "assumed-role":
-        role = rest.split("/", 1)[0]            # assumed-role/<role name>/<session>
-        return None if role.startswith("AWSReservedSSO_") else ("role", role)
-    return "user", rest.rsplit("/", 1)[-1]      # user/<path>/<name>
-
-
-def deny_targets(args: BudgetAlertsArgs, plan: BudgetPlan) -> DenyTargets:
-    """The deny policy's targets: those named in the arguments, else the stack's deployer.
-    ConfigError when neither is an IAM role, user or group."""
-    if args.emergency_roles or args.emergency_users or args.emergency_groups:
-        return DenyTargets(tuple(args.emergency_roles), tuple(args.emergency_users), tuple(args.emergency_groups))
-    arn = deploy_principal_arn()
-    target = iam_target_of(arn)
-    if target is None:
-        raise ConfigError(code_location(), "emergency_roles", f"<none; the deploying principal is {arn}>",
-                          "the IAM roles, users or groups that deploy or run this stack's workloads, in "
-                          "BudgetAlertsArgs(emergency_roles=[...], emergency_users=[...] or emergency_groups=[...]): "
-                          f"the DENY_NEW_COMPUTE emergency action of {plan.source} ({plan.environment}) attaches "
-                          "its deny policy to them, and a root, federated or AWSReservedSSO_* principal takes none")
-    kind, name = target
-    source = f"the deploying {kind} {arn}"
-    return DenyTargets(roles=(name,), source=source) if kind == "role" else DenyTargets(users=(name,), source=source)
-
-
-def check_instance_ids(args: BudgetAlertsArgs) -> None:
-    """AWS's limit on the instances one STOP action names."""
-    for label, ids in (("emergency_instance_ids", args.emergency_instance_ids),
-                       ("emergency_db_instance_ids", args.emergency_db_instance_ids)):
-        if len(ids) > MAX_INSTANCES_PER_ACTION:
-            raise BudgetLimitError(
-                f"{code_location()}: {label}: {len(ids)} instances; AWS Budgets' STOP action takes 1 to "
-                f"{MAX_INSTANCES_PER_ACTION} (SsmActionDefinition.InstanceIds). Fix: name at most "
-                f"{MAX_INSTANCES_PER_ACTION} (the costliest), split the stack, or use emergency_action="
-                "'DENY_NEW_COMPUTE'.")
 
 
 class BudgetAlerts(pulumi.ComponentResource):
@@ -346,7 +134,7 @@ class BudgetAlerts(pulumi.ComponentResource):
             self.register_outputs({"covered_by": self.covered_by})
             return
         self.plan = plan = plan_of(args, env)
-        check_limits(plan, env)
+        check_limits(plan, len(alert_points(env)))
         check_instance_ids(args)
         # Resolved before anything is created, so a stack whose brake has no target creates nothing.
         targets = deny_targets(args, plan) if plan.emergency_action.kind == "DENY_NEW_COMPUTE" else None
