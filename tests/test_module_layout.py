@@ -97,9 +97,7 @@ def test_no_two_modules_of_the_four_packages_share_a_file_name() -> None:
     assert {name: paths for name, paths in by_name.items() if len(paths) > 1} == {}
 
 
-@pytest.mark.parametrize("package", [
-    pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="registry <-> policy modules: the next commit"))
-    if p == "finops_policies" else p for p in sorted(PACKAGES)])
+@pytest.mark.parametrize("package", sorted(PACKAGES))
 def test_no_import_cycle_among_a_packages_modules(package: str) -> None:
     assert find_cycle(imports_of(package)) is None
 

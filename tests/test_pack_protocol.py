@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from typing import Any
 
 import grpc
 import pytest
-from conftest import PACK_DIR, UNKNOWN, Analyze, mandatory, tags
+from conftest import PACK_DIR, ROOT, UNKNOWN, Analyze, mandatory, tags
 from finops_preview.analyzer import PolicyPackError, PolicyPackProcess, ProviderRef, merge_policy_config, to_struct
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
@@ -85,6 +86,32 @@ def test_pack_also_starts_from_its_main_module() -> None:
         process.wait()
         if process.stdout:
             process.stdout.close()
+
+
+def _readme_anchors() -> set[str]:
+    """The anchors GitHub gives the README's headings: lower case, punctuation dropped, spaces to '-'."""
+    headings = re.findall(r"^#+ (.+)$", (ROOT / "README.md").read_text(encoding="utf-8"), re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-") for heading in headings}
+
+
+def test_every_policy_carries_the_metadata_pulumi_cloud_shows(pack: PolicyPackProcess) -> None:
+    """pulumi-policy 1.18's display name, severity, tags, remediation steps and a link to the README,
+    as GetAnalyzerInfo hands them to the engine."""
+    anchors = _readme_anchors()
+    info = pack.stub.GetAnalyzerInfo(empty_pb2.Empty())
+    for policy in info.policies:
+        assert policy.displayName and not policy.displayName.startswith("finops-"), policy.name
+        assert "finops" in policy.tags and len(policy.tags) >= 2, policy.name
+        assert len(policy.remediation_steps) > 20, policy.name
+        expected = analyzer_pb2.POLICY_SEVERITY_LOW if policy.enforcementLevel == analyzer_pb2.ADVISORY \
+            else analyzer_pb2.POLICY_SEVERITY_HIGH
+        assert policy.severity == expected, policy.name
+        page, _, anchor = policy.url.partition("#")
+        assert page.startswith("https://") and page.endswith("README.md") and anchor in anchors, policy.name
+    by_name = {p.name: p for p in info.policies}
+    assert by_name["finops-instance-size"].displayName == "Instance size"
+    assert list(by_name["finops-required-tags"].tags) == ["finops", "cost", "tagging"]
+    assert "smaller instance type" in by_name["finops-instance-size"].remediation_steps
 
 
 def test_caps_are_overridable_through_policy_pack_config(pack: PolicyPackProcess, analyze: Analyze) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from finops_core.cap_policies import CAP_POLICY
 
 from .caps import Target, require_instance
 from .tagging import current_environment
@@ -56,7 +57,7 @@ class Cache(pulumi.ComponentResource):
         node_type = args.node_type or defaults.cache_node_type
         nodes = args.nodes or defaults.cache_nodes
         require_instance(Target(f"Cache '{name}'", "aws:elasticache/replicationGroup:ReplicationGroup", name),
-                         "finops-cache-size", "node_type", node_type, env.rules.cache, env, "cache")
+                         CAP_POLICY["cache"], "node_type", node_type, env.rules.cache, env, "cache")
         super().__init__("finops:index:Cache", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = env.tags_for(service=args.service, feature=args.feature)

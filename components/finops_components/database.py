@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from finops_core.cap_policies import CAP_POLICY
 
 from .caps import Target, require_allowed, require_at_most, require_instance
 from .tagging import current_environment
@@ -63,7 +64,7 @@ class Database(pulumi.ComponentResource):
         env = current_environment()
         caps, defaults = env.rules.database, env.rules.defaults
         where = Target(f"Database '{name}'", "aws:rds/instance:Instance", name)
-        policy = "finops-database-size"
+        policy = CAP_POLICY["database"]
         instance_class = args.instance_class or defaults.database_class
         storage = args.allocated_storage_gib or defaults.database_storage_gib
         max_storage = args.max_allocated_storage_gib or int(caps.max_storage_gib)

@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 from finops_core import catalogue
+from finops_core.cap_policies import CAP_POLICY
 
 from .caps import CapError, Target, refuse, require_at_most, require_instance
 from .environment import Environment
@@ -106,7 +107,7 @@ def _plan(name: str, args: KubernetesClusterArgs, env: Environment) -> list[_Pla
         message = (f"{target.component}: {env.name} GPU nodes: found gpu_node_group; allowed: no GPU in {env.name}. "
                    f"Fix: leave gpu_node_group out in {env.name}.")
         if caps.instance.max_gpus < 1:
-            refuse(target, "finops-instance-size", message)
+            refuse(target, CAP_POLICY["instance"], message)
         if not defaults.gpu_instance_type and not gpu_spec.instance_types:
             raise CapError(f"{code_location()}: {target.component}: GPU nodes: found gpu_node_group without "
                            f"instance_types; allowed: instance_types set, as {env.name} has no default GPU type. "
@@ -118,7 +119,7 @@ def _plan(name: str, args: KubernetesClusterArgs, env: Environment) -> list[_Pla
         types = list(spec.instance_types or [defaults.gpu_instance_type if gpu else defaults.node_instance_type])
         for instance_type in types:
             if not (gpu and caps.instance.max_gpus < 1):  # a waived GPU group is judged by its waiver
-                require_instance(where, "finops-instance-size", "instance_types", instance_type, caps.instance, env,
+                require_instance(where, CAP_POLICY["instance"], "instance_types", instance_type, caps.instance, env,
                                  "instance")
             known = catalogue.lookup(instance_type)
             if gpu and known is not None and known.accelerators == 0:
@@ -127,9 +128,9 @@ def _plan(name: str, args: KubernetesClusterArgs, env: Environment) -> list[_Pla
                                "as g4dn.xlarge.")
         max_size = spec.max_size if spec.max_size is not None else min(defaults.node_group_max_size,
                                                                        caps.node_group.max_size)
-        require_at_most(where, "finops-node-group-size", "max_size", max_size, caps.node_group.max_size, "nodes", env,
+        require_at_most(where, CAP_POLICY["nodeGroup"], "max_size", max_size, caps.node_group.max_size, "nodes", env,
                         ("nodeGroup", "maxSize"))
-        require_at_most(where, "finops-ebs-volume-size", "disk_size_gib", spec.disk_size_gib,
+        require_at_most(where, CAP_POLICY["ebsVolume"], "disk_size_gib", spec.disk_size_gib,
                         caps.ebs_volume.max_size_gib, "GiB", env, ("ebsVolume", "maxSizeGib"))
         if not 0 <= spec.min_size <= spec.desired_size <= max_size:
             raise CapError(f"{code_location()}: {where.component}: scaling: found min_size={spec.min_size}, "

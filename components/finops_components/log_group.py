@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+from finops_core.cap_policies import CAP_POLICY
 
 from .caps import CapError, Target, require_at_most
 from .locations import code_location
@@ -60,7 +61,7 @@ class LogGroup(pulumi.ComponentResource):
         retention = args.retention_days
         if retention is None:
             retention = max(d for d in RETENTION_DAYS if d <= cap)
-        require_at_most(where, "finops-log-retention", "retention_days", retention, cap, "days", env,
+        require_at_most(where, CAP_POLICY["logRetention"], "retention_days", retention, cap, "days", env,
                         ("logRetention", "maxDays"))
         if retention not in RETENTION_DAYS:
             allowed = [d for d in RETENTION_DAYS if d <= max(cap, retention)]

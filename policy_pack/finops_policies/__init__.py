@@ -17,7 +17,9 @@ PACK_NAME = "finops-guardrails"
 
 
 def all_policies() -> list[Policy]:
-    """Every policy of the pack, declared in :mod:`.registry` (the waivers policies last)."""
+    """Every policy of the pack, in :mod:`.registry`'s order (the waivers policies last)."""
+    # Imported here, not above: the CLI imports this package for the pack's location only, and the
+    # registry loads every policy and the tables they read.
     from .registry import build_pack_policies
 
     return build_pack_policies()

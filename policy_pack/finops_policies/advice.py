@@ -22,7 +22,7 @@ from pulumi_policy import EnforcementLevel, StackValidationArgs
 from .kubernetes import kind_of as k8s_kind_of
 from .messages import AtResource, Unknown, violation
 from .policy import Finding
-from .registry import ResourcePolicySpec, StackPolicySpec
+from .policy_specs import ADVICE_SECTION, ResourcePolicySpec, StackPolicySpec, readme
 from .stack_costs import provider_props
 from .subject import Subject, current_stack, provider_region
 
@@ -162,31 +162,45 @@ def _has_instance_types(resource_type: str) -> bool:
     return kind is not None and bool(kind.instance_type_roles)
 
 
+# Advice is advisory, and says in its findings what the cheaper choice saves.
+_ADVICE: dict[str, Any] = {"tags": ("finops", "cost", "advice"), "url": readme(ADVICE_SECTION)}
+
 RESOURCE_SPECS: list[ResourcePolicySpec] = [
     ResourcePolicySpec("finops-advice-gp3", "gp2 volumes cost about 20 % more than gp3 with the same baseline "
                        "performance.", _types(VOLUME, "aws:ec2/instance:Instance"),
-                       _volume_type_advice("gp2", "gp3", "same baseline, cheaper"), level=ADVISORY),
+                       _volume_type_advice("gp2", "gp3", "same baseline, cheaper"), level=ADVISORY,
+                       remediation_steps="Set the volume type to gp3 (same baseline performance, lower price).",
+                       **_ADVICE),
     ResourcePolicySpec("finops-advice-io1", "io1 volumes cost more than io2 or gp3 for most workloads.",
                        _types(VOLUME, "aws:ec2/instance:Instance"),
                        _volume_type_advice("io1", "gp3", "3,000 IOPS included, more for less per IOPS than io1"),
-                       level=ADVISORY),
+                       level=ADVISORY, remediation_steps="Move the volume to io2, or to gp3 where 3,000 IOPS (more "
+                       "at extra cost) suffice.", **_ADVICE),
     ResourcePolicySpec("finops-advice-current-generation", "Previous-generation instance families cost more per "
                        "unit of work.", _has_instance_types,
                        _family_advice(lambda r: r.advice.previous_generation, "previous-generation family",
-                                      "current generation"), level=ADVISORY),
+                                      "current generation"), level=ADVISORY,
+                       remediation_steps="Choose the current-generation family the finding names.", **_ADVICE),
     ResourcePolicySpec("finops-advice-graviton", "x86 instance types with a Graviton (arm64) twin cost more.",
                        _has_instance_types, _family_advice(lambda r: r.advice.graviton,
                                                            "x86 type with a Graviton twin",
-                                                           "Graviton, arm64 images needed"), level=ADVISORY),
+                                                           "Graviton, arm64 images needed"), level=ADVISORY,
+                       remediation_steps="Choose the Graviton (arm64) twin the finding names, with arm64 images.",
+                       **_ADVICE),
     ResourcePolicySpec("finops-advice-multi-az", "Multi-AZ databases and caches outside prod double their cost.",
                        _types("aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup"),
-                       _multi_az, level=ADVISORY),
+                       _multi_az, level=ADVISORY, remediation_steps="Turn Multi-AZ off outside prod (multiAz, or "
+                       "multiAzEnabled and automaticFailoverEnabled, false).", **_ADVICE),
     ResourcePolicySpec("finops-advice-log-retention", "Log groups without retention keep (and bill) logs forever.",
-                       _types("aws:cloudwatch/logGroup:LogGroup"), _log_retention, level=ADVISORY),
+                       _types("aws:cloudwatch/logGroup:LogGroup"), _log_retention, level=ADVISORY,
+                       remediation_steps="Set retentionInDays on the log group (finops_components.LogGroup sets "
+                       "the environment's retention).", **_ADVICE),
     ResourcePolicySpec("finops-advice-dev-network", "NAT gateways and LoadBalancer Services in dev cost per hour, "
                        "used or not.", lambda t: t == "aws:ec2/natGateway:NatGateway" or (
                            t.startswith("kubernetes:core/") and k8s_kind_of(t) == "Service"),
-                       _dev_network, level=ADVISORY),
+                       _dev_network, level=ADVISORY, remediation_steps="Share one NAT gateway or use VPC endpoints "
+                       "in dev; expose dev Services through an ingress rather than a load balancer each.",
+                       **_ADVICE),
 ]
 
 
@@ -335,16 +349,26 @@ def _commitment_for_prod(args: StackValidationArgs, rules: Rules) -> Iterator[Fi
 
 SPECS: list[ResourcePolicySpec | StackPolicySpec] = [
     ResourcePolicySpec("finops-advice-spot", "Node groups outside prod can run on spot capacity at a fraction of "
-                       "the on-demand price.", _types(NODE_GROUP), _spot_for_non_prod, level=ADVISORY),
+                       "the on-demand price.", _types(NODE_GROUP), _spot_for_non_prod, level=ADVISORY,
+                       remediation_steps="Set the node group's capacityType to SPOT outside prod.", **_ADVICE),
     StackPolicySpec("finops-advice-commitment", "Prod resources that run all month cost less under a Savings "
-                    "Plan or reserved capacity.", _commitment_for_prod, level=ADVISORY),
+                    "Plan or reserved capacity.", _commitment_for_prod, level=ADVISORY,
+                    remediation_steps="Cover prod's steady usage with a Savings Plan or reserved capacity.",
+                    **_ADVICE),
     StackPolicySpec("finops-advice-unattached-volume", "EBS volumes that nothing attaches bill every month.",
-                    _unattached_volumes, level=ADVISORY),
+                    _unattached_volumes, level=ADVISORY,
+                    remediation_steps="Attach the volume or delete it (snapshot it first if its data matters).",
+                    **_ADVICE),
     StackPolicySpec("finops-advice-idle-eip", "Elastic IPs that are not associated bill every hour.",
-                    _idle_elastic_ips, level=ADVISORY),
+                    _idle_elastic_ips, level=ADVISORY, remediation_steps="Associate the Elastic IP or release it.",
+                    **_ADVICE),
     *RESOURCE_SPECS,
     StackPolicySpec("finops-advice-bucket-lifecycle", "Buckets without lifecycle rules keep every object in its "
-                    "most expensive class forever.", _bucket_lifecycle, level=ADVISORY),
+                    "most expensive class forever.", _bucket_lifecycle, level=ADVISORY,
+                    remediation_steps="Add lifecycle rules that move old objects to cheaper classes and expire "
+                    "them (finops_components.AuditLogBucket has them).", **_ADVICE),
     StackPolicySpec("finops-advice-dev-auto-shutdown", "Dev compute and databases without an auto-shutdown "
-                    "schedule run (and bill) all night and weekend.", _auto_shutdown, level=ADVISORY),
+                    "schedule run (and bill) all night and weekend.", _auto_shutdown, level=ADVISORY,
+                    remediation_steps="Add the resource to finops_components.AutoShutdown so it stops at night "
+                    "and at weekends.", **_ADVICE),
 ]

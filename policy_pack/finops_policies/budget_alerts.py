@@ -18,7 +18,7 @@ from pulumi_policy import PolicyConfigSchema, StackValidationArgs
 
 from .messages import AtResource, Unknown, violation
 from .policy import Finding
-from .registry import StackPolicySpec
+from .policy_specs import StackPolicySpec
 
 NAME = "finops-budget-alerts"
 BUDGET_TYPE = "aws:budgets/budget:Budget"
@@ -183,4 +183,8 @@ SPECS = [StackPolicySpec(
         },
     }),
     patch=_patch,
+    tags=("finops", "cost", "budget"),
+    remediation_steps="Add finops_components.BudgetAlerts to the stack (or an aws.budgets.Budget alerting at 50, "
+                      "75 and 90 % of actual spend), or name the shared budget that covers the stack with "
+                      "finops:coveredByBudget in its stack config.",
 )]

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from finops_core.cap_policies import CAP_POLICY
 from finops_core.pod_specs import is_accelerator_resource
 from finops_core.quantity import QuantityError, format_bytes, format_cpu, parse_quantity
 from finops_core.rules import Rules
@@ -17,10 +18,10 @@ from .config_schema import per_environment
 from .kubernetes import is_kubernetes_object, pod_spec_path
 from .messages import Unknown, violation
 from .policy import Finding, environment_section_patch
-from .registry import ResourcePolicySpec
+from .policy_specs import ResourcePolicySpec
 from .subject import Subject
 
-NAME = "finops-container-limits"
+NAME = CAP_POLICY["container"]
 _RESOURCES = (("cpu", "cpu_cores", "max_cpu", format_cpu), ("memory", "memory_bytes", "max_memory", format_bytes))
 
 
@@ -120,4 +121,8 @@ SPECS = [ResourcePolicySpec(
         "environments": per_environment(ContainerCap, "container"),
     }),
     patch=environment_section_patch("container"),
+    tags=("finops", "cost", "sizing", "kubernetes"),
+    remediation_steps="Set resources.limits.cpu and resources.limits.memory on every container and init container, "
+                      "within the environment's caps the finding names; request GPUs only where the environment "
+                      "allows them.",
 )]

@@ -17,7 +17,7 @@ from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationA
 
 from .messages import violation
 from .policy import Finding
-from .registry import StackPolicySpec
+from .policy_specs import StackPolicySpec
 from .stack_costs import price_stack
 from .subject import current_stack
 
@@ -75,7 +75,9 @@ def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Findi
 
 def _spec(name: str, description: str, level: EnforcementLevel) -> StackPolicySpec:
     return StackPolicySpec(
-        name=name, description=description, level=level,
+        name=name, description=description, level=level, tags=("finops", "cost", "budget"),
+        remediation_steps="Make resources smaller or fewer (the preview's estimate shows what each costs), or "
+                          "raise the environment's monthly limit in budgets/<environment>.yaml.",
         check=lambda args, rules: _check(args, rules, name),
         patch=lambda config: None,  # these settings are not rules.yaml keys; _check reads them
         config_schema=PolicyConfigSchema(properties={

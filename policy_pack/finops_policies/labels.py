@@ -13,7 +13,7 @@ from pulumi_policy import PolicyConfigSchema
 from .kubernetes import POD_TEMPLATES, is_kubernetes_object, kind_of
 from .messages import Unknown, violation
 from .policy import Finding
-from .registry import ResourcePolicySpec
+from .policy_specs import ResourcePolicySpec
 from .subject import Subject
 from .tags import environment_matches_stack, optional_values, tag_value_problems
 
@@ -72,4 +72,8 @@ SPECS = [ResourcePolicySpec(
                  "description": "Replace the allowed values of some tags (as in finops-required-tags)."},
     }),
     patch=_patch,
+    tags=("finops", "cost", "tagging"),
+    remediation_steps="Add the missing labels with allowed values to the object's metadata and to the pod template "
+                      "(finops_components.enforce() labels what the program creates). The finding lists the "
+                      "allowed values.",
 )]

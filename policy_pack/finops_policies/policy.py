@@ -57,6 +57,8 @@ class PackSettings:
     resolved: tuple[WaiverSet | None, dt.date | None] | None = None
     # Each policy's config as configured: the waivers policies judge a peer under its own rules.
     configs: dict[str, Any] = field(default_factory=dict)
+    # The FinOps checks of the pack, set as it is built: the waivers policies judge these peers.
+    checks: list[FinopsResourceCheck | FinopsStackCheck] = field(default_factory=list)
 
     def reset(self) -> None:
         self.resolved = None
@@ -201,7 +203,9 @@ def resource_policy(
     remediation: Callable[[Subject, Rules], Mapping[str, Any] | None] | None = None,
     waivable: bool = True,
     settings: PackSettings | None = None,
+    **metadata: Any,
 ) -> ResourceValidationPolicy:
+    """``metadata``: the SDK's display_name, severity, tags, remediation_steps and url."""
     finops = FinopsResourceCheck(name, applies_to, check, patch, settings or PackSettings(), waivable)
 
     def subject_of(args: ResourceValidationArgs) -> Subject:
@@ -236,6 +240,7 @@ def resource_policy(
         config_schema=config_schema,
         # The SDK accepts a plain mapping as well as an awaitable (its Remediate handler checks).
         remediate=remediate if remediation is not None else None,  # type: ignore[arg-type]
+        **metadata,
     )
     policy.finops = finops  # type: ignore[attr-defined]
     return policy
@@ -250,6 +255,7 @@ def stack_policy(
     enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
     waivable: bool = True,
     settings: PackSettings | None = None,
+    **metadata: Any,
 ) -> StackValidationPolicy:
     finops = FinopsStackCheck(name, check, patch, settings or PackSettings(), waivable)
 
@@ -267,6 +273,7 @@ def stack_policy(
         validate=validate,
         enforcement_level=enforcement_level,
         config_schema=config_schema,
+        **metadata,
     )
     policy.finops = finops  # type: ignore[attr-defined]
     return policy

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from finops_core import catalogue
+from finops_core.cap_policies import CAP_POLICY
 from finops_core.kinds import kind_of
 from finops_core.rules import Rules
 from finops_core.rules.schema import ProvisioningCap
@@ -20,10 +21,10 @@ from pulumi_policy import PolicyConfigSchema, StackValidationArgs
 from .config_schema import per_environment
 from .messages import Unknown, violation
 from .policy import Finding, environment_section_patch
-from .registry import StackPolicySpec
+from .policy_specs import StackPolicySpec
 from .subject import current_stack
 
-NAME = "finops-provisioning-limits"
+NAME = CAP_POLICY["provisioning"]
 # count -> (cap attribute, what it is called in messages)
 LIMITS = {"instances": ("max_instances", "instances"), "nodes": ("max_nodes", "node-group nodes (maximum sizes)"),
           "databases": ("max_databases", "databases"), "gpus": ("max_gpus", "GPUs/accelerators")}
@@ -61,4 +62,6 @@ SPECS = [StackPolicySpec(
     NAME, "A stack holds no more instances, node-group nodes, databases and GPUs than its environment allows.",
     _check, config_schema=PolicyConfigSchema(properties={
         "environments": per_environment(ProvisioningCap, "provisioning")}),
-    patch=environment_section_patch("provisioning"))]
+    patch=environment_section_patch("provisioning"), tags=("finops", "cost", "sizing"),
+    remediation_steps="Split the stack, or make its node groups smaller or fewer, until its instances, nodes, "
+                      "databases and GPUs are within the environment's provisioning limits.")]

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from finops_core.cap_policies import CAP_POLICY
 from finops_core.kinds import ResourceKind, SizeRule, kinds_in_section
 from finops_core.rules import EnvironmentRules, Rules
 from finops_core.rules.schema import (
@@ -39,52 +40,55 @@ from pulumi_policy import PolicyConfigSchema
 from .config_schema import per_environment
 from .messages import Unknown, violation
 from .policy import Finding, environment_section_patch
-from .registry import ResourcePolicySpec
+from .policy_specs import ResourcePolicySpec
 from .subject import Subject
 
 
 @dataclass(frozen=True)
 class SizingPolicy:
-    name: str
     description: str
     section: str  # key of the cap block in rules.yaml
     cap_type: type
     fix: str
 
+    @property
+    def name(self) -> str:
+        return CAP_POLICY[self.section]
+
 
 SIZING_POLICIES: tuple[SizingPolicy, ...] = (
-    SizingPolicy("finops-instance-size", "EC2 instance types (instances, launch templates, spot requests and "
+    SizingPolicy("EC2 instance types (instances, launch templates, spot requests and "
                  "fleets, EC2 Fleet, autoscaling groups, EKS node groups) stay within the environment's vCPU, "
                  "memory and GPU caps.", "instance", InstanceCap, "choose a smaller instance type."),
-    SizingPolicy("finops-node-group-size", "Node groups, autoscaling groups and fleets scale to at most the "
+    SizingPolicy("Node groups, autoscaling groups and fleets scale to at most the "
                  "environment's node count.", "nodeGroup", NodeGroupCap, "lower the maximum size."),
-    SizingPolicy("finops-database-size", "Database classes (RDS, Aurora, DocumentDB, Neptune), storage, "
+    SizingPolicy("Database classes (RDS, Aurora, DocumentDB, Neptune), storage, "
                  "Multi-AZ and Aurora Serverless v2 capacity stay within the environment's caps.", "database",
                  DatabaseCap, "choose a smaller class or less storage."),
-    SizingPolicy("finops-cache-size", "Cache node types (ElastiCache, MemoryDB) stay within the environment's "
+    SizingPolicy("Cache node types (ElastiCache, MemoryDB) stay within the environment's "
                  "vCPU and memory caps.", "cache", CacheCap, "choose a smaller node type."),
-    SizingPolicy("finops-search-size", "OpenSearch data, master and warm node types and the data node count "
+    SizingPolicy("OpenSearch data, master and warm node types and the data node count "
                  "stay within the environment's caps.", "search", SearchCap,
                  "choose a smaller node type or fewer nodes."),
-    SizingPolicy("finops-streaming-size", "MSK broker types and broker counts stay within the environment's "
+    SizingPolicy("MSK broker types and broker counts stay within the environment's "
                  "caps.", "streaming", StreamingCap, "choose a smaller broker type or fewer brokers."),
-    SizingPolicy("finops-warehouse-size", "Redshift node types and counts, and Redshift Serverless RPUs, stay "
+    SizingPolicy("Redshift node types and counts, and Redshift Serverless RPUs, stay "
                  "within the environment's caps.", "warehouse", WarehouseCap,
                  "choose a smaller node type, fewer nodes or fewer RPUs."),
-    SizingPolicy("finops-analytics-size", "EMR instance types (groups and fleets) and instance counts stay "
+    SizingPolicy("EMR instance types (groups and fleets) and instance counts stay "
                  "within the environment's caps.", "analytics", AnalyticsCap,
                  "choose a smaller instance type or fewer instances."),
-    SizingPolicy("finops-ml-size", "SageMaker endpoint and notebook instance types and counts stay within "
+    SizingPolicy("SageMaker endpoint and notebook instance types and counts stay within "
                  "the environment's caps.", "machineLearning", MachineLearningCap,
                  "choose a smaller ml. instance type or fewer instances."),
-    SizingPolicy("finops-task-size", "ECS task definitions (what Fargate bills) stay within the environment's "
+    SizingPolicy("ECS task definitions (what Fargate bills) stay within the environment's "
                  "vCPU and memory caps.", "task", TaskCap, "request less CPU or memory."),
-    SizingPolicy("finops-ebs-volume-size", "EBS volumes (and the volumes of instances, launch templates, node "
+    SizingPolicy("EBS volumes (and the volumes of instances, launch templates, node "
                  "groups, OpenSearch, MSK and notebooks) stay within the environment's size cap.", "ebsVolume",
                  EbsVolumeCap, "request a smaller volume."),
-    SizingPolicy("finops-lambda-memory", "Lambda functions stay within the environment's memory cap.", "lambda",
+    SizingPolicy("Lambda functions stay within the environment's memory cap.", "lambda",
                  LambdaCap, "lower memorySize."),
-    SizingPolicy("finops-log-retention", "Log groups set a retention no longer than the environment allows.",
+    SizingPolicy("Log groups set a retention no longer than the environment allows.",
                  "logRetention", LogRetentionCap, "set retentionInDays to a supported value within the cap."),
 )
 
@@ -176,18 +180,14 @@ def _check_for(policy: SizingPolicy, kinds: dict[str, ResourceKind]) -> Any:
     return check
 
 
-def build_specs() -> list[ResourcePolicySpec]:
-    specs = []
-    for policy in SIZING_POLICIES:
-        kinds = kinds_in_section(policy.section)
-        specs.append(ResourcePolicySpec(
-            name=policy.name,
-            description=policy.description,
-            resource_types=frozenset(kinds),
-            check=_check_for(policy, kinds),
-            config_schema=PolicyConfigSchema(properties={
-                "environments": per_environment(policy.cap_type, policy.section),
-            }),
-            patch=environment_section_patch(policy.section),
-        ))
-    return specs
+SPECS = [ResourcePolicySpec(
+    name=policy.name,
+    description=policy.description,
+    resource_types=frozenset(kinds_in_section(policy.section)),
+    check=_check_for(policy, kinds_in_section(policy.section)),
+    config_schema=PolicyConfigSchema(properties={"environments": per_environment(policy.cap_type, policy.section)}),
+    patch=environment_section_patch(policy.section),
+    tags=("finops", "cost", "sizing"),
+    remediation_steps=f"{policy.fix[:1].upper()}{policy.fix[1:]} The finding names the cap and a type or size "
+                      "that fits; for an exception, ask the platform team to approve a waiver in waivers.yaml.",
+) for policy in SIZING_POLICIES]

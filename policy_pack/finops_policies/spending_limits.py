@@ -34,7 +34,7 @@ from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationA
 from .cost_vs_budget import BUDGETS_VARIABLE, DEFAULT_BUDGETS_DIR
 from .messages import violation
 from .policy import Finding
-from .registry import StackPolicySpec
+from .policy_specs import StackPolicySpec
 from .stack_costs import price_stack
 from .subject import current_stack
 from .waiver_file import current_waivers
@@ -149,7 +149,9 @@ def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Findi
 
 def _spec(name: str, description: str, level: EnforcementLevel) -> StackPolicySpec:
     return StackPolicySpec(
-        name=name, description=description, level=level,
+        name=name, description=description, level=level, tags=("finops", "cost", "budget"),
+        remediation_steps="Make the change cheaper, wait for the next month, or have the team's budget raised in "
+                          "budgets/<environment>.yaml; refresh a stale spend snapshot with finops actuals.",
         check=lambda args, rules: _check(args, rules, name),
         config_schema=PolicyConfigSchema(properties={
             "snapshot": {"type": "object", "description": "A spend snapshot (finops actuals -o SPEND.json), inline."},

@@ -13,7 +13,7 @@ from pulumi_policy import PolicyConfigSchema
 
 from .messages import Unknown, violation
 from .policy import Finding
-from .registry import ResourcePolicySpec
+from .policy_specs import ResourcePolicySpec
 from .subject import Subject
 
 NAME = "finops-required-tags"
@@ -161,4 +161,8 @@ SPECS = [ResourcePolicySpec(
     }),
     patch=_patch,
     remediation=remediate,
+    tags=("finops", "cost", "tagging"),
+    remediation_steps="Add the missing tags with allowed values: call finops_components.enforce() at the top of "
+                      "the program (it tags every resource), or set them on the resource or in the AWS provider's "
+                      "defaultTags. The finding lists the allowed values.",
 )]
