@@ -9,12 +9,16 @@ into the advisory "can't run during preview". The pack serves with its own servi
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 from typing import Any
 
 import pytest
 from finops_core.kinds import kinds_table
-from finops_policies import PACK_NAME, all_policies
-from finops_policies.servicer import SharedPropertiesServicer
+from finops_core.rules import load_rules
+from finops_policies import PACK_NAME, all_policies, servicer
+from finops_policies import servicer_check as module
+from finops_policies.sdk_private import serving
+from finops_policies.servicer import PackSettingsServicer, SharedPropertiesServicer
 from google.protobuf import struct_pb2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,6 +34,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy import policy as sdk_module
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY
 from pulumi_policy.policy import _NotApplicableError as NotApplicable
 from pulumi_policy.policy import _PolicyAnalyzerServicer as SdkServicer
@@ -253,10 +258,8 @@ def test_a_bad_policy_config_is_said_as_the_sdk_says_it_then_once() -> None:
 @pytest.mark.parametrize("method", ["Analyze", "AnalyzeStack"])
 def test_install_verifies_itself_and_keeps_the_sdks_servicer_when_answers_differ(
         monkeypatch: pytest.MonkeyPatch, method: str) -> None:
-    from finops_policies import servicer as module
-
     assert module.verify() is None
-    original = getattr(module.SharedPropertiesServicer, method)
+    original = getattr(SharedPropertiesServicer, method)
 
     def drops_the_last(self: Any, request: Any, context: Any) -> Any:
         response = original(self, request, context)
@@ -264,13 +267,25 @@ def test_install_verifies_itself_and_keeps_the_sdks_servicer_when_answers_differ
             del response.diagnostics[-1]
         return response
 
-    monkeypatch.setattr(module.SharedPropertiesServicer, method, drops_the_last)
+    monkeypatch.setattr(SharedPropertiesServicer, method, drops_the_last)
     assert module.verify() is not None
-    monkeypatch.setattr(module.sdk, "_PolicyAnalyzerServicer", module.sdk._PolicyAnalyzerServicer)  # restored after
+    monkeypatch.setattr(sdk_module, "_PolicyAnalyzerServicer", sdk_module._PolicyAnalyzerServicer)  # restored after
     assert module.install() is False
     # The SDK's Analyze, with the waivers settings that Configure gives.
-    assert module.sdk._PolicyAnalyzerServicer is module.PackSettingsServicer
-    assert module.PackSettingsServicer.Analyze is SdkServicer.Analyze
+    assert serving() is PackSettingsServicer
+    assert PackSettingsServicer.Analyze is SdkServicer.Analyze
+
+
+def test_the_self_check_samples_come_from_the_rules_not_a_platforms_names() -> None:
+    rules = load_rules()
+    stack, samples = module.probes(rules)
+    assert stack == next(iter(rules.environments))
+    tagged = samples[0][1]["tags"]
+    assert set(tagged) == {rule.key for rule in rules.tags}
+    assert all(rule.accepts(tagged[rule.key]) for rule in rules.tags)
+    source = Path(module.__file__).read_text(encoding="utf-8") + Path(servicer.__file__).read_text(encoding="utf-8")
+    reference_names = {value for rule in rules.tags for value in rule.allowed or ()} - set(rules.environments)
+    assert not [name for name in reference_names if f'"{name}"' in source]
 
 
 def test_the_servicer_kept_when_ours_differs_still_honours_the_waivers_config(tmp_path: Any) -> None:

@@ -15,15 +15,15 @@ not-applicable answers, the diagnostics' wording) and changes how our policies a
 - the protobuf Struct is read directly, not through protobuf's JSON-format conversion.
 
 Any other policy in the pack gets the SDK's own arguments and proxies. It relies on the SDK's
-private servicer; :func:`install` checks that the parts it uses exist and otherwise leaves
-the SDK's own servicer in place (slower, same results).
+private servicer, reached only through :mod:`.sdk_private`;
+:func:`~finops_policies.servicer_check.install` serves with it only once it has answered a set
+of sample requests exactly as the SDK's servicer does.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import sys
 from dataclasses import dataclass
 from inspect import isawaitable
 from typing import Any
@@ -37,16 +37,9 @@ from pulumi_policy.deserialize import SPECIAL_SIG_KEY, deserialize_properties
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from .policy import NOT_APPLICABLE, FinopsResourceCheck, Verdict, invalid_config
+from .sdk_private import SDK_SERVICER, NotApplicableError, compatible, private
 from .subject import Subject, current_stack
 from .waiver_policies import RESOURCE_NAME as WAIVERS_POLICY
-
-_USED = ("_get_enforcement_level", "_create_report_violation", "_get_resource_options", "_get_provider_resource",
-         "_get_policy_config", "_configure_runtime_settings", "_map_enforcement_level")
-_BASE: Any = getattr(sdk, "_PolicyAnalyzerServicer", None)
-
-
-def compatible() -> bool:
-    return _BASE is not None and all(hasattr(_BASE, name) for name in _USED) and hasattr(sdk, "_NotApplicableError")
 
 
 @dataclass(frozen=True)
@@ -97,13 +90,13 @@ def _decode(struct: Any) -> dict[str, Any]:
 
 
 if compatible():
-    class PackSettingsServicer(_BASE):  # type: ignore[misc]
+    class PackSettingsServicer(SDK_SERVICER):  # type: ignore[misc]
         """The SDK's servicer, plus what every FinOps policy must learn from ``Configure``: whether
         the waivers policies are enabled, where waivers.yaml is, each policy's config. Served alone
         when :class:`SharedPropertiesServicer` answers differently from the SDK."""
 
         def _private(self, name: str) -> Any:
-            return getattr(self, f"_PolicyAnalyzerServicer__{name}")
+            return private(self, name)
 
         def Configure(self, request: Any, context: Any) -> Any:
             response = super().Configure(request, context)
@@ -236,7 +229,7 @@ if compatible():
                     loop.close()
             except UnknownValueError as exc:
                 self._cannot_run(response, policy, exc)
-            except sdk._NotApplicableError as exc:
+            except NotApplicableError as exc:
                 response.not_applicable.append(proto.PolicyNotApplicable(policy_name=policy.name,
                                                                          reason=exc.reason or ""))
 
@@ -295,95 +288,3 @@ if compatible():
         def _reporter(self, response: Any, step: _Step) -> Any:
             return self._create_report_violation(response, step.policy.name, step.policy.description, step.level,
                                                  step.policy.severity)
-
-
-# Requests the self-check sends to both servicers: tagged and untagged, oversized, unknown at
-# preview, tags only through the provider's defaultTags, Kubernetes, a secret, an unpoliced type.
-_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-_TAGS = {"Project": "ai-agent-security-platform", "Environment": "dev", "Team": "backend", "Service": "ssa",
-         "Owner": "jdoe", "CostCenter": "engineering", "Phase": "mvp"}
-_PROBES: tuple[tuple[str, dict[str, Any], dict[str, Any] | None], ...] = (
-    ("aws:ec2/instance:Instance", {"instanceType": "m5.24xlarge", "tags": _TAGS}, None),
-    ("aws:ec2/instance:Instance", {"instanceType": "t3.micro"}, {"defaultTags": {"tags": _TAGS}}),
-    ("aws:s3/bucket:Bucket", {"tags": {"Team": "nobody"}}, None),
-    ("aws:rds/instance:Instance", {"instanceClass": _UNKNOWN, "tags": _TAGS, "multiAz": True}, None),
-    ("aws:eks/nodeGroup:NodeGroup", {"instanceTypes": ["t3.medium", "m5.4xlarge"], "tags": _TAGS,
-                                     "scalingConfig": {"maxSize": 9}}, None),
-    ("kubernetes:apps/v1:Deployment", {"metadata": {"labels": {"team": "backend"}}, "spec": {"template": {
-        "spec": {"containers": [{"name": "a", "resources": {"limits": {"cpu": "8"}}}]}}}}, None),
-    ("aws:secretsmanager/secret:Secret", {"tags": {**_TAGS, "Owner": {
-        "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "jdoe"}}}, None),
-    ("random:index/randomPet:RandomPet", {"length": 2}, None),
-)
-
-
-def _answers(servicer: Any, requests: list[Any]) -> list[list[tuple[str, str, int, str]]]:
-    answers = []
-    for request in requests:
-        response = servicer.Analyze(request, None)
-        answers.append([(d.policyName, d.message, d.enforcementLevel, d.urn) for d in response.diagnostics]
-                       + [(n.policy_name, n.reason, -1, "") for n in response.not_applicable])
-    return answers
-
-
-def verify(policies: list[Any] | None = None) -> str | None:
-    """Send the probes to the SDK's servicer and to ours over the same policies, configured as the
-    engine does; None when every answer is identical, else what differed (for the log)."""
-    if not compatible():
-        return "the SDK's servicer lacks the parts this one uses"
-    from google.protobuf import struct_pb2
-
-    from . import PACK_NAME, all_policies
-
-    policies = policies or all_policies()
-    requests = []
-    for resource_type, props, provider in _PROBES:
-        struct = struct_pb2.Struct()
-        struct.update(props)
-        request = proto.AnalyzeRequest(type=resource_type, name="probe", properties=struct,
-                                       urn=f"urn:pulumi:dev::p::{resource_type}::probe")
-        if provider is not None:
-            provider_struct = struct_pb2.Struct()
-            provider_struct.update(provider)
-            request.provider.CopyFrom(proto.AnalyzerProviderResource(
-                type="pulumi:providers:aws", name="default", urn="urn:p", properties=provider_struct))
-        requests.append(request)
-    try:
-        pair = [cls(PACK_NAME, "0.0.0", policies, sdk.EnforcementLevel.MANDATORY)
-                for cls in (_BASE, SharedPropertiesServicer)]
-        for servicer in pair:
-            servicer.ConfigureStack(proto.AnalyzerStackConfigureRequest(stack="dev", project="p"), None)
-            servicer.Configure(proto.ConfigureAnalyzerRequest(), None)
-        theirs, ours = (_answers(servicer, requests) for servicer in pair)
-        stack = proto.AnalyzeStackRequest(resources=[proto.AnalyzerResource(
-            type=r.type, name=r.name, urn=r.urn, properties=r.properties, provider=r.provider,
-            parent=requests[0].urn if index else "", dependencies=[requests[0].urn] if index else [])
-            for index, r in enumerate(requests)])
-        stack_answers = [sorted((d.policyName, d.message, d.enforcementLevel, d.urn)
-                                for d in servicer.AnalyzeStack(stack, None).diagnostics) for servicer in pair]
-    except Exception as exc:  # any failure of ours means: keep the SDK's servicer
-        return f"{type(exc).__name__}: {exc}"
-    for request, sdk_answer, our_answer in zip(requests, theirs, ours, strict=True):
-        if sdk_answer != our_answer:
-            return f"answers differ for {request.type}"
-    if stack_answers[0] != stack_answers[1]:
-        return "answers differ for the stack"
-    return None
-
-
-def install(check: bool = True) -> bool:
-    """Make ``PolicyPack`` serve with :class:`SharedPropertiesServicer` once it has answered a set of
-    probe requests exactly as the SDK's servicer does; otherwise keep the SDK's (slower, same results)
-    and say why on stderr, which the engine shows."""
-    if not compatible():
-        print("finops-guardrails: using the SDK's servicer (its private parts changed)", file=sys.stderr)
-        return False
-    if check:
-        difference = verify()
-        if difference is not None:
-            print(f"finops-guardrails: using the SDK's servicer ({difference})", file=sys.stderr)
-            # Its answers, with the waivers settings Configure gives (the parts that reads exist).
-            setattr(sdk, "_PolicyAnalyzerServicer", PackSettingsServicer)  # noqa: B010 - the SDK's own name
-            return False
-    setattr(sdk, "_PolicyAnalyzerServicer", SharedPropertiesServicer)  # noqa: B010 - the SDK's own name
-    return True

@@ -7,7 +7,7 @@ The same pack as the repository's ``policy_pack/``; the policies come from the i
 """
 
 from finops_policies import PACK_NAME, all_policies
-from finops_policies.servicer import install
+from finops_policies.servicer_check import install
 from pulumi_policy import EnforcementLevel, PolicyPack
 
 install()  # decode each request once for all policies (falls back to the SDK's servicer if it changed)
