@@ -26,10 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from finops_core.values import UNKNOWN_STRING as UNKNOWN
 from generate_program import write_project
 
 ROOT = Path(__file__).resolve().parents[1]
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 PLAIN_MOCKS = """
 import runpy, sys

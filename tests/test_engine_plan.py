@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PACK_DIR, ROOT, run_cli
+from finops_core.values import UNKNOWN_STRING as UNKNOWN
 from finops_preview.engine_plan import read_plan
 from finops_preview.formats import render
 from finops_preview.model import PreviewResult
@@ -16,7 +17,6 @@ from finops_preview.preview import PreviewOptions, run_preview
 
 PLAN = ROOT / "tests" / "fixtures" / "engine" / "plan-dev.json"
 SAMPLES = ROOT.parent / "shared" / "reference" / "pulumi-engine-samples"
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
 def finops(*args: str) -> subprocess.CompletedProcess[str]:

@@ -251,3 +251,12 @@ def test_a_cancelled_preview_stops_the_program_and_says_so(project: Project, tmp
             break
         time.sleep(0.1)
     assert not _alive(pid)
+
+
+def test_the_mock_engines_unknown_sentinel_is_the_cores() -> None:
+    # mock_engine.py imports nothing of the library (it runs under a program's own virtualenv), so it
+    # keeps its own copy of the sentinel: the one copy, held equal to the core's here.
+    from finops_core.values import UNKNOWN_STRING
+    from finops_preview import mock_engine
+
+    assert mock_engine.UNKNOWN == UNKNOWN_STRING

@@ -21,7 +21,6 @@ from .price_book import Discount, PriceBook
 from .prices import PriceCatalogue, load_prices
 from .quote import MODELS, Component, Quote, Related, Unpriced
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 FROM_USAGE_FILE = "from the usage file"
 Why = Literal["unknown-type", "missing-price", "unknown-value", "bad-value"]
 

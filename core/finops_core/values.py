@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Final
 
+# The one definition of the preview's unknown-value sentinel. (mock_engine.py keeps a copy because
+# it imports nothing of this library; a test holds the two equal.)
 UNKNOWN_STRING: Final = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 # The engine's sentinels for values not known until the update runs (pulumi/sdk resource.go).
 UNKNOWN_SENTINELS: Final = frozenset({
-    "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
+    UNKNOWN_STRING,
     "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
     "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
     "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",

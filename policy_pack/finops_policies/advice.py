@@ -40,7 +40,7 @@ def saving(resource_type: str, before: Mapping[str, Any], after: Mapping[str, An
     return f"estimated saving ${old.monthly_usd - new.monthly_usd:,.2f}/month"
 
 
-def _replaced(inputs: Any, where: str, new: str) -> Any:  # (inputs, where) bound per instance type
+def _replaced(inputs: Any, where: str, new: Any) -> Any:  # (inputs, where) bound per instance type
     """A copy of ``inputs`` with the value at ``where`` (as values_at writes it: ``a.b[0].c``) set to ``new``."""
     steps: list[str | int] = [int(index) if index else key for key, index in _STEP.findall(where)]
 
@@ -91,21 +91,39 @@ def _family_advice(table: Callable[[Rules], Mapping[str, str]], rule: str, why: 
     return check
 
 
+def _path(resource_type: str, role: str) -> str:
+    """The dotted property path of ``role`` for the type, as the table of kinds has it."""
+    kind = kind_of(resource_type)
+    assert kind is not None and kind.has(role), (resource_type, role)  # the policy's types come from the table
+    return ".".join(kind.path(role))
+
+
+def _with_role(role: str, *among: str) -> frozenset[str]:
+    """Those of ``among`` whose row in the table of kinds says where ``role`` lives."""
+    return frozenset(t for t in among if (kind := kind_of(t)) is not None and kind.has(role))
+
+
 def _volume_type_advice(old: str, new: str, why: str) -> Any:
     def check(subject: Subject, rules: Rules) -> Iterator[Finding]:
         inputs = subject.inputs
-        if subject.type == VOLUME:
-            if (inputs.get("type") or "gp2") == old:
-                money = saving(VOLUME, inputs, {**inputs, "type": new}, subject.region)
-                yield violation(subject.describe(), f"{old} volume", f"type={old}", f"{new} ({why}); {money}",
-                                f"set type to {new}.")
+        kind = kind_of(subject.type)
+        if kind is None:
             return
-        root = inputs.get("rootBlockDevice")
-        if isinstance(root, Mapping) and root.get("volumeType") == old:
-            size = root.get("volumeSize") or 8
-            money = saving(VOLUME, {"type": old, "size": size}, {"type": new, "size": size}, subject.region)
-            yield violation(subject.describe(), f"{old} volume", f"rootBlockDevice.volumeType={old}",
-                            f"{new} ({why}); {money}", f"set volumeType to {new}.")
+        if subject.type == VOLUME:
+            where = _path(VOLUME, "volumeType")
+            if (kind.value(inputs, "volumeType") or "gp2") == old:
+                money = saving(VOLUME, inputs, _replaced(inputs, where, new), subject.region)
+                yield violation(subject.describe(), f"{old} volume", f"{where}={old}", f"{new} ({why}); {money}",
+                                f"set {where} to {new}.")
+            return
+        if kind.value(inputs, "rootVolumeType") == old:
+            size = kind.value(inputs, "rootVolumeSize")
+            size = size if isinstance(size, (int, float)) and not isinstance(size, bool) and size else 8
+            as_volume = partial(_replaced, _replaced({}, _path(VOLUME, "size"), size), _path(VOLUME, "volumeType"))
+            money = saving(VOLUME, as_volume(old), as_volume(new), subject.region)
+            where = _path(subject.type, "rootVolumeType")
+            yield violation(subject.describe(), f"{old} volume", f"{where}={old}",
+                            f"{new} ({why}); {money}", f"set {where.rpartition('.')[2]} to {new}.")
 
     return check
 
@@ -115,21 +133,22 @@ def _multi_az(subject: Subject, rules: Rules) -> Iterator[Finding]:
     env = subject.environment(rules, subject.declared_environment(rules))
     if env is None or env.name == "prod":
         return
-    flag = "multiAz" if subject.type == "aws:rds/instance:Instance" else "multiAzEnabled"
-    if inputs.get(flag) is True:
-        money = saving(subject.type, inputs, {**inputs, flag: False}, subject.region)
+    flag = _path(subject.type, "multiAz")
+    if get_path(inputs, tuple(flag.split("."))) is True:
+        money = saving(subject.type, inputs, _replaced(inputs, flag, False), subject.region)
         yield violation(subject.describe(), f"Multi-AZ in {env.name}", f"{flag}=true",
                         f"{flag}=false outside prod; {money}", f"set {flag} to false in {env.name}.")
 
 
 def _log_retention(subject: Subject, rules: Rules) -> Iterator[Finding]:
-    retention = get(subject.props, "retentionInDays")
+    where = _path(subject.type, "retentionInDays")
+    retention = get_path(subject.props, tuple(where.split(".")))
     if retention is UNKNOWN:
-        yield Unknown("retentionInDays")
+        yield Unknown(where)
     elif retention is MISSING or retention == 0:
-        yield violation(subject.describe(), "log retention", "no retentionInDays (logs kept forever)",
+        yield violation(subject.describe(), "log retention", f"no {where} (logs kept forever)",
                         "a retention; stored logs cost about $0.03 per GB-month and grow without one",
-                        "set retentionInDays.")
+                        f"set {where}.")
 
 
 def _monthly(resource_type: str, inputs: Mapping[str, Any], region: str) -> str:
@@ -153,10 +172,6 @@ def _dev_network(subject: Subject, rules: Rules) -> Iterator[Finding]:
                         "load balancer", "use type ClusterIP in dev.")
 
 
-def _types(*names: str) -> frozenset[str]:
-    return frozenset(names)
-
-
 def _has_instance_types(resource_type: str) -> bool:
     kind = kind_of(resource_type)
     return kind is not None and bool(kind.instance_type_roles)
@@ -167,12 +182,12 @@ _ADVICE: dict[str, Any] = {"tags": ("finops", "cost", "advice"), "url": readme(A
 
 RESOURCE_SPECS: list[ResourcePolicySpec] = [
     ResourcePolicySpec("finops-advice-gp3", "gp2 volumes cost about 20 % more than gp3 with the same baseline "
-                       "performance.", _types(VOLUME, "aws:ec2/instance:Instance"),
+                       "performance.", _with_role("rootVolumeType", "aws:ec2/instance:Instance") | {VOLUME},
                        _volume_type_advice("gp2", "gp3", "same baseline, cheaper"), level=ADVISORY,
                        remediation_steps="Set the volume type to gp3 (same baseline performance, lower price).",
                        **_ADVICE),
     ResourcePolicySpec("finops-advice-io1", "io1 volumes cost more than io2 or gp3 for most workloads.",
-                       _types(VOLUME, "aws:ec2/instance:Instance"),
+                       _with_role("rootVolumeType", "aws:ec2/instance:Instance") | {VOLUME},
                        _volume_type_advice("io1", "gp3", "3,000 IOPS included, more for less per IOPS than io1"),
                        level=ADVISORY, remediation_steps="Move the volume to io2, or to gp3 where 3,000 IOPS (more "
                        "at extra cost) suffice.", **_ADVICE),
@@ -188,11 +203,13 @@ RESOURCE_SPECS: list[ResourcePolicySpec] = [
                        remediation_steps="Choose the Graviton (arm64) twin the finding names, with arm64 images.",
                        **_ADVICE),
     ResourcePolicySpec("finops-advice-multi-az", "Multi-AZ databases and caches outside prod double their cost.",
-                       _types("aws:rds/instance:Instance", "aws:elasticache/replicationGroup:ReplicationGroup"),
+                       _with_role("multiAz", "aws:rds/instance:Instance",
+                                  "aws:elasticache/replicationGroup:ReplicationGroup"),
                        _multi_az, level=ADVISORY, remediation_steps="Turn Multi-AZ off outside prod (multiAz, or "
                        "multiAzEnabled and automaticFailoverEnabled, false).", **_ADVICE),
     ResourcePolicySpec("finops-advice-log-retention", "Log groups without retention keep (and bill) logs forever.",
-                       _types("aws:cloudwatch/logGroup:LogGroup"), _log_retention, level=ADVISORY,
+                       _with_role("retentionInDays", "aws:cloudwatch/logGroup:LogGroup"), _log_retention,
+                       level=ADVISORY,
                        remediation_steps="Set retentionInDays on the log group (finops_components.LogGroup sets "
                        "the environment's retention).", **_ADVICE),
     ResourcePolicySpec("finops-advice-dev-network", "NAT gateways and LoadBalancer Services in dev cost per hour, "
@@ -310,15 +327,16 @@ def _idle_elastic_ips(args: StackValidationArgs, rules: Rules) -> Iterator[Findi
 
 def _spot_for_non_prod(subject: Subject, rules: Rules) -> Iterator[Finding]:
     env = subject.environment(rules, subject.declared_environment(rules))
-    if env is None or env.name == "prod" or get(subject.props, "capacityType") == "SPOT":
+    where = _path(subject.type, "capacityType")
+    if env is None or env.name == "prod" or get_path(subject.props, tuple(where.split("."))) == "SPOT":
         return
     cost = estimate_resource(subject.type, subject.inputs, subject.region)
     share = rules.advice.spot_discount_percent
     money = (f"estimated saving ${cost.monthly_usd * share / 100:,.2f}/month at a typical {share:g} % spot "
              "discount") if cost and cost.monthly_usd else "saving not priced"
-    yield violation(subject.describe(), f"on-demand nodes in {env.name}", "capacityType=ON_DEMAND",
-                    f"capacityType=SPOT outside prod (interruptible, with several instance types); {money}",
-                    "set capacityType to SPOT and list two or more instance types.")
+    yield violation(subject.describe(), f"on-demand nodes in {env.name}", f"{where}=ON_DEMAND",
+                    f"{where}=SPOT outside prod (interruptible, with several instance types); {money}",
+                    f"set {where} to SPOT and list two or more instance types.")
 
 
 # Resources that run all month in prod and have a Savings Plan or reserved-capacity price.
@@ -349,7 +367,8 @@ def _commitment_for_prod(args: StackValidationArgs, rules: Rules) -> Iterator[Fi
 
 SPECS: list[ResourcePolicySpec | StackPolicySpec] = [
     ResourcePolicySpec("finops-advice-spot", "Node groups outside prod can run on spot capacity at a fraction of "
-                       "the on-demand price.", _types(NODE_GROUP), _spot_for_non_prod, level=ADVISORY,
+                       "the on-demand price.", _with_role("capacityType", NODE_GROUP), _spot_for_non_prod,
+                       level=ADVISORY,
                        remediation_steps="Set the node group's capacityType to SPOT outside prod.", **_ADVICE),
     StackPolicySpec("finops-advice-commitment", "Prod resources that run all month cost less under a Savings "
                     "Plan or reserved capacity.", _commitment_for_prod, level=ADVISORY,
