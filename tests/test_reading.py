@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from finops_core import reading
+from finops_core import reading, strict_yaml
 from finops_core.reading import (
     ConfigError,
     finite_number,
@@ -28,7 +28,8 @@ BILLION_LAUGHS = "".join(
 )
 
 
-LOADERS = ["libyaml-scanned", "pure-python"] if reading._LOADER is not reading._StrictLoader else ["pure-python"]
+HAS_LIBYAML = strict_yaml._LOADER is not strict_yaml._StrictLoader
+LOADERS = ["libyaml-scanned", "pure-python"] if HAS_LIBYAML else ["pure-python"]
 
 
 @pytest.fixture(autouse=True, params=LOADERS)
@@ -36,7 +37,7 @@ def yaml_loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     """Every test here runs with each strict loader this PyYAML has: libyaml scans when PyYAML was
     built with it, the pure-Python loader reads otherwise; both must refuse and accept alike."""
     if request.param == "pure-python":
-        monkeypatch.setattr(reading, "_LOADER", reading._StrictLoader)
+        monkeypatch.setattr(strict_yaml, "_LOADER", strict_yaml._StrictLoader)
     return str(request.param)
 
 
@@ -46,7 +47,7 @@ def test_both_loaders_read_the_packaged_yaml_files_alike(monkeypatch: pytest.Mon
     assert len(files) > 10
     for path in files:
         fast = load_yaml(path)
-        monkeypatch.setattr(reading, "_LOADER", reading._StrictLoader)
+        monkeypatch.setattr(strict_yaml, "_LOADER", strict_yaml._StrictLoader)
         slow = load_yaml(path)
         monkeypatch.undo()
         assert (fast.data, fast.lines) == (slow.data, slow.lines), path

@@ -55,6 +55,31 @@ class RecordedResource:
     source_line: int = 0        # 0: unknown
 
 
+# Per resource type, outputs a real provider returns that programs commonly read, beyond the
+# inputs, name, arn and id every resource gets. In the strings, {name} is the resource's name,
+# {physical} its physical name and {region} the provider's region.
+PLAUSIBLE_OUTPUTS: Mapping[str, Mapping[str, Any]] = {
+    "aws:eks/cluster:Cluster": {"endpoint": "https://{name}.eks.{region}.amazonaws.com",
+                                "certificateAuthority": {"data": "bW9jaw=="}},
+    "aws:rds/instance:Instance": {"endpoint": "{name}.mock.{region}.rds.amazonaws.com:5432",
+                                  "identifier": "{physical}"},
+    "aws:elasticache/replicationGroup:ReplicationGroup": {"primaryEndpointAddress": "{name}.mock.cache.amazonaws.com"},
+    "aws:eks/nodeGroup:NodeGroup": {"nodeGroupName": "{name}-mock"},
+    "aws:s3/bucket:Bucket": {"bucket": "{name}-mock"},
+    "aws:ec2/instance:Instance": {"publicIp": "203.0.113.10",
+                                  "publicDns": "ec2-203-0-113-10.{region}.compute.amazonaws.com",
+                                  "privateIp": "10.0.0.10"},
+}
+
+
+def _filled(template: Any, values: Mapping[str, str]) -> Any:
+    if isinstance(template, str):
+        return template.format_map(values)
+    if isinstance(template, Mapping):
+        return {key: _filled(item, values) for key, item in template.items()}
+    return template
+
+
 def plausible_outputs(resource_type: str, name: str, inputs: Mapping[str, Any], region: str) -> dict[str, Any]:
     """Outputs a real provider would return that programs commonly read."""
     service = resource_type.split(":")[1].split("/")[0] if ":" in resource_type else "x"
@@ -63,22 +88,9 @@ def plausible_outputs(resource_type: str, name: str, inputs: Mapping[str, Any], 
     outputs.setdefault("name", physical)
     outputs.setdefault("arn", f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{name}")
     outputs.setdefault("id", f"{name}-id")
-    if resource_type == "aws:eks/cluster:Cluster":
-        outputs.setdefault("endpoint", f"https://{name}.eks.{region}.amazonaws.com")
-        outputs.setdefault("certificateAuthority", {"data": "bW9jaw=="})
-    if resource_type == "aws:rds/instance:Instance":
-        outputs.setdefault("endpoint", f"{name}.mock.{region}.rds.amazonaws.com:5432")
-        outputs.setdefault("identifier", physical)
-    if resource_type == "aws:elasticache/replicationGroup:ReplicationGroup":
-        outputs.setdefault("primaryEndpointAddress", f"{name}.mock.cache.amazonaws.com")
-    if resource_type == "aws:eks/nodeGroup:NodeGroup":
-        outputs.setdefault("nodeGroupName", f"{name}-mock")
-    if resource_type == "aws:s3/bucket:Bucket":
-        outputs.setdefault("bucket", f"{name}-mock")
-    if resource_type == "aws:ec2/instance:Instance":
-        outputs.setdefault("publicIp", "203.0.113.10")
-        outputs.setdefault("publicDns", f"ec2-203-0-113-10.{region}.compute.amazonaws.com")
-        outputs.setdefault("privateIp", "10.0.0.10")
+    values = {"name": name, "physical": physical, "region": region}
+    for key, template in PLAUSIBLE_OUTPUTS.get(resource_type, {}).items():
+        outputs.setdefault(key, _filled(template, values))
     if resource_type.startswith("kubernetes:"):
         metadata = dict(outputs.get("metadata") or {})
         metadata.setdefault("name", name)
