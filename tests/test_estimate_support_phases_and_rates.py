@@ -1,6 +1,7 @@
-"""Pricing fixes found by an audit: the EKS (and RDS) support phase judged as of the day of the
-estimate in every region, the EKS release calendar as AWS publishes it, the default EKS version,
-arm64 Lambda duration, and each load balancer type's own capacity unit."""
+"""Rates that depend on the day and on the configuration: the EKS (and RDS) support phase judged as
+of the day of the estimate in every region, the EKS release calendar as AWS publishes it, the
+default EKS version, Lambda duration by architecture, and each load balancer type's own capacity
+unit."""
 
 from __future__ import annotations
 
