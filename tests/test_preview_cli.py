@@ -92,6 +92,11 @@ def test_untagged_oversized_instance_exits_1_and_names_the_violations() -> None:
     (("-s", "dev", "-C", "/nonexistent"), "Pulumi.yaml: found <no such file>"),
     (("-s", "dev", "--policy-pack-config", "/nonexistent.json"), "no such policy pack config file"),
     (("-s", "dev", "--max-increase-usd", "5"), "need --baseline FILE"),
+    # argparse's own refusals, as one line rather than its usage text.
+    (("-s", "dev", "--max-increase-percent", "ten"), "finops preview: error: --max-increase-percent: found 'ten'; "
+                                                     "expected a number (see finops preview --help)"),
+    (("-s", "dev", "--format", "xml"), "--format: found 'xml'; expected one of json, junit, markdown, sarif, table"),
+    (("-s", "dev", "--no-such-option"), "unrecognized arguments: --no-such-option"),
 ])
 def test_bad_input_exits_2_with_one_line_and_no_traceback(args: tuple[str, ...], message: str) -> None:
     completed = run_cli("preview", *args)  # as its own process: tests/test_bad_input.py, test_fuzz_inputs.py
@@ -112,12 +117,22 @@ def project(tmp_path: Path) -> Path:
     ("Pulumi.dev.yaml", "config: [broken\n", "Pulumi.dev.yaml:2: found <malformed YAML"),
     ("__main__.py", "raise RuntimeError('boom')\n", "the program failed: RuntimeError: boom (__main__.py:1)"),
     ("Pulumi.yaml", "name: demo\nruntime: nodejs\n", "Pulumi.yaml:2: runtime: found 'nodejs'; expected python"),
+    ("Pulumi.yaml", f"name: demo\nruntime: python\nstackConfigDir: {'d' * 300}\n",
+     "Pulumi.yaml:3: stackConfigDir: found 'ddd"),
 ])
 def test_broken_projects_exit_2(project: Path, file: str, text: str, message: str) -> None:
     (project / file).write_text(text)
     completed = run_cli("preview", "-s", "dev", "-C", str(project), "--policy-pack", str(PACK_DIR))
     assert completed.returncode == 2, completed.stdout
     assert message in completed.stderr and "Traceback" not in completed.stderr
+
+
+def test_a_program_that_raises_keyboard_interrupt_is_one_line(project: Path) -> None:
+    (project / "__main__.py").write_text("import pulumi\n\nraise KeyboardInterrupt\n")
+    completed = run_cli("preview", "-s", "dev", "-C", str(project), "--policy-pack", str(PACK_DIR))
+    assert completed.returncode == 2
+    [line] = completed.stderr.splitlines()
+    assert line.endswith("the program failed: KeyboardInterrupt (__main__.py:3)"), line
 
 
 def test_the_version_is_the_installed_distributions() -> None:

@@ -13,8 +13,10 @@ its own module under :mod:`finops_preview.commands`.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from .commands import COMMANDS
 from .exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_VIOLATION
@@ -31,8 +33,35 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+# argparse's wording of a bad option value -> what was expected, in the house's "found; expected" shape.
+_BAD_VALUE = re.compile(r"^argument (?P<option>[^:]+): invalid (?P<kind>\w+) value: (?P<found>.*)$")
+_BAD_CHOICE = re.compile(
+    r"^argument (?P<option>[^:]+): invalid choice: (?P<found>.*?) \(choose from (?P<choices>.*)\)$")
+_EXPECTED = {"float": "a number", "int": "a whole number"}
+
+
+def one_line_error(message: str) -> str:
+    """argparse's error ``message`` as one line naming the option, what was found and what is expected."""
+    if (bad := _BAD_VALUE.match(message)) is not None:
+        kind = bad["kind"]
+        expected = _EXPECTED.get(kind, f"a {kind} value")
+        return f"{bad['option']}: found {bad['found']}; expected {expected}"
+    if (choice := _BAD_CHOICE.match(message)) is not None:
+        choices = choice["choices"].replace("'", "")
+        return f"{choice['option']}: found {choice['found']}; expected one of {choices}"
+    return message
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """Bad command-line input is one line and exit 2, as bad files are, not argparse's usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: error: {one_line_error(message)} (see {self.prog} --help)", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="finops", description="FinOps guardrails for Pulumi.")
+    parser = _OneLineParser(prog="finops", description="FinOps guardrails for Pulumi.")
     parser.add_argument("--version", action="version", version=f"finops-guardrails {_version()}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:

@@ -335,6 +335,8 @@ def run(project_dir: str, main: str, project: str, stack: str, config: Mapping[s
         session.run(lambda: runpy.run_path(main, run_name="__main__"))
     except SystemExit as exc:
         return {"error": f"the program called sys.exit({exc.code!r})"}
+    except KeyboardInterrupt as exc:  # raised by the program itself (a Ctrl-C of ours stops the runner)
+        return {"error": _describe(exc, project_dir)}
     except Exception as exc:
         return {"error": _describe(exc, project_dir), "traceback": traceback.format_exc()}
     return {}
@@ -371,7 +373,7 @@ def _describe(exc: BaseException, project_dir: str) -> str:
     text = " ".join(str(exc).split())
     # A message that already starts at the line (the components' errors do) is not told it twice.
     where = f" ({location})" if location and not text.startswith(location) else ""
-    return f"{type(exc).__name__}: {text[:300]}{where}"
+    return f"{type(exc).__name__}{': ' if text else ''}{text[:300]}{where}"
 
 
 def _plain(value: Any) -> Any:

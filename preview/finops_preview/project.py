@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from finops_core.reading import ConfigError, load_yaml, require_mapping
+from finops_core.reading import ConfigError, YamlDoc, load_yaml, require_mapping
 
 # Pulumi's own rules (ValidateProjectName in its templates package, ValidateStackName in its
 # backends): letters, digits, hyphens, underscores and periods, at most 100 characters. A name
@@ -52,6 +52,19 @@ def _qualify(key: str, project: str) -> str:
     return key if ":" in key else f"{project}:{key}"
 
 
+def _openable(doc: YamlDoc, key: str, value: object, path: Path) -> Path:
+    """``path`` (from ``key`` of Pulumi.yaml) if the system can look it up, missing or not; a name too
+    long or otherwise impossible is a ConfigError here, not an OSError from a later ``exists()``."""
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except OSError as exc:
+        raise doc.error((key,), value, f"a path the system can open ({exc.strerror or type(exc).__name__})") \
+            from None
+    return path
+
+
 def load_project(directory: str | Path) -> Project:
     directory = Path(directory).resolve()
     path = directory / "Pulumi.yaml"
@@ -74,12 +87,13 @@ def load_project(directory: str | Path) -> Project:
     virtualenv = (options or {}).get("virtualenv")
     if virtualenv is not None and (not isinstance(virtualenv, str) or not virtualenv):
         raise doc.error(("runtime", "options", "virtualenv"), virtualenv, "a directory name such as venv")
-    main = directory / str(top.get("main") or ".")
+    main = _openable(doc, "main", top.get("main"), directory / str(top.get("main") or "."))
     if main.is_dir():
         main = main / "__main__.py"
     if not main.exists():
         raise doc.error(("main",), str(main), "an existing program (__main__.py)")
-    config_dir = directory / str(top.get("stackConfigDir") or ".")
+    config_dir = _openable(doc, "stackConfigDir", top.get("stackConfigDir"),
+                           directory / str(top.get("stackConfigDir") or "."))
     defaults: dict[str, Any] = {}
     for key, decl in require_mapping(doc, top.get("config") or {}, ("config",)).items():
         if isinstance(decl, Mapping):
