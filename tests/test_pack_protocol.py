@@ -10,6 +10,8 @@ from typing import Any
 import grpc
 import pytest
 from conftest import PACK_DIR, ROOT, UNKNOWN, Analyze, mandatory, tags
+from finops_core.cap_policies import CAP_POLICY
+from finops_core.rules import load_rules
 from finops_preview.analyzer import PolicyPackError, PolicyPackProcess, ProviderRef, merge_policy_config, to_struct
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
@@ -112,6 +114,14 @@ def test_every_policy_carries_the_metadata_pulumi_cloud_shows(pack: PolicyPackPr
     assert by_name["finops-instance-size"].displayName == "Instance size"
     assert list(by_name["finops-required-tags"].tags) == ["finops", "cost", "tagging"]
     assert "smaller instance type" in by_name["finops-instance-size"].remediation_steps
+
+
+def test_every_cap_section_names_a_policy_of_the_pack(pack: PolicyPackProcess) -> None:
+    # The components name these policies when they refuse a size: each must be one the pack runs.
+    info = pack.stub.GetAnalyzerInfo(empty_pb2.Empty())
+    assert set(CAP_POLICY.values()) <= {p.name for p in info.policies}
+    dev = load_rules().environments["dev"]
+    assert all(dev.section(section) is not None for section in CAP_POLICY)  # each key is a cap section
 
 
 def test_caps_are_overridable_through_policy_pack_config(pack: PolicyPackProcess, analyze: Analyze) -> None:
