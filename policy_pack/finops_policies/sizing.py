@@ -2,8 +2,9 @@
 
 Which property of which resource type a section judges is the table of resource kinds
 (``finops_core/data/kinds``); this module only says, per section, the policy's name, what it is
-for and how to fix a violation. A new kind is a row in that table; a new section is a cap
-dataclass in the rules schema plus one entry here.
+for and how to fix a violation (its name comes from :mod:`finops_core.cap_policies`). A new kind is
+a row in that table; a new section is a cap dataclass in the rules schema, its policy's name in
+``cap_policies`` and one entry here.
 """
 
 from __future__ import annotations
