@@ -13,16 +13,16 @@ A row::
         - {property: instanceCount, cap: search.maxNodes}      # a number: at most the cap
       price: {model: opensearch-domain}          # how the estimator prices it (see estimate.py)
       counts: {instances: instanceCount}         # what it adds to the stack's provisioning limits
-      examples:                                  # what the tests and the README's tables are made of
-        oversizedInDev:                          # each breaks one cap in dev (one mandatory violation
-          - inputs: {clusterConfig: {instanceType: r6g.4xlarge.search}}   # of `policy`, whose message
-            policy: finops-search-size                                     # holds `says`) and fits prod
-            says: clusterConfig.instanceType=r6g.4xlarge.search
-        priced:                                  # a configuration, its monthly figure and that figure's source
-          - inputs: {clusterConfig: {instanceType: m6g.large.search, instanceCount: 2}}
-            monthlyUsd: 186.88
-            origin: price-list                   # see ORIGINS
-            source: prices.json opensearch[m6g.large.search] ...
+      examples:                                  # the tests and the README's tables are made of these
+        oversizedInDev:                          # each breaks a cap in dev and fits prod's caps:
+          - inputs: {clusterConfig: {instanceType: r6g.4xlarge.search}}    # engine names, no tags
+            policy: finops-search-size                                      # the one mandatory violation
+            says: clusterConfig.instanceType=r6g.4xlarge.search             # ... and words of its message
+        priced:                                  # a configuration, its monthly figure and where it comes from
+          - inputs: {clusterConfig: {instanceType: r6g.large.search, instanceCount: 2}}
+            monthlyUsd: 243.82
+            origin: price-list                   # see ORIGINS; within: 0.05 allows a tolerance
+            source: 'prices.json: 1,460 hours x $0.167 (opensearch[r6g.large.search])'
 
 Adding a kind is a row here (with its examples) plus its prices and, for a new cap, its entry in the rules.
 """
