@@ -35,7 +35,7 @@ from functools import cache
 from typing import Any, Literal
 
 from .data import DATA_DIR
-from .reading import ConfigError, Path_, YamlDoc, load_yaml, require_mapping
+from .reading import ConfigError, Path_, YamlDoc, load_yaml, require_keys, require_mapping
 from .values import MISSING, get_path, values_at
 
 KINDS_DIR = DATA_DIR / "kinds"
@@ -154,11 +154,7 @@ def _path(doc: YamlDoc, raw: object, where: Path_) -> tuple[str, ...]:
 
 
 def _size_rule(doc: YamlDoc, raw: object, where: Path_, properties: Mapping[str, tuple[str, ...]]) -> SizeRule:
-    spec = require_mapping(doc, raw, where)
-    unknown = set(spec) - {"property", "cap", "check", "scale"}
-    if unknown:
-        bad = sorted(unknown)[0]
-        raise doc.error((*where, bad), bad, "property, cap, check or scale")
+    spec = require_keys(doc, raw, where, ("property", "cap", "check", "scale"))
     role = spec.get("property")
     if role not in properties:
         raise doc.error((*where, "property"), role, "a role declared under properties: " + ", ".join(properties))
@@ -187,24 +183,16 @@ def _text(doc: YamlDoc, spec: Mapping[str, Any], key: str, where: Path_, require
 
 
 def _oversized(doc: YamlDoc, raw: object, where: Path_) -> OversizedExample:
-    spec = require_mapping(doc, raw, where)
-    unknown = set(spec) - {"inputs", "policy", "says"}
-    if unknown:
-        bad = sorted(unknown)[0]
-        raise doc.error((*where, bad), bad, "inputs, policy or says")
+    spec = require_keys(doc, raw, where, ("inputs", "policy", "says"))
     return OversizedExample(dict(require_mapping(doc, spec.get("inputs"), (*where, "inputs"))),
                             _text(doc, spec, "policy", where), _text(doc, spec, "says", where))
 
 
-PRICED_KEYS = {"name", "inputs", "related", "region", "monthlyUsd", "within", "origin", "source", "note"}
+PRICED_KEYS = ("name", "inputs", "related", "region", "monthlyUsd", "within", "origin", "source", "note")
 
 
 def _priced(doc: YamlDoc, raw: object, where: Path_) -> PricedExample:
-    spec = require_mapping(doc, raw, where)
-    unknown = set(spec) - PRICED_KEYS
-    if unknown:
-        bad = sorted(unknown)[0]
-        raise doc.error((*where, bad), bad, ", ".join(sorted(PRICED_KEYS)))
+    spec = require_keys(doc, raw, where, PRICED_KEYS)
     numbers: dict[str, float] = {}
     for key, default in (("monthlyUsd", None), ("within", 0.0)):
         value = spec.get(key, default)
@@ -224,11 +212,7 @@ def _priced(doc: YamlDoc, raw: object, where: Path_) -> PricedExample:
 
 
 def _examples(doc: YamlDoc, raw: object, where: Path_) -> KindExamples:
-    spec = require_mapping(doc, raw, where)
-    unknown = set(spec) - {"oversizedInDev", "priced", "unpriced"}
-    if unknown:
-        bad = sorted(unknown)[0]
-        raise doc.error((*where, bad), bad, "oversizedInDev, priced or unpriced")
+    spec = require_keys(doc, raw, where, ("oversizedInDev", "priced", "unpriced"))
     lists = {}
     for key in ("oversizedInDev", "priced"):
         items = spec.get(key, [])
@@ -247,11 +231,7 @@ def parse_kinds(doc: YamlDoc) -> dict[str, ResourceKind]:
         where: Path_ = (type_token,)
         if not isinstance(type_token, str) or type_token.count(":") < 2:
             raise doc.error(where, type_token, "a Pulumi type token such as aws:ec2/instance:Instance")
-        spec = require_mapping(doc, raw, where)
-        unknown = set(spec) - {"properties", "sizes", "price", "counts", "examples"}
-        if unknown:
-            bad = sorted(unknown)[0]
-            raise doc.error((*where, bad), bad, "properties, sizes, price, counts or examples")
+        spec = require_keys(doc, raw, where, ("properties", "sizes", "price", "counts", "examples"))
         properties = {str(role): _path(doc, path, (*where, "properties", role))
                       for role, path in require_mapping(doc, spec.get("properties", {}),
                                                         (*where, "properties")).items()}

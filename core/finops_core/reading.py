@@ -17,7 +17,7 @@ import json
 import math
 import re
 import stat
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -574,3 +574,13 @@ def require_mapping(doc: YamlDoc, value: object, path: Path_) -> Mapping[str, An
         raise doc.error(path, value, "a mapping of keys to values")
     return value
 
+
+
+def require_keys(doc: YamlDoc, value: object, path: Path_, allowed: Collection[str]) -> Mapping[str, Any]:
+    """A mapping whose keys are all among ``allowed``; the first other key is the error."""
+    spec = require_mapping(doc, value, path)
+    unknown = sorted(str(key) for key in set(spec) - set(allowed))
+    if unknown:
+        names = list(allowed)
+        raise doc.error((*path, unknown[0]), unknown[0], ", ".join(names[:-1]) + " or " + names[-1])
+    return spec

@@ -12,7 +12,7 @@ from types import ModuleType
 import pytest
 from conftest import ROOT
 from finops_core.kinds import KINDS_DIR, ResourceKind, kinds_table, parse_kinds
-from finops_core.reading import load_yaml
+from finops_core.reading import ConfigError, load_yaml
 
 # A kind that only its row, its pricing model and its prices describe (the row deleted in the
 # "delete a row, the suite still passes" check).
@@ -75,3 +75,23 @@ def test_nothing_but_its_row_lists_a_kind_of_the_table() -> None:
     naming = [str(p.relative_to(ROOT)) for p in _files_that_could_list_a_kind()
               if MEMORYDB in p.read_text(encoding="utf-8", errors="replace") and p != Path(__file__)]
     assert naming == []
+
+
+ROW = "aws:example/thing:Thing:\n  properties: {nodeType: nodeType}\n  examples:\n"
+
+
+@pytest.mark.parametrize(("examples", "says"), [
+    ("    priced: [{inputs: {}, monthlyUsd: 1, origin: guessed, source: s}]",
+     "examples.priced[0].origin: found 'guessed'; expected one of price-list, same-file, independent"),
+    ("    priced: [{inputs: {}, origin: price-list, source: s}]", "examples.priced[0].monthlyUsd: found None"),
+    ("    priced: [{inputs: {}, monthlyUsd: 1, origin: price-list}]", "examples.priced[0].source"),
+    ("    oversizedInDev: [{inputs: {}, policy: p, says: s, fitsProd: false}]",
+     "examples.oversizedInDev[0].fitsProd: found 'fitsProd'; expected inputs, policy or says"),
+    ("    oversized: []", "examples.oversized: found 'oversized'; expected oversizedInDev, priced or unpriced"),
+])
+def test_a_bad_example_is_refused_naming_its_key(tmp_path: Path, examples: str, says: str) -> None:
+    path = tmp_path / "kinds.yaml"
+    path.write_text(ROW + examples + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as refused:
+        parse_kinds(load_yaml(path))
+    assert says in str(refused.value) and str(path) in str(refused.value)
