@@ -2,7 +2,8 @@
 """Write the README's counts and table of resource kinds from the table itself
 (``core/finops_core/data/kinds``), so that no figure about the kinds is kept by hand.
 
-The README marks each generated part: ``<!-- kinds:NAME -->...<!-- /kinds:NAME -->``.
+A count is found by the words around it (``PHRASES``: "**62 AWS resource types** get an estimate
+fixed by configuration"); the table sits between ``<!-- kinds:table -->`` and ``<!-- /kinds:table -->``.
 
     python scripts/generate_kinds_docs.py           # rewrite README.md (make test runs it first)
     python scripts/generate_kinds_docs.py --check   # exit 1 where README.md differs from the table
@@ -19,6 +20,16 @@ from finops_core.kinds import PricedExample, ResourceKind, kinds_table
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 MARKED = re.compile(r"(<!-- kinds:([a-z-]+) -->)(.*?)(<!-- /kinds:\2 -->)", re.S)
+# Each count of the README, by the words around it: (the words, with the number as the one group; its part).
+PHRASES: tuple[tuple[str, str], ...] = (
+    (r"\*\*(\d+) AWS resource types\*\* get an estimate fixed by configuration", "fixed"),
+    (r"A further (\d+) types are usage-priced", "usage"),
+    (r"one file per service group, (\d+) types\)", "all"),
+    (r"(\d+) figures of Infracost's golden test files", "same-file"),
+    (r"(\d+) figures for \d+ types \(`independent`", "independent"),
+    (r"\d+ figures for (\d+) types \(`independent`", "independent-types"),
+    (r"The other (\d+) types priced from", "single-sourced"),
+)
 
 
 def _fixed(table: Mapping[str, ResourceKind]) -> list[str]:
@@ -83,7 +94,13 @@ def render(text: str, table: Mapping[str, ResourceKind]) -> str:
                              + ", ".join(made))
         return match.group(1) + made[name]() + match.group(4)
 
-    return MARKED.sub(fill, text)
+    text = MARKED.sub(fill, text)
+    for words, name in PHRASES:
+        found = re.search(words.replace(" ", r"\s+"), text)   # wherever the README wraps its lines
+        if found is None:
+            raise SystemExit(f"{README}: no sentence matching {words!r} to write the {name} count into")
+        text = text[:found.start(1)] + made[name]() + text[found.end(1):]
+    return text
 
 
 def main(argv: list[str]) -> int:

@@ -32,8 +32,10 @@ def test_the_readme_counts_and_table_are_the_table_s(docs: ModuleType) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert docs.render(readme, kinds_table()) == readme, "run python scripts/generate_kinds_docs.py"
     fixed = sum(1 for k in kinds_table().values() if any(e.origin == "price-list" for e in k.examples.priced))
-    assert f"**<!-- kinds:fixed -->{fixed}<!-- /kinds:fixed --> AWS resource types**" in readme
-    assert f"<!-- kinds:all -->{len(kinds_table())}<!-- /kinds:all --> types" in readme
+    assert f"**{fixed} AWS resource types** get an estimate fixed by configuration" in readme
+    assert f"one file per service group, {len(kinds_table())} types)" in readme
+    usage = sum(1 for k in kinds_table().values() if k.price.get("model") == "usage")
+    assert f"A further {usage} types are usage-priced" in readme
 
 
 def _generated_table(readme: str) -> str:
@@ -69,8 +71,8 @@ def test_a_deleted_row_leaves_a_table_the_docs_are_written_from(tmp_path: Path, 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     written = docs.render(readme, table)
     assert f"`{deleted}`" not in _generated_table(written) and f"`{deleted}`" in _generated_table(readme)
-    fixed = int(re.findall(r"<!-- kinds:fixed -->(\d+)", readme)[0])
-    assert f"<!-- kinds:fixed -->{fixed - 1}<!-- /kinds:fixed -->" in written
+    fixed = int(re.findall(r"\*\*(\d+) AWS resource types\*\*", readme)[0])
+    assert f"**{fixed - 1} AWS resource types**" in written
 
 
 def _files_that_could_list_a_kind() -> Iterator[Path]:
@@ -83,8 +85,8 @@ def _files_that_could_list_a_kind() -> Iterator[Path]:
 def test_nothing_but_its_row_lists_a_kind_of_the_table() -> None:
     """Tests, fixtures and the README's prose name the MemoryDB kind nowhere: deleting its row
     leaves nothing to update (its pricing model and prices stay, unused)."""
-    generated = re.compile(r"<!-- kinds:([a-z-]+) -->.*?<!-- /kinds:\1 -->", re.S)
-    readme = generated.sub("", (ROOT / "README.md").read_text(encoding="utf-8"))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8").replace(
+        _generated_table((ROOT / "README.md").read_text(encoding="utf-8")), "")
     assert MEMORYDB not in readme
     naming = [str(p.relative_to(ROOT)) for p in _files_that_could_list_a_kind()
               if MEMORYDB in p.read_text(encoding="utf-8", errors="replace") and p != Path(__file__)]
