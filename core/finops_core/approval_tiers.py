@@ -155,7 +155,9 @@ def parse_approvals(doc: YamlDoc, raw: object, path: Path_) -> tuple[Approval, .
     approvals = []
     for index, entry in enumerate(raw):
         where = (*path, index)
-        approval = require_mapping(doc, entry, where)
+        # YAML 1.1 (the reader's) reads a bare ``on`` key as true: it is the ``on`` of the shape.
+        approval = {("on" if key is True else key): value
+                    for key, value in require_mapping(doc, entry, where).items()}
         for key in approval:
             if key not in ("by", "on"):
                 raise doc.error((*where, key), key, "by or on")
