@@ -54,7 +54,8 @@ def preview(project: Path, name: str, *extra: str, today: str = "2026-11-20") ->
 
 
 def refusals(report: dict[str, Any], policy: str) -> list[str]:
-    return [v["message"] for v in report["violations"] if v["policy"] == policy and v["enforcementLevel"] == "mandatory"]
+    return [v["message"] for v in report["violations"]
+            if v["policy"] == policy and v["enforcementLevel"] == "mandatory"]
 
 
 # Owner limits ---------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+from finops_core.budget_increases import aws_budget_limits
 from finops_core.budget_plans import (
     COVERED_BY_BUDGET,
     COVERED_BY_BUDGET_KEY,
@@ -40,6 +41,7 @@ from finops_core.budget_plans import (
     parse_budget_plan,
 )
 from finops_core.reading import ConfigError, YamlDoc, load_yaml
+from finops_core.waivers import load_waivers, today
 
 from .environment import Environment
 from .locations import code_location, config_source
@@ -96,6 +98,8 @@ class BudgetAlertsArgs:
     emergency_threshold_percent: float = 100
     plan_file: str | None = None
     budgets_dir: str = "budgets"
+    # Where the approval tiers that approve the plan's emergency increases are (approvalTiers).
+    waivers_file: str = "waivers.yaml"
     service: str | None = None                  # default: the program's Service (and Team), from enforce()
     feature: str | None = None
     # Cost-allocation tags are account-wide: where stacks share an account, one activates them.
@@ -373,9 +377,11 @@ class BudgetAlerts(pulumi.ComponentResource):
                                       endpoint=address, opts=child)
 
         alerts = notifications(plan, env, self.topic.arn)
+        # Approved emergency increases become the months' planned limits (finops_core.budget_increases).
+        limits = aws_budget_limits(plan, load_waivers(args.waivers_file).tiers, today())
         self.budget = aws.budgets.Budget(
-            name, name=fitted_name(budget_name), budget_type="COST", time_unit="MONTHLY",
-            limit_amount=f"{plan.monthly_limit:.2f}", limit_unit=plan.currency, notifications=alerts,
+            name, name=fitted_name(budget_name), budget_type="COST", time_unit="MONTHLY", **limits,
+            notifications=alerts,
             filter_expression=tag_filter({"Environment": env.name}), metrics=BUDGET_METRIC,
             tags=tags, opts=child)
         for team, limit in plan.team_limits.items():

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .reading import Path_, YamlDoc, require_mapping
 
@@ -155,9 +156,9 @@ def parse_approvals(doc: YamlDoc, raw: object, path: Path_) -> tuple[Approval, .
     approvals = []
     for index, entry in enumerate(raw):
         where = (*path, index)
-        # YAML 1.1 (the reader's) reads a bare ``on`` key as true: it is the ``on`` of the shape.
-        approval = {("on" if key is True else key): value
-                    for key, value in require_mapping(doc, entry, where).items()}
+        # YAML 1.1 (the reader's) reads a bare ``on`` key as true: it is the ``on`` of {by, on}.
+        raw_approval: Mapping[Any, Any] = require_mapping(doc, entry, where)
+        approval = {("on" if key is True else str(key)): value for key, value in raw_approval.items()}
         for key in approval:
             if key not in ("by", "on"):
                 raise doc.error((*where, key), key, "by or on")

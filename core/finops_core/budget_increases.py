@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .approval_tiers import ApprovalTier, approval_gap
 from .budget_plans import BudgetIncrease, BudgetPlan
@@ -86,3 +87,17 @@ def planned_limits(plan: BudgetPlan, tiers: Sequence[ApprovalTier], first_month:
     if all(amount == plan.monthly_limit for _, amount in limits):
         return []
     return limits
+
+
+def aws_budget_limits(plan: BudgetPlan, tiers: Sequence[ApprovalTier], today: dt.date) -> dict[str, Any]:
+    """The limit arguments of the environment's ``aws.budgets.Budget`` (snake_case, as pulumi_aws
+    takes them): ``limit_amount``/``limit_unit`` without an approved increase in the next 12
+    months, else ``planned_limits`` for 12 months from this one, as AWS Budgets wants them
+    (PlannedBudgetLimits: monthly budgets give the current month and the next 11, and BudgetLimit
+    cannot be given with them; after the last, its amount stays). The alerts, shares of the
+    month's limit, then stay at 50/75/90 % of the raised budget."""
+    months = planned_limits(plan, tiers, today)
+    if not months:
+        return {"limit_amount": f"{plan.monthly_limit:.2f}", "limit_unit": plan.currency}
+    return {"planned_limits": [{"start_time": f"{month.isoformat()}_00:00", "amount": f"{amount:.2f}",
+                                "unit": plan.currency} for month, amount in months]}

@@ -174,7 +174,8 @@ def _increases(doc: YamlDoc, raw: object) -> tuple[BudgetIncrease, ...]:
         if start is None:
             raise doc.error((*path, "from"), increase["from"], "a date such as 2026-12-01")
         if until is None or until < start:
-            raise doc.error((*path, "until"), increase["until"], f"a date on or after {start.isoformat()}")
+            raise doc.error((*path, "until"), until.isoformat() if until else increase["until"],
+                            f"a date on or after {start.isoformat()}")
         increases.append(BudgetIncrease(
             _amount(doc, increase.get("amountUsd"), (*path, "amountUsd")), start, until, str(increase["reason"]),
             str(increase["ticket"]), parse_approvals(doc, increase.get("approvals"), (*path, "approvals")),
