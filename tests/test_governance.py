@@ -177,3 +177,15 @@ def test_an_increase_without_its_tiers_approval_raises_nothing(over_budget: Path
     code, report = preview(over_budget, "dev", today="2026-12-15")
     [refused] = refusals(report, "finops-cost-vs-budget")
     assert code == 1 and "does not apply: needs head-of-platform: this increase lets through $600.00/month" in refused
+
+
+def test_the_report_allocates_by_owner_against_the_raised_budget(over_budget: Path) -> None:
+    add_to_budget(over_budget, "dev", INCREASE)
+    completed = run_cli("report", "--stacks", "dev", "-C", str(over_budget), "--format", "json",
+                        env={"FINOPS_TODAY": "2026-12-15"})
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(completed.stdout)
+    assert report["allocation"]["owner"] == {"jdoe": 755.55}
+    [dev] = [b for b in report["budgets"] if b["environment"] == "dev" and b["team"] is None]
+    assert dev["budgetUsd"] == 1000.0
+    assert any("increase FIN-77 of $400.00" in note for note in report["notes"])
