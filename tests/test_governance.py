@@ -189,3 +189,12 @@ def test_the_report_allocates_by_owner_against_the_raised_budget(over_budget: Pa
     [dev] = [b for b in report["budgets"] if b["environment"] == "dev" and b["team"] is None]
     assert dev["budgetUsd"] == 1000.0
     assert any("increase FIN-77 of $400.00" in note for note in report["notes"])
+
+
+def test_an_expired_increase_is_reported_even_when_the_estimate_fits(project: Path) -> None:
+    add_to_budget(project, "dev", INCREASE)
+    stack(project, "dev", instances="1")
+    code, report = preview(project, "dev", today="2027-01-02")
+    [said] = [v for v in report["violations"] if v["policy"] == "finops-cost-vs-budget-warning"]
+    assert code == 0 and said["enforcementLevel"] == "advisory"
+    assert "increase FIN-77 of $400.00 (2026-12-01 to 2026-12-31) expired on 2026-12-31" in said["message"]

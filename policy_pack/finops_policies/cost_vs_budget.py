@@ -88,6 +88,12 @@ def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Findi
     elif name == WARN and warn < share <= fail:
         yield violation("stack", "estimated cost vs budget", found, f"up to {warn:g} % without a warning",
                         "review the estimate before the budget is reached.")
+    elif name == WARN and share <= warn:
+        # Said even when the estimate is fine: an expired increase is to be removed, a missing approval given.
+        for note in budget.notes():
+            yield violation("stack", "budget increase", f"{note} ({plan.source})",
+                            "increases that are approved and current",
+                            "remove an expired increase from the budgets file, or add the missing approval.")
 
 
 def _spec(name: str, description: str, level: EnforcementLevel) -> StackPolicySpec:
