@@ -133,15 +133,7 @@ def test_the_same_waiver_with_both_approvals_applies(project: Path) -> None:
 
 # Emergency budget increases ---------------------------------------------------------------------
 
-INCREASE = """\
-increases:
-  - amountUsd: 400
-    from: 2026-12-01
-    until: 2026-12-31
-    reason: load test of the classifier before the enterprise launch
-    ticket: FIN-77
-    approvals: [{by: head-of-platform, on: 2026-11-30}, {by: cfo, on: 2026-11-30}]
-"""
+INCREASE = (FIXTURE / "increase.yaml").read_text()  # $400 for December 2026, approved by both
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
 
 import finops_components as finops
 import pytest
@@ -18,15 +17,7 @@ from finops_core.reading import ConfigError
 from finops_core.waivers import load_waivers
 from finops_preview.preview import PreviewOptions, run_preview
 
-INCREASE = """\
-increases:
-  - amountUsd: 400
-    from: 2026-12-01
-    until: 2026-12-31
-    reason: load test of the classifier before the enterprise launch
-    ticket: FIN-77
-    approvals: [{by: head-of-platform, on: 2026-11-30}, {by: cfo, on: 2026-11-30}]
-"""
+INCREASE = (ROOT / "tests/fixtures/governance/increase.yaml").read_text()
 TIERS = ("approvalTiers:\n  - {upToUsd: 500, anyOf: [team-lead, head-of-platform]}\n"
          "  - {allOf: [head-of-platform, cfo]}\n")
 
@@ -130,33 +121,6 @@ def test_an_approval_counts_with_or_without_the_old_approver_key(tmp_path: Path)
     [waiver] = loaded.waivers
     assert waiver.approvers == ("cfo", "head-of-platform") and loaded.approval_gap(waiver, 50_000) is None
     assert "waivers[1].approver: found <missing>; expected the key approver or approvals" in loaded.problems[0]
-
-
-# -- owner spend from Cost Explorer ---------------------------------------------------------------
-
-def test_finops_actuals_writes_spend_by_owner_beside_the_teams(moto_server: str, tmp_path: Path) -> None:
-    import requests
-
-    def grouped(second: str, groups: dict[tuple[str, str], float]) -> dict[str, Any]:
-        return {"ResultsByTime": [{"TimePeriod": {"Start": "2026-11-01", "End": "2026-11-20"}, "Total": {},
-                                   "Estimated": True, "Groups": [
-                                       {"Keys": [f"Environment${e}", f"{second}${v}"],
-                                        "Metrics": {"UnblendedCost": {"Amount": str(a), "Unit": "USD"}}}
-                                       for (e, v), a in groups.items()]}]}
-
-    requests.post(f"{moto_server}/moto-api/static/ce/cost-and-usage-results", json={"results": [
-        grouped("Team", {("dev", "backend"): 60.0}), grouped("Service", {("dev", "ui"): 60.0}),
-        grouped("Owner", {("dev", "jdoe"): 42.5, ("dev", "asmith"): 10.0, ("dev", ""): 7.5})]},
-        timeout=10).raise_for_status()
-    out = tmp_path / "SPEND.json"
-    env = {"AWS_ENDPOINT_URL": moto_server, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-           "AWS_DEFAULT_REGION": "us-east-1", "FINOPS_TODAY": "2026-11-20"}
-    completed = run_cli("actuals", "--environments", "dev", "-o", str(out), env=env)
-    assert completed.returncode == 0, completed.stderr
-    dev = json.loads(out.read_text())["environments"]["dev"]
-    assert dev["owners"] == {"jdoe": {"monthToDateUsd": 42.5}, "asmith": {"monthToDateUsd": 10.0},
-                             "(untagged)": {"monthToDateUsd": 7.5}}
-    assert dev["monthToDateUsd"] == 60.0 and dev["teams"] == {"backend": {"monthToDateUsd": 60.0}}  # not counted twice
 
 
 # -- Pulumi's local policy exceptions: a map keyed by ID -------------------------------------------
