@@ -44,7 +44,7 @@ from finops_core.reading import ConfigError, YamlDoc, load_yaml
 from finops_core.waivers import load_waivers, today
 
 from .environment import Environment
-from .locations import code_location, config_source
+from .locations import code_location, config_source, waivers_file
 from .tagging import current_environment
 
 # AWS Budgets: notifications per budget. The Budgets API's Notification type: "A budget can have up
@@ -98,8 +98,9 @@ class BudgetAlertsArgs:
     emergency_threshold_percent: float = 100
     plan_file: str | None = None
     budgets_dir: str = "budgets"
-    # Where the approval tiers that approve the plan's emergency increases are (approvalTiers).
-    waivers_file: str = "waivers.yaml"
+    # Where the approval tiers that approve the plan's emergency increases are (approvalTiers);
+    # default: the pack's, $FINOPS_WAIVERS_FILE, else the project's waivers.yaml.
+    waivers_file: str | None = None
     service: str | None = None                  # default: the program's Service (and Team), from enforce()
     feature: str | None = None
     # Cost-allocation tags are account-wide: where stacks share an account, one activates them.
@@ -378,7 +379,7 @@ class BudgetAlerts(pulumi.ComponentResource):
 
         alerts = notifications(plan, env, self.topic.arn)
         # Approved emergency increases become the months' planned limits (finops_core.budget_increases).
-        limits = aws_budget_limits(plan, load_waivers(args.waivers_file).tiers, today())
+        limits = aws_budget_limits(plan, load_waivers(args.waivers_file or waivers_file()).tiers, today())
         self.budget = aws.budgets.Budget(
             name, name=fitted_name(budget_name), budget_type="COST", time_unit="MONTHLY", **limits,
             notifications=alerts,

@@ -139,7 +139,7 @@ def judge_findings(findings: Iterable[Finding], policy: str, subject: Subject | 
             kept.append((message, urn))
         elif waiver.expired(today):
             kept.append((f"{message} ({waiver.describe()} expired: the policy applies again)", urn))
-        elif (gap := waivers.approval_gap(waiver, _lets_through(finding, subject))) is not None:
+        elif waivers.tiers and (gap := waivers.approval_gap(waiver, _lets_through(finding, subject))) is not None:
             kept.append((f"{message} ({waiver.describe()} does not apply: {gap})", urn))
         else:
             waived.append(Waived(message, urn, f"{waiver.describe()}: {waiver.reason}"))
