@@ -10,11 +10,12 @@ from pathlib import Path
 
 import finops_components as finops
 import pytest
-from conftest import PACK_DIR, ROOT, budgets_of, run_cli, run_in
+from conftest import PACK_DIR, ROOT, budgets_of, mandatory, run_cli, run_in, tags
 from finops_core.budget_increases import budget_on, planned_limits
 from finops_core.budget_plans import load_budget_plan
 from finops_core.reading import ConfigError
 from finops_core.waivers import load_waivers
+from finops_preview.analyzer import PolicyPackProcess
 from finops_preview.preview import PreviewOptions, run_preview
 
 INCREASE = (ROOT / "tests/fixtures/governance/increase.yaml").read_text()
@@ -154,3 +155,27 @@ def test_waivers_export_carries_the_approvals_and_only_waivers_their_tier_allows
     exceptions = json.loads(exported.read_text())["exceptions"]
     assert list(exceptions) == ["FIN-7"]
     assert "approved by head-of-platform on 2026-11-02, cfo on 2026-11-03" in exceptions["FIN-7"]["reason"]
+
+
+# -- over the Analyzer protocol (the session's pack) ----------------------------------------------
+
+@pytest.mark.parametrize(("approvals", "needs"), [("[{by: head-of-platform}]", "needs cfo"),
+                                                  ("[{by: head-of-platform}, {by: cfo}]", None)])
+def test_over_the_analyzer_protocol_a_waiver_applies_only_with_its_tiers_approvals(
+        pack: PolicyPackProcess, tmp_path: Path, approvals: str, needs: str | None) -> None:
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(TIERS.replace("upToUsd: 500", "upToUsd: 5000") + "waivers:\n"
+                       "  - {policy: finops-instance-size, name: ledger, reason: month end, ticket: FIN-90,\n"
+                       f"     expires: 2099-01-31, approvals: {approvals}}}\n")
+    pack.configure({"finops-waivers": {"file": str(waivers)}})
+    try:
+        found = pack.analyze("aws:ec2/instance:Instance", "ledger",
+                             {"instanceType": "x1e.32xlarge", "tags": tags(Environment="prod")})
+    finally:
+        pack.configure({})
+    refused = [d.message for d in mandatory(found, "finops-instance-size")]
+    if needs is None:
+        assert refused == [] and any(d.policy == "finops-waivers" for d in found)
+    else:
+        [message] = refused
+        assert f"does not apply: {needs}: this waiver lets through $19," in message and "above $5,000" in message
