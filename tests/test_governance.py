@@ -115,8 +115,8 @@ def test_a_large_waiver_with_one_approval_of_two_needed_does_not_apply(project: 
     assert code == 1
     [size] = refusals(report, "finops-instance-size")
     [budget] = refusals(report, "finops-cost-vs-budget")
-    assert "approved by head-of-platform until 2027-01-31) does not apply: needs cfo: this waiver lets through " \
-           "$19,4" in size and "/month, above $5,000" in size
+    assert "approved by head-of-platform on 2026-11-18 until 2027-01-31) does not apply: needs cfo: this waiver " \
+           "lets through $19,4" in size and "/month, above $5,000" in size
     assert "does not apply: needs cfo: this waiver lets through $13,4" in budget  # the amount over $6,000
     assert not [v for v in report["violations"] if v["policy"] == "finops-waivers"]
 
@@ -127,7 +127,7 @@ def test_the_same_waiver_with_both_approvals_applies(project: Path) -> None:
     code, report = preview(project, "prod")
     assert code == 0, [v["message"] for v in report["violations"] if v["enforcementLevel"] == "mandatory"]
     waived = [v["message"] for v in report["violations"] if v["policy"].startswith("finops-waivers")]
-    assert any("waived finops-instance-size" in m and "approved by head-of-platform, cfo" in m for m in waived)
+    assert any("waived finops-instance-size" in m and "approved by head-of-platform on 2026-11-18, cfo on 2026-11-19" in m for m in waived)
     assert any("waived finops-cost-vs-budget" in m for m in waived)
 
 

@@ -103,8 +103,8 @@ class Waiver:
 
     def describe(self) -> str:
         where = f"line {self.line}" if self.line is not None else f"entry {self.index + 1}"
-        return (f"waiver {self.ticket} ({where}, approved by {', '.join(self.approvers)} until "
-                f"{self.expires.isoformat()})")
+        approvals = ", ".join(a.describe() for a in self.approvals)
+        return f"waiver {self.ticket} ({where}, approved by {approvals} until {self.expires.isoformat()})"
 
 
 @dataclass
