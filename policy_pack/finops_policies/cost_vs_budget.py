@@ -48,7 +48,9 @@ def stack_estimate(args: StackValidationArgs) -> tuple[float, int]:
 
 def todays_budget(plan: BudgetPlan) -> BudgetOnDay:
     """The plan's budget today, its increases approved through the waivers file's approval tiers.
-    Raises ConfigError for a bad FINOPS_TODAY."""
+    Raises ConfigError for a bad FINOPS_TODAY, which only a plan with increases needs."""
+    if not plan.increases:
+        return BudgetOnDay(plan.monthly_limit)
     return budget_on(plan, today(), current_waivers().tiers)
 
 
