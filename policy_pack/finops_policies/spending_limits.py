@@ -127,8 +127,7 @@ def _judge(limit: _Limit, spent: float, projected: float, delta: float, basis: s
                                f"make the change smaller or cheaper, or {_approvers(over)}."), over)
     elif name == WARN and share > warn and total <= limit.limit:
         yield violation("stack", "spending limit", found, f"up to {warn:g} % of the {limit.noun} without a warning",
-                        f"review the change against {limit.who.split(' in ')[0]}'s spend before the "
-                        f"{limit.noun} is reached.")
+                        f"review the change against the spend so far before the {limit.noun} is reached.")
 
 
 def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Finding]:
