@@ -91,6 +91,11 @@ class Waiver:
     def approvers(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(a.by for a in self.approvals))
 
+    @property
+    def approver(self) -> str:
+        """The first approver (``approver:`` where given), for readers of the one-approver shape."""
+        return self.approvals[0].by
+
     def matches(self, policy: str, stack: str | None, resource_type: str, name: str) -> bool:
         return (self.policy == policy and fnmatch.fnmatchcase(stack or "", self.stack)
                 and fnmatch.fnmatchcase(resource_type, self.type) and fnmatch.fnmatchcase(name, self.name))
