@@ -94,7 +94,7 @@ def test_html_is_self_contained_and_escapes_user_strings(fixture_outputs: dict[s
     page = fixture_outputs["html"]
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<script" not in page and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
-    assert page.count("<svg") == 4  # team, service, environment, cost center
+    assert page.count("<svg") == 5  # team, service, environment, cost center, owner
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")

@@ -266,7 +266,9 @@ class RecordingCostExplorer:
     def get_cost_and_usage(self, **request: Any) -> dict[str, Any]:
         self.requests.append(("GetCostAndUsage", request))
         second = request["GroupBy"][1]["Key"]
-        return next(r for r in self.saved["GetCostAndUsage"] if r["GroupDefinitions"][1]["Key"] == second)
+        # The saved responses have no grouping by Owner: Cost Explorer then answers with nothing grouped.
+        return next((r for r in self.saved["GetCostAndUsage"] if r["GroupDefinitions"][1]["Key"] == second),
+                    {"ResultsByTime": []})
 
     def get_cost_forecast(self, **request: Any) -> dict[str, Any]:
         self.requests.append(("GetCostForecast", request))
@@ -283,7 +285,7 @@ def test_the_query_does_not_filter_on_environment_and_forecasts_the_current_mont
     usage = [r for name, r in client.requests if name == "GetCostAndUsage"]
     assert all("Filter" not in r for r in usage)
     assert [r["GroupBy"] for r in usage] == [[{"Type": "TAG", "Key": "Environment"}, {"Type": "TAG", "Key": k}]
-                                             for k in ("Team", "Service")]
+                                             for k in ("Team", "Service", "Owner")]
     assert {r["TimePeriod"]["End"] for r in usage} == {"2026-11-29"}   # Cost Explorer has nothing for today yet
     forecasts = [r for name, r in client.requests if name == "GetCostForecast"]
     assert [r["TimePeriod"] for r in forecasts] == [{"Start": "2026-11-29", "End": "2026-12-01"}] * 2
@@ -292,7 +294,7 @@ def test_the_query_does_not_filter_on_environment_and_forecasts_the_current_mont
 
     past = RecordingCostExplorer()
     from_cost_explorer(["prod"], "2026-10-01", "2026-11-01", dt.date(2026, 11, 29), past)
-    assert [name for name, _ in past.requests] == ["GetCostAndUsage", "GetCostAndUsage"]   # no forecast
+    assert [name for name, _ in past.requests] == ["GetCostAndUsage"] * 3   # no forecast
 
 
 def test_actuals_from_a_local_moto_server(finops: Run, monkeypatch: pytest.MonkeyPatch, moto_server: str) -> None:

@@ -158,8 +158,10 @@ def test_finops_actuals_fetches_the_snapshot_from_cost_explorer(moto_server: str
 
     by_team = {("dev", "frontend"): 95.0, ("dev", "backend"): 50.0, ("dev", ""): 15.0}
     by_service = {("dev", "ui"): 95.0, ("dev", "policy-engine"): 50.0, ("dev", ""): 15.0}
+    by_owner = {("dev", "jdoe"): 42.5, ("dev", "asmith"): 10.0, ("dev", ""): 107.5}
     requests.post(f"{moto_server}/moto-api/static/ce/cost-and-usage-results",
-                  json={"results": [grouped("Team", by_team), grouped("Service", by_service)]},
+                  json={"results": [grouped("Team", by_team), grouped("Service", by_service),
+                                    grouped("Owner", by_owner)]},
                   timeout=10).raise_for_status()
     out = tmp_path / "SPEND.json"
     env = {"AWS_ENDPOINT_URL": moto_server, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
@@ -172,6 +174,9 @@ def test_finops_actuals_fetches_the_snapshot_from_cost_explorer(moto_server: str
     assert dev["monthToDateUsd"] == 160.0 and dev["teams"]["frontend"]["monthToDateUsd"] == 95.0
     assert dev["teams"]["(untagged)"]["monthToDateUsd"] == 15.0
     assert snapshot["daysElapsed"] == 19 and snapshot["daysInMonth"] == 30
+    # spend by owner beside the teams, for the owner limits; not counted twice in the totals
+    assert dev["owners"] == {"jdoe": {"monthToDateUsd": 42.5}, "asmith": {"monthToDateUsd": 10.0},
+                             "(untagged)": {"monthToDateUsd": 107.5}}
 
 
 def test_finops_actuals_builds_the_snapshot_from_saved_responses(tmp_path: Path) -> None:

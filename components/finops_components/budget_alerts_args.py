@@ -39,6 +39,9 @@ class BudgetAlertsArgs:
     emergency_threshold_percent: float = 100
     plan_file: str | None = None
     budgets_dir: str = "budgets"
+    # Where the approval tiers that approve the plan's emergency increases are (approvalTiers);
+    # default: the pack's, $FINOPS_WAIVERS_FILE, else the project's waivers.yaml.
+    waivers_file: str | None = None
     service: str | None = None                  # default: the program's Service (and Team), from enforce()
     feature: str | None = None
     # Cost-allocation tags are account-wide: where stacks share an account, one activates them.

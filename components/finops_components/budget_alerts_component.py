@@ -26,7 +26,9 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+from finops_core.budget_increases import aws_budget_limits
 from finops_core.budget_plans import COVERED_BY_BUDGET, BudgetPlan
+from finops_core.waivers import load_waivers, today
 
 from .aws_budget_limits import batches, check_instance_ids, check_limits
 from .budget_alerts_args import BudgetAlertsArgs
@@ -34,6 +36,7 @@ from .budget_names import fitted_name, stack_budget_name
 from .budget_plan_resolution import covering_budget, plan_of
 from .environment import Environment
 from .iam_principals import DenyTargets, deny_targets
+from .locations import waivers_file
 from .tagging import current_environment
 
 # How a budget adds up the filtered spend: with a filter expression AWS wants the metric named
@@ -161,9 +164,11 @@ class BudgetAlerts(pulumi.ComponentResource):
                                       endpoint=address, opts=child)
 
         alerts = notifications(plan, env, self.topic.arn)
+        # Approved emergency increases become the months' planned limits (finops_core.budget_increases).
+        limits = aws_budget_limits(plan, load_waivers(args.waivers_file or waivers_file()).tiers, today())
         self.budget = aws.budgets.Budget(
-            name, name=fitted_name(budget_name), budget_type="COST", time_unit="MONTHLY",
-            limit_amount=f"{plan.monthly_limit:.2f}", limit_unit=plan.currency, notifications=alerts,
+            name, name=fitted_name(budget_name), budget_type="COST", time_unit="MONTHLY", **limits,
+            notifications=alerts,
             filter_expression=tag_filter({"Environment": env.name}), metrics=BUDGET_METRIC,
             tags=tags, opts=child)
         for team, limit in plan.team_limits.items():

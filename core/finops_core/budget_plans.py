@@ -2,23 +2,42 @@
 
 Pulumi-free, so the policy pack and ``finops preview`` read the same plans as the
 BudgetAlerts component.
+
+Governance keys, both optional::
+
+    owners:                 # a monthly limit per Owner tag value; default: anyone not named
+      default: 50
+      lead-dev: 300
+    increases:              # emergency budget increases, approved through waivers.yaml's approvalTiers
+      - amountUsd: 400
+        from: 2026-12-01
+        until: 2026-12-31   # inclusive
+        reason: load test of the classifier before the enterprise launch
+        ticket: FIN-77
+        approvals: [{by: head-of-platform, on: 2026-11-30}, {by: cfo, on: 2026-11-30}]
+
+What an increase does on a given day is :mod:`finops_core.budget_increases`'s.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .approval_tiers import Approval, approval_day, parse_approvals
 from .reading import ConfigError, Path_, YamlDoc, load_yaml, require_mapping
 from .rules import Rules, load_rules
 
 # AWS Budgets: e-mail subscribers per notification (CreateNotification / Subscriber docs).
 MAX_EMAIL_SUBSCRIBERS = 10
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_KEYS = ("monthlyLimit", "currency", "teams", "subscribers", "anomaly", "emergencyAction")
+_KEYS = ("monthlyLimit", "currency", "teams", "subscribers", "anomaly", "emergencyAction", "owners", "increases")
+_INCREASE_KEYS = ("amountUsd", "from", "until", "reason", "ticket", "approvals")
+DEFAULT_OWNER = "default"
 # Anomaly alerts go to e-mail (the SNS topic is for AWS Budgets only); IMMEDIATE would need SNS.
 ANOMALY_FREQUENCIES = ("DAILY", "WEEKLY")
 EMERGENCY_KINDS = ("STOP_TAGGED_INSTANCES", "DENY_NEW_COMPUTE")
@@ -36,6 +55,23 @@ class EmergencyAction:
 
 
 @dataclass(frozen=True)
+class BudgetIncrease:
+    """An emergency increase of the environment's monthly budget, from ``start`` to ``until``
+    (both days included)."""
+
+    amount: float
+    start: dt.date
+    until: dt.date
+    reason: str
+    ticket: str
+    approvals: tuple[Approval, ...]
+    line: int | None = None
+
+    def describe(self) -> str:
+        return f"increase {self.ticket} of ${self.amount:,.2f} ({self.start.isoformat()} to {self.until.isoformat()})"
+
+
+@dataclass(frozen=True)
 class BudgetPlan:
     source: str
     environment: str
@@ -46,6 +82,12 @@ class BudgetPlan:
     anomaly_threshold: float
     anomaly_frequency: str
     emergency_action: EmergencyAction
+    owner_limits: Mapping[str, float] = field(default_factory=dict)   # "default" for anyone not named
+    increases: tuple[BudgetIncrease, ...] = ()
+
+    def owner_limit(self, owner: str) -> float | None:
+        """The monthly limit of ``owner`` (an Owner tag value), None when the plan sets none."""
+        return self.owner_limits.get(owner, self.owner_limits.get(DEFAULT_OWNER))
 
 
 def _amount(doc: YamlDoc, value: object, path: Path_) -> float:
@@ -107,8 +149,38 @@ def parse_budget_plan(doc: YamlDoc, environment: str, rules: Rules) -> BudgetPla
         threshold_percent=_amount(doc, action_raw.get("thresholdPercent", 100),
                                   ("emergencyAction", "thresholdPercent")),
     )
+    owners = {str(owner): _amount(doc, amount, ("owners", owner))
+              for owner, amount in require_mapping(doc, top.get("owners", {}), ("owners",)).items()}
     return BudgetPlan(doc.source, environment, limit, currency, team_limits, tuple(subscribers), threshold,
-                      frequency, action)
+                      frequency, action, owners, _increases(doc, top.get("increases")))
+
+
+def _increases(doc: YamlDoc, raw: object) -> tuple[BudgetIncrease, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise doc.error(("increases",), raw, "a list of increases {amountUsd, from, until, reason, ticket, approvals}")
+    increases = []
+    for index, entry in enumerate(raw):
+        path: Path_ = ("increases", index)
+        increase = require_mapping(doc, entry, path)
+        for key in increase:
+            if key not in _INCREASE_KEYS:
+                raise doc.error((*path, key), key, "one of the keys " + ", ".join(_INCREASE_KEYS))
+        for key in ("from", "until", "reason", "ticket"):
+            if increase.get(key) is None or not str(increase[key]).strip():
+                raise doc.error((*path, key), "<missing>", f"the key {key}")
+        start, until = approval_day(increase["from"]), approval_day(increase["until"])
+        if start is None:
+            raise doc.error((*path, "from"), increase["from"], "a date such as 2026-12-01")
+        if until is None or until < start:
+            raise doc.error((*path, "until"), until.isoformat() if until else increase["until"],
+                            f"a date on or after {start.isoformat()}")
+        increases.append(BudgetIncrease(
+            _amount(doc, increase.get("amountUsd"), (*path, "amountUsd")), start, until, str(increase["reason"]),
+            str(increase["ticket"]), parse_approvals(doc, increase.get("approvals"), (*path, "approvals")),
+            doc.line(path)))
+    return tuple(increases)
 
 
 def find_budget_plan(environment: str, budgets_dir: str | Path, rules: Rules | None = None) -> BudgetPlan | None:

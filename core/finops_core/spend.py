@@ -13,12 +13,13 @@ team, taken from Cost Explorer by ``finops actuals`` and read by the spending-li
           "monthToDateUsd": 320.0,
           "forecastUsd": 510.0,                   # optional: Cost Explorer's month-end forecast
           "teams": {"frontend": {"monthToDateUsd": 95.0}, "backend": {"monthToDateUsd": 50.0},
-                    "(untagged)": {"monthToDateUsd": 12.0}}   # spend without a Team tag
+                    "(untagged)": {"monthToDateUsd": 12.0}},  # spend without a Team tag
+          "owners": {"jdoe": {"monthToDateUsd": 30.0, "forecastUsd": 44.0}}   # optional: by Owner tag
         }
       }
     }
 
-A team's projection is its ``forecastUsd`` when the snapshot has one, else its run-rate
+A team's (or an owner's) projection is its ``forecastUsd`` when the snapshot has one, else its run-rate
 (month-to-date scaled to the whole month), never less than what it has already spent.
 """
 
@@ -55,6 +56,7 @@ class Spend:
 class EnvironmentSpend:
     total: Spend
     teams: Mapping[str, Spend] = field(default_factory=dict)
+    owners: Mapping[str, Spend] = field(default_factory=dict)   # by Owner tag value (finops actuals)
 
 
 @dataclass(frozen=True)
@@ -81,17 +83,19 @@ class SpendSnapshot:
             "kind": KIND, "version": VERSION, "takenAt": self.taken_at.isoformat().replace("+00:00", "Z"),
             "month": self.month, "daysElapsed": self.days_elapsed, "daysInMonth": self.days_in_month,
             "source": self.source,
-            "environments": {name: {**spend(env.total), "teams": {t: spend(s) for t, s in sorted(env.teams.items())}}
+            "environments": {name: {**spend(env.total), "teams": {t: spend(s) for t, s in sorted(env.teams.items())},
+                                    **({"owners": {o: spend(s) for o, s in sorted(env.owners.items())}}
+                                       if env.owners else {})}
                              for name, env in sorted(self.environments.items())},
         }
 
 
 def _spend(doc: YamlDoc, raw: object, path: Path_) -> Spend:
     entry = require_mapping(doc, raw, path)
-    unknown = set(entry) - {"monthToDateUsd", "forecastUsd", "teams"}
+    unknown = set(entry) - {"monthToDateUsd", "forecastUsd", "teams", "owners"}
     if unknown:
         bad = sorted(unknown)[0]
-        raise doc.error((*path, bad), bad, "monthToDateUsd, forecastUsd or teams")
+        raise doc.error((*path, bad), bad, "monthToDateUsd, forecastUsd, teams or owners")
     amount = doc.number((*path, "monthToDateUsd"), entry.get("monthToDateUsd"), "an amount in USD >= 0")
     if amount < 0:
         raise doc.error((*path, "monthToDateUsd"), amount, "an amount in USD >= 0")
@@ -130,7 +134,9 @@ def parse_snapshot(doc: YamlDoc) -> SpendSnapshot:
         entry = require_mapping(doc, raw, path)
         teams = {str(team): _spend(doc, spend, (*path, "teams", team))
                  for team, spend in require_mapping(doc, entry.get("teams", {}), (*path, "teams")).items()}
-        environments[str(name)] = EnvironmentSpend(_spend(doc, entry, path), teams)
+        owners = {str(owner): _spend(doc, spend, (*path, "owners", owner))
+                  for owner, spend in require_mapping(doc, entry.get("owners", {}), (*path, "owners")).items()}
+        environments[str(name)] = EnvironmentSpend(_spend(doc, entry, path), teams, owners)
     return SpendSnapshot(str(top.get("source") or doc.source), taken_at, str(top.get("month", "")),
                          _day_count(doc, top, "daysElapsed"), _day_count(doc, top, "daysInMonth"), environments)
 

@@ -1,10 +1,14 @@
 """Approved exceptions: ``waivers.yaml``, reviewed by the platform team in pull requests.
 
-Each waiver names a policy, a resource selector (stack, type, name pattern), a reason, an
-approver, a ticket and an expiry date. A matching, unexpired waiver turns a violation into
-an advisory; an expired one no longer applies; a malformed one never applies and is itself
-reported. Waivers of budget policies ("approval for large expenses") need an approver from
-``approvers.budget``.
+Each waiver names a policy, a resource selector (stack, type, name pattern), a reason, who
+approved it (``approver:``, or ``approvals: [{by, on}]``, or both), a ticket and an expiry date.
+A matching, unexpired waiver turns a violation into an advisory; an expired one no longer
+applies; a malformed one never applies and is itself reported.
+
+Large expenses need more approvals: with ``approvalTiers`` (see :mod:`finops_core.approval_tiers`)
+a waiver applies only when its approvals satisfy the tier of the monthly cost it lets through
+(the policy pack knows that cost); without tiers, waivers of budget policies need an approver
+from ``approvers.budget``.
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from .approval_tiers import Approval, ApprovalTier, approval_gap, parse_approvals, parse_tiers
 from .reading import ConfigError, YamlDoc, load_yaml, require_mapping
 
 BUDGET_POLICIES = frozenset({"finops-cost-vs-budget", "finops-cost-vs-budget-warning"})
-_REQUIRED = ("policy", "reason", "approver", "ticket", "expires")
-_KEYS = (*_REQUIRED, "stack", "type", "name")
+_REQUIRED = ("policy", "reason", "ticket", "expires")
+_KEYS = (*_REQUIRED, "approver", "approvals", "stack", "type", "name")
 _USER = re.compile(r"^[a-z][a-z0-9._-]{1,62}$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TODAY_VARIABLE = "FINOPS_TODAY"
@@ -75,12 +80,21 @@ class Waiver:
     line: int | None
     policy: str
     reason: str
-    approver: str
+    approvals: tuple[Approval, ...]     # ``approver:`` first (as one approval), then ``approvals:``
     ticket: str
     expires: dt.date
     stack: str = "*"
     type: str = "*"
     name: str = "*"
+
+    @property
+    def approvers(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(a.by for a in self.approvals))
+
+    @property
+    def approver(self) -> str:
+        """The first approver (``approver:`` where given), for readers of the one-approver shape."""
+        return self.approvals[0].by
 
     def matches(self, policy: str, stack: str | None, resource_type: str, name: str) -> bool:
         return (self.policy == policy and fnmatch.fnmatchcase(stack or "", self.stack)
@@ -94,7 +108,8 @@ class Waiver:
 
     def describe(self) -> str:
         where = f"line {self.line}" if self.line is not None else f"entry {self.index + 1}"
-        return f"waiver {self.ticket} ({where}, approved by {self.approver} until {self.expires.isoformat()})"
+        approvals = ", ".join(a.describe() for a in self.approvals)
+        return f"waiver {self.ticket} ({where}, approved by {approvals} until {self.expires.isoformat()})"
 
 
 @dataclass
@@ -103,6 +118,11 @@ class WaiverSet:
     waivers: list[Waiver] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)   # malformed entries, one line each
     budget_approvers: tuple[str, ...] = ()               # approvers.budget: who approves large expenses
+    tiers: tuple[ApprovalTier, ...] = ()                 # approvalTiers: who approves by the amount
+
+    def approval_gap(self, waiver: Waiver, monthly_usd: float) -> str | None:
+        """What approval ``waiver`` still lacks to let ``monthly_usd`` a month through (None: none)."""
+        return approval_gap(monthly_usd, waiver.approvals, self.tiers) if self.tiers else None
 
     def find(self, policy: str, stack: str | None, resource_type: str, name: str) -> Waiver | None:
         for waiver in self.waivers:
@@ -111,7 +131,7 @@ class WaiverSet:
         return None
 
 
-def _entry(doc: YamlDoc, index: int, raw: object, budget_approvers: tuple[str, ...]) -> Waiver:
+def _entry(doc: YamlDoc, index: int, raw: object, budget_approvers: tuple[str, ...], tiered: bool) -> Waiver:
     path = ("waivers", index)
     entry = require_mapping(doc, raw, path)
     for key in entry:
@@ -124,14 +144,22 @@ def _entry(doc: YamlDoc, index: int, raw: object, budget_approvers: tuple[str, .
     expires = expiry_day(entry["expires"])
     if expires is None:
         raise doc.error((*path, "expires"), entry["expires"], "a date such as 2027-01-31")
-    approver = str(entry["approver"])
-    if not _USER.match(approver):
-        raise doc.error((*path, "approver"), approver, "a lowercase user name")
+    approvals: tuple[Approval, ...] = ()
+    if entry.get("approver") is not None:
+        approver = str(entry["approver"])
+        if not _USER.match(approver):
+            raise doc.error((*path, "approver"), approver, "a lowercase user name")
+        approvals = (Approval(approver),)
+    approvals += parse_approvals(doc, entry.get("approvals"), (*path, "approvals"))
+    if not approvals:
+        raise doc.error((*path, "approver"), "<missing>", "the key approver or approvals: who approved it")
     policy = str(entry["policy"])
-    if policy in BUDGET_POLICIES and approver not in budget_approvers:
-        raise doc.error((*path, "approver"), approver, "for a budget policy, one of approvers.budget: "
+    # With approval tiers, the tiers say who approves a budget waiver (by the amount it lets through).
+    if policy in BUDGET_POLICIES and not tiered and not set(budget_approvers) & {a.by for a in approvals}:
+        where = (*path, "approver") if entry.get("approver") is not None else (*path, "approvals")
+        raise doc.error(where, ", ".join(a.by for a in approvals), "for a budget policy, one of approvers.budget: "
                         + (", ".join(budget_approvers) or "(none configured)"))
-    return Waiver(index, doc.line(path), policy, str(entry["reason"]), approver, str(entry["ticket"]), expires,
+    return Waiver(index, doc.line(path), policy, str(entry["reason"]), approvals, str(entry["ticket"]), expires,
                   str(entry.get("stack", "*")), str(entry.get("type", "*")), str(entry.get("name", "*")))
 
 
@@ -143,12 +171,13 @@ def parse_waivers(doc: YamlDoc) -> WaiverSet:
     if not isinstance(budget, list) or not all(isinstance(a, str) for a in budget):
         raise doc.error(("approvers", "budget"), budget, "a list of user names")
     result.budget_approvers = tuple(budget)
+    result.tiers = parse_tiers(doc, top.get("approvalTiers"), ("approvalTiers",))
     entries = top.get("waivers") or []
     if not isinstance(entries, list):
         raise doc.error(("waivers",), entries, "a list of waivers")
     for index, raw in enumerate(entries):
         try:
-            result.waivers.append(_entry(doc, index, raw, tuple(budget)))
+            result.waivers.append(_entry(doc, index, raw, tuple(budget), bool(result.tiers)))
         except ConfigError as exc:
             # One bad entry does not void the others; it never applies and is reported.
             result.problems.append(str(exc))

@@ -1,7 +1,9 @@
 """Stack policies: the stack's estimated monthly cost against its environment's budget.
 
 Two policies so that each has one enforcement level: a warning (advisory) above 75 % of the
-budget and a refusal (mandatory) above 100 %; both thresholds are configurable.
+budget and a refusal (mandatory) above 100 %; both thresholds are configurable. The budget is
+the one of today (``FINOPS_TODAY``): raised by the approved emergency increases whose window
+holds it; an expired or unapproved increase is named in the message.
 """
 
 from __future__ import annotations
@@ -11,15 +13,18 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from finops_core.budget_plans import find_budget_plan
+from finops_core.budget_increases import BudgetOnDay, budget_on
+from finops_core.budget_plans import BudgetPlan, find_budget_plan
 from finops_core.rules import ConfigError, Rules
+from finops_core.waivers import today
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationArgs
 
-from .messages import violation
+from .messages import Priced, violation
 from .policy import Finding
 from .policy_specs import StackPolicySpec
 from .stack_costs import price_stack
 from .subject import current_stack
+from .waiver_file import current_waivers
 
 FAIL, WARN = "finops-cost-vs-budget", "finops-cost-vs-budget-warning"
 # Where the budgets are: the policy config's budgetsDir, else $FINOPS_BUDGETS_DIR, else ../budgets
@@ -41,6 +46,14 @@ def stack_estimate(args: StackValidationArgs) -> tuple[float, int]:
     return round(total, 2), unpriced
 
 
+def todays_budget(plan: BudgetPlan) -> BudgetOnDay:
+    """The plan's budget today, its increases approved through the waivers file's approval tiers.
+    Raises ConfigError for a bad FINOPS_TODAY, which only a plan with increases needs."""
+    if not plan.increases:
+        return BudgetOnDay(plan.monthly_limit)
+    return budget_on(plan, today(), current_waivers().tiers)
+
+
 def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Finding]:
     config: Mapping[str, Any] = args.get_config() or {}
     env = rules.environment_of(None, current_stack())
@@ -56,21 +69,33 @@ def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Findi
         return  # an environment without a budget file is not budgeted here (finops-budget-alerts still asks)
     try:
         total, unpriced = stack_estimate(args)
-    except ConfigError as exc:  # a price book that cannot be read
+        budget = todays_budget(plan)
+    except ConfigError as exc:  # a price book that cannot be read, a bad FINOPS_TODAY
         yield f"cannot judge the estimate against the budget: {exc}"
         return
-    share = 100 * total / plan.monthly_limit
+    limit = budget.limit
+    share = 100 * total / limit
     warn = float(config.get("warnPercent", 75))
     fail = float(config.get("failPercent", 100))
     not_priced = f" ({unpriced} {'resource' if unpriced == 1 else 'resources'} not priced)" if unpriced else ""
+    notes = "".join(f"; {note}" for note in budget.notes())
     found = f"an estimate of ${total:,.2f} a month{not_priced}, {share:.0f} % of the {env.name} budget of " \
-            f"${plan.monthly_limit:,.2f} ({plan.source})"
+            f"{budget.describe()} ({plan.source}{notes})"
     if name == FAIL and share > fail:
-        yield violation("stack", "estimated cost vs budget", found, f"at most {fail:g} % of the budget",
-                        "make resources smaller or fewer, or raise the budget in the budgets file.")
+        over = round(total - limit * fail / 100, 2)
+        yield Priced(violation("stack", "estimated cost vs budget", found, f"at most {fail:g} % of the budget",
+                               "make resources smaller or fewer, raise the budget in the budgets file, or add an "
+                               "emergency increase (increases: in the budgets file) approved through "
+                               "approvalTiers."), over)
     elif name == WARN and warn < share <= fail:
         yield violation("stack", "estimated cost vs budget", found, f"up to {warn:g} % without a warning",
                         "review the estimate before the budget is reached.")
+    elif name == WARN and share <= warn:
+        # Said even when the estimate is fine: an expired increase is to be removed, a missing approval given.
+        for note in budget.notes():
+            yield violation("stack", "budget increase", f"{note} ({plan.source})",
+                            "increases that are approved and current",
+                            "remove an expired increase from the budgets file, or add the missing approval.")
 
 
 def _spec(name: str, description: str, level: EnforcementLevel) -> StackPolicySpec:

@@ -22,4 +22,13 @@ class AtResource:
     urn: str
 
 
-__all__ = ["EXCEPTION_HINT", "AtResource", "Unknown", "violation"]
+@dataclass(frozen=True)
+class Priced:
+    """A stack policy's finding with the monthly cost a waiver of it would let through (the amount
+    over the budget, or the change's difference): approval tiers judge its waiver by it."""
+
+    message: str
+    lets_through_usd: float
+
+
+__all__ = ["EXCEPTION_HINT", "AtResource", "Priced", "Unknown", "violation"]

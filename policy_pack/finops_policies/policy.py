@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from finops_core import estimate_resource
+from finops_core.price_book import price_book_from_environment
 from finops_core.rules import ConfigError, Rules, load_rules, with_overrides
 from finops_core.values import UNKNOWN_STRING
 from finops_core.waivers import WaiverSet
@@ -26,11 +28,11 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
-from .messages import AtResource, Unknown
+from .messages import AtResource, Priced, Unknown
 from .subject import Subject, current_stack
 from .waiver_file import configured_waivers_file, current_waivers, target_of_urn, waivers_today
 
-Finding = str | Unknown | AtResource
+Finding = str | Unknown | AtResource | Priced
 ResourceCheck = Callable[[Subject, Rules], Iterable[Finding]]
 StackCheck = Callable[[StackValidationArgs, Rules], Iterable[Finding]]
 # Turns this policy's config into a patch of rules.yaml (same keys), or None for no change.
@@ -91,11 +93,33 @@ class Verdict:
             raise UnknownValueError(UNKNOWN_STRING, self.unknown.split("."))
 
 
+def monthly_cost(subject: Subject) -> float:
+    """The resource's monthly estimate (0 when it has no cost of its own or cannot be priced): what
+    a waiver of one of its findings lets through. Raises ConfigError for a bad price book."""
+    estimate = estimate_resource(subject.type, subject.inputs, subject.region,
+                                 price_book=price_book_from_environment())
+    return estimate.monthly_usd or 0.0 if estimate is not None else 0.0
+
+
+def _lets_through(finding: Finding, subject: Subject | None) -> float:
+    if isinstance(finding, Priced):
+        return finding.lets_through_usd
+    if subject is not None and not isinstance(finding, AtResource):
+        try:
+            return monthly_cost(subject)
+        except ConfigError:
+            return 0.0  # the budget policies report a bad price book
+    return 0.0
+
+
 def judge_findings(findings: Iterable[Finding], policy: str, subject: Subject | None, waivers: WaiverSet | None,
                    today: dt.date | None) -> Verdict:
     """Findings with those an approved, unexpired waiver covers set aside in ``waived``.
 
-    ``waivers`` None: waivers are off (or the policy cannot be waived), every finding stands."""
+    A waiver whose approvals do not satisfy the approval tier of what it lets through (the
+    resource's monthly estimate; a stack finding's own amount) does not apply, and the finding
+    says which approval is missing. ``waivers`` None: waivers are off (or the policy cannot be
+    waived), every finding stands."""
     kept: list[tuple[str, str | None]] = []
     waived: list[Waived] = []
     unknown: str | None = None
@@ -104,18 +128,21 @@ def judge_findings(findings: Iterable[Finding], policy: str, subject: Subject | 
         if isinstance(finding, Unknown):
             unknown = unknown or finding.path
             continue
-        if isinstance(finding, AtResource):
-            message, urn = finding.message, finding.urn
+        text = finding.message if isinstance(finding, Priced) else finding
+        if isinstance(text, AtResource):
+            message, urn = text.message, text.urn
             resource_type, name = target_of_urn(urn)
         elif subject is not None:
-            message, urn, resource_type, name = finding, None, subject.type, subject.name
+            message, urn, resource_type, name = text, None, subject.type, subject.name
         else:
-            message, urn, resource_type, name = finding, None, "pulumi:pulumi:Stack", stack or ""
+            message, urn, resource_type, name = text, None, "pulumi:pulumi:Stack", stack or ""
         waiver = waivers.find(policy, stack, resource_type, name) if waivers is not None else None
-        if waiver is None or today is None:
+        if waiver is None or today is None or waivers is None:
             kept.append((message, urn))
         elif waiver.expired(today):
             kept.append((f"{message} ({waiver.describe()} expired: the policy applies again)", urn))
+        elif waivers.tiers and (gap := waivers.approval_gap(waiver, _lets_through(finding, subject))) is not None:
+            kept.append((f"{message} ({waiver.describe()} does not apply: {gap})", urn))
         else:
             waived.append(Waived(message, urn, f"{waiver.describe()}: {waiver.reason}"))
     return Verdict(kept, unknown, waived)

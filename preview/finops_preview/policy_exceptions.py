@@ -4,17 +4,21 @@ URN of its resource appear in the same match entry of an exception of its policy
 exempted violation is still reported, marked as exempted with the exception's reason, and never
 fails the preview, whatever its enforcement level.
 
-In the config file (``--policy-pack-config``), beside the policies::
+In the config file (``--policy-pack-config``), beside the policies, an ``exceptions`` map keyed
+by each exception's ID, as Pulumi documents it (the policy exceptions page: exceptions "in a
+local policy pack config file"; Pulumi Cloud's API: the ID is "the exception's key in the
+policy pack's exceptions map", e.g. ``EXC-42``)::
 
     {"finops-instance-size": "mandatory",
-     "exceptions": [{"reason": "quarterly retraining (FIN-1234)",
-                     "match": [{"policies": ["finops-instance-size"],
-                                "targets": ["urn:pulumi:prod::proj::aws:ec2/instance:Instance::trainer"]}],
-                     "expiresAt": "2027-01-31T00:00:00Z"}]}
+     "exceptions": {
+         "FIN-1234": {"reason": "quarterly retraining",
+                      "match": [{"policies": ["finops-instance-size"],
+                                 "targets": ["urn:pulumi:prod::proj::aws:ec2/instance:Instance::trainer"]}]}}}
 
-The fields are those of Pulumi Cloud's exception (``reason``, ``match[].policies``,
-``match[].targets``, optional ``policyPack`` and ``expiresAt``); an expired exception no longer
-applies. ``finops waivers export`` writes this shape from waivers.yaml.
+The fields of each are those of Pulumi's exception (``reason``, ``match[].policies``,
+``match[].targets``); ``policyPack`` and ``expiresAt`` are accepted too (an expired exception no
+longer applies). The earlier list shape, ``"exceptions": [{"reason": ..., "match": [...]}]``,
+is still read, its IDs being their positions. ``finops waivers export`` writes the map.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ MAX_ENTRIES = 100
 
 @dataclass(frozen=True)
 class PolicyException:
+    id: str                          # its key in the exceptions map ("EXC-42"), or "exceptions[0]"
     reason: str
     matches: tuple[tuple[frozenset[str], frozenset[str]], ...]   # (policies, target URNs) per entry
     policy_pack: str = ""            # "" : the pack the config file is given for (every pack here)
@@ -50,16 +55,23 @@ class PolicyException:
 
 
 def read_exceptions(config: Mapping[str, Any], source: str | Path) -> list[PolicyException]:
-    """The ``exceptions`` of a policy pack config (already read strictly); ConfigError otherwise."""
+    """The ``exceptions`` of a policy pack config (already read strictly): a map of ID to exception,
+    or a list of exceptions; ConfigError otherwise."""
     raw = config.get(EXCEPTIONS_KEY)
     if raw is None:
         return []
+    if isinstance(raw, Mapping):
+        for key in raw:
+            if not isinstance(key, str) or not key.strip():
+                raise ConfigError(source, EXCEPTIONS_KEY, key, "exception IDs such as EXC-42")
+        return [_exception(entry, source, f"{EXCEPTIONS_KEY}.{key}", str(key)) for key, entry in raw.items()]
     if not isinstance(raw, list):
-        raise ConfigError(source, EXCEPTIONS_KEY, raw, "a list of policy exceptions")
-    return [_exception(entry, source, f"{EXCEPTIONS_KEY}[{index}]") for index, entry in enumerate(raw)]
+        raise ConfigError(source, EXCEPTIONS_KEY, raw, "a map of exception ID to exception {reason, match}")
+    return [_exception(entry, source, f"{EXCEPTIONS_KEY}[{index}]", f"{EXCEPTIONS_KEY}[{index}]")
+            for index, entry in enumerate(raw)]
 
 
-def _exception(entry: Any, source: str | Path, where: str) -> PolicyException:
+def _exception(entry: Any, source: str | Path, where: str, key: str) -> PolicyException:
     if not isinstance(entry, Mapping):
         raise ConfigError(source, where, entry, "an exception object {reason, match}")
     unknown = sorted(set(entry) - {"reason", "match", "policyPack", "expiresAt"})
@@ -76,7 +88,8 @@ def _exception(entry: Any, source: str | Path, where: str) -> PolicyException:
     pack = entry.get("policyPack", "")
     if not isinstance(pack, str):
         raise ConfigError(source, f"{where}.policyPack", pack, "the name of a policy pack")
-    return PolicyException(reason.strip(), parsed, pack, _expiry(entry.get("expiresAt"), source, f"{where}.expiresAt"))
+    return PolicyException(key, reason.strip(), parsed, pack,
+                           _expiry(entry.get("expiresAt"), source, f"{where}.expiresAt"))
 
 
 def _match(entry: Any, source: str | Path, where: str) -> tuple[frozenset[str], frozenset[str]]:
@@ -114,4 +127,4 @@ def apply_exceptions(violations: Sequence[Violation], exceptions: Sequence[Polic
         if covering is not None:
             violation.level = "exempted"
             violation.exception = covering.reason
-            violation.message = f"{violation.message} [exempted: {covering.reason}]"
+            violation.message = f"{violation.message} [exempted by {covering.id}: {covering.reason}]"

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from finops_core import estimate_resource, load_prices
+from finops_core.budget_increases import BudgetOnDay, budget_on
 from finops_core.budget_plans import COVERED_BY_BUDGET, BudgetPlan, find_budget_plan
 from finops_core.effective_tags import allocation_tags
 from finops_core.price_book import PRICE_BOOK_ENV, PriceBook, load_price_book, price_book_from_environment
@@ -18,7 +19,7 @@ from finops_core.reading import finite_number, load_json, load_yaml
 from finops_core.related import RelatedResource, related_lookup
 from finops_core.rules import ConfigError, Rules, load_rules
 from finops_core.usage import ResourceUsage, UsageFile, load_usage_file
-from finops_core.waivers import parse_waivers, today
+from finops_core.waivers import load_waivers, parse_waivers, today
 from pulumi.runtime.proto import analyzer_pb2
 
 from .analyzer import PolicyPackError, PolicyPackProcess, read_policy_config
@@ -41,7 +42,7 @@ from .runner import (
     provider_of,
 )
 from .secrets import mask, redact, secret_forms, secret_values, unwrap
-from .spend_snapshots import baseline_by_team, cost_by_team, read_spend, spending_config
+from .spend_snapshots import baseline_by, cost_by_owner, cost_by_team, read_spend, spending_config
 
 # The policies that read budgets/<environment>.yaml (their ``budgetsDir`` config).
 COST_POLICIES = ("finops-cost-vs-budget", "finops-cost-vs-budget-warning", "finops-spending-limits",
@@ -203,6 +204,8 @@ class _Inputs:
 
     environment: str
     plan: BudgetPlan | None
+    # Today's budget: the plan's, raised by the approved emergency increases whose window holds today.
+    budget: BudgetOnDay | None
     budgets_dir: Path
     waivers_file: Path
     usage: UsageFile | None
@@ -230,7 +233,7 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
         project=source.project, stack=run.stack, environment=inputs.environment,
         region=_stack_region(run, source.config), price_dates=load_prices().dates(),
         resources=rows, violations=violations, policies=policies,
-        budget_usd=inputs.plan.monthly_limit if inputs.plan else None,
+        budget_usd=inputs.budget.limit if inputs.budget else None,
         budget_source=inputs.plan.source if inputs.plan else None, notes=_notes(options, source, inputs, rows),
         remediations=remediations,
         origin="plan" if options.from_plan else "state" if options.from_state else "program",
@@ -274,16 +277,18 @@ def _read_inputs(options: PreviewOptions, source: _Source, rules: Rules) -> _Inp
     if options.spend is not None:
         # This stack's cost per team before the change: from the baseline, or the plan's old states.
         before: Mapping[str, float] | None = None
+        owners_before: Mapping[str, float] | None = None
         if options.baseline is not None:
-            before = baseline_by_team(options.baseline)
+            before, owners_before = baseline_by(options.baseline, "team"), baseline_by(options.baseline, "owner")
         elif source.plan is not None and source.engine_run is not None:
-            before = cost_by_team(build_rows(before_run(source.plan, source.engine_run), environment, usage,
-                                             price_book=price_book))
-        for name, settings in spending_config(read_spend(options.spend), before).items():
+            old = build_rows(before_run(source.plan, source.engine_run), environment, usage, price_book=price_book)
+            before, owners_before = cost_by_team(old), cost_by_owner(old)
+        for name, settings in spending_config(read_spend(options.spend), before, owners_before).items():
             policy_config[name] = {**settings, **(policy_config.get(name) or {})} \
                 if isinstance(policy_config.get(name), Mapping) else settings
-    return _Inputs(environment, plan, budgets_dir, waivers_file, usage, price_book, policy_config, exceptions,
-                   packs)
+    budget = budget_on(plan, today(), load_waivers(waivers_file).tiers) if plan is not None else None
+    return _Inputs(environment, plan, budget, budgets_dir, waivers_file, usage, price_book, policy_config,
+                   exceptions, packs)
 
 
 def _start_packs(stack: ExitStack, options: PreviewOptions, source: _Source, inputs: _Inputs
@@ -334,6 +339,11 @@ def _notes(options: PreviewOptions, source: _Source, inputs: _Inputs, rows: list
     """Phase 4: what the estimate and the verdicts leave out, said under the table."""
     notes = []
     plan = inputs.plan
+    budget = inputs.budget
+    if budget is not None:
+        if budget.active:
+            notes.append(f"the {inputs.environment} budget today is {budget.describe()}")
+        notes += budget.notes()
     if options.spend is None:
         notes.append("no spend snapshot (--spend SPEND.json from finops actuals): team spending limits not judged"
                      + ("; the estimate alone is judged against the budget" if plan is not None else ""))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +29,9 @@ def snapshot_of(actuals: Actuals, taken_at: dt.datetime) -> SpendSnapshot:
     environments = {}
     for environment in actuals.environments:
         teams = {team: Spend(round(amount, 2)) for team, amount in actuals.by_team.get(environment, {}).items()}
+        owners = {owner: Spend(round(amount, 2)) for owner, amount in actuals.by_owner.get(environment, {}).items()}
         total = actuals.environment_total(environment) or 0.0
-        environments[environment] = EnvironmentSpend(Spend(total, actuals.forecast.get(environment)), teams)
+        environments[environment] = EnvironmentSpend(Spend(total, actuals.forecast.get(environment)), teams, owners)
     return SpendSnapshot(actuals.source, taken_at, first.strftime("%Y-%m"),
                          max(1, min(days_in_month, (last - first).days)), days_in_month, environments)
 
@@ -40,25 +41,37 @@ def read_spend(path: Path) -> SpendSnapshot:
     return load_snapshot(path)
 
 
-def cost_by_team(rows: Iterable[ResourceRow]) -> dict[str, float]:
-    by_team: dict[str, float] = defaultdict(float)
+def _cost_by(rows: Iterable[ResourceRow], key: Callable[[ResourceRow], str]) -> dict[str, float]:
+    totals: dict[str, float] = defaultdict(float)
     for row in rows:
         if row.monthly_usd:
-            by_team[row.team or "(untagged)"] += row.monthly_usd
-    return {team: round(amount, 2) for team, amount in by_team.items()}
+            totals[key(row) or "(untagged)"] += row.monthly_usd
+    return {name: round(amount, 2) for name, amount in totals.items()}
 
 
-def baseline_by_team(path: Path) -> dict[str, float]:
-    """This stack's monthly cost per team in an earlier ``finops preview --json`` (the baseline)."""
-    by_team: dict[str, float] = defaultdict(float)
+def cost_by_team(rows: Iterable[ResourceRow]) -> dict[str, float]:
+    return _cost_by(rows, lambda row: row.team)
+
+
+def cost_by_owner(rows: Iterable[ResourceRow]) -> dict[str, float]:
+    return _cost_by(rows, lambda row: row.tags.get("Owner", ""))
+
+
+def baseline_by(path: Path, key: str) -> dict[str, float]:
+    """This stack's monthly cost per ``key`` ("team" or "owner") in an earlier ``finops preview
+    --json`` (the baseline)."""
+    totals: dict[str, float] = defaultdict(float)
     for entry in read_baseline(path).values():
-        by_team[str(entry.get("team") or "(untagged)")] += float(entry.get("monthlyUsd") or 0.0)
-    return {team: round(amount, 2) for team, amount in by_team.items()}
+        totals[str(entry.get(key) or "(untagged)")] += float(entry.get("monthlyUsd") or 0.0)
+    return {name: round(amount, 2) for name, amount in totals.items()}
 
 
-def spending_config(snapshot: SpendSnapshot, before: Mapping[str, float] | None) -> dict[str, dict[str, Any]]:
+def spending_config(snapshot: SpendSnapshot, before: Mapping[str, float] | None,
+                    owners_before: Mapping[str, float] | None = None) -> dict[str, dict[str, Any]]:
     """Policy config for the spending-limit policies, as ``--policy-pack-config`` would carry it."""
     config: dict[str, Any] = {"snapshot": snapshot.as_json()}
     if before is not None:
         config["baseline"] = dict(before)
+    if owners_before is not None:
+        config["ownerBaseline"] = dict(owners_before)
     return {name: config for name in SPENDING_POLICIES}

@@ -1,11 +1,14 @@
 """``finops waivers export``: the approvals of waivers.yaml as Pulumi's native policy exceptions.
 
 The stack is previewed without waivers (a program under mocks, or ``--from-plan`` /
-``--from-state``); for every violation an unexpired waiver covers, an exception is written in
-Pulumi's shape (policy pack, reason, one match entry per resource listing its policies and its
-URN, expiry), ready for the ``exceptions`` of a policy pack config file (``finops preview`` and
-``pulumi preview --policy-pack-config`` read it there) or for Pulumi Cloud's exception API. A
-team that moves to Pulumi Cloud keeps its approvals.
+``--from-state``); for every violation an unexpired waiver covers (and whose approvals satisfy
+its approval tier), an exception is written in the shape Pulumi documents for a local policy
+pack config file: ``{"exceptions": {"<ID>": {"reason": ..., "match": [{"policies": [...],
+"targets": [URN, ...]}]}}}``, keyed by the waiver's ticket, one match entry per resource. The
+reason carries the waiver's reason, ticket, approvals and expiry, so the approvals travel with
+it (``finops preview`` and ``pulumi preview --policy-pack-config`` read the file; Pulumi Cloud's
+exception API takes the same reason and match). A local exception has no expiry of its own in
+Pulumi's documentation: only waivers unexpired on the day of the export are written.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from finops_core.reading import ConfigError, load_yaml
-from finops_core.waivers import Waiver, WaiverSet, parse_waivers, today
+from finops_core.waivers import BUDGET_POLICIES, Waiver, WaiverSet, parse_waivers, today
 
 from ..analyzer import PolicyPackError
 from ..engine_values import split_urn
@@ -54,9 +57,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     export.add_argument("-o", "--output", type=Path, metavar="FILE", help="default: stdout")
 
 
-def _expires_at(waiver: Waiver) -> str:
-    # A waiver holds through its whole expiry day (UTC): the exception ends when the next one starts.
-    return f"{(waiver.expires + dt.timedelta(days=1)).isoformat()}T00:00:00Z"
+def _reason(waiver: Waiver, source: str) -> str:
+    approvals = ", ".join(a.describe() for a in waiver.approvals)
+    return (f"{waiver.reason} ({waiver.ticket}: approved by {approvals}; until {waiver.expires.isoformat()}; "
+            f"waivers.yaml {source}{f' line {waiver.line}' if waiver.line is not None else ''})")
+
+
+def _lets_through(violation: Violation, result: PreviewResult) -> float:
+    """What a waiver of ``violation`` lets through a month, as the pack judges it: the resource's
+    estimate, or for the budget policy the amount over the budget."""
+    if violation.urn:
+        return next((r.monthly_usd or 0.0 for r in result.resources if r.urn == violation.urn), 0.0)
+    if violation.policy in BUDGET_POLICIES and result.budget_usd:
+        return max(0.0, round(result.total_usd - result.budget_usd, 2))
+    return 0.0
 
 
 def _target(violation: Violation, result: PreviewResult) -> tuple[str, str, str]:
@@ -68,25 +82,29 @@ def _target(violation: Violation, result: PreviewResult) -> tuple[str, str, str]
     return f"urn:pulumi:{result.stack}::{result.project}::pulumi:pulumi:Stack::{name}", "pulumi:pulumi:Stack", name
 
 
-def exceptions_for(result: PreviewResult, waivers: WaiverSet, on: dt.date) -> list[dict[str, Any]]:
-    """One exception per (pack, waiver): its reason and expiry, one match entry per resource."""
+def exceptions_for(result: PreviewResult, waivers: WaiverSet, on: dt.date) -> dict[str, dict[str, Any]]:
+    """One exception per waiver (per pack, where violations come from several), keyed by the
+    waiver's ticket: its reason, one match entry per resource."""
     grouped: dict[tuple[str, int], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     by_index = {w.index: w for w in waivers.waivers}
     for violation in result.violations:
         urn, resource_type, name = _target(violation, result)
         waiver = waivers.find(violation.policy, result.stack, resource_type, name)
-        if waiver is None or waiver.expired(on):
+        if waiver is None or waiver.expired(on) or \
+                waivers.approval_gap(waiver, _lets_through(violation, result)) is not None:
             continue
         grouped[(violation.pack, waiver.index)][urn].add(violation.policy)
-    exceptions = []
+    packs = {pack for pack, _ in grouped}
+    exceptions: dict[str, dict[str, Any]] = {}
     for (pack, index), targets in sorted(grouped.items()):
         waiver = by_index[index]
-        exceptions.append({
-            "policyPack": pack,
-            "reason": f"{waiver.reason} ({waiver.describe()} in {waivers.source})",
+        key = waiver.ticket if len(packs) == 1 else f"{waiver.ticket}-{pack}"
+        while key in exceptions:  # two waivers under one ticket
+            key += "+"
+        exceptions[key] = {
+            "reason": _reason(waiver, waivers.source),
             "match": [{"policies": sorted(policies), "targets": [urn]} for urn, policies in sorted(targets.items())],
-            "expiresAt": _expires_at(waiver),
-        })
+        }
     return exceptions
 
 

@@ -31,6 +31,7 @@ def as_dict(result: PreviewResult) -> dict[str, Any]:
         "priceDates": result.price_dates,
         "resources": [{
             "type": r.type, "name": r.name, "urn": r.urn, "environment": r.environment, "team": r.team,
+            "owner": r.tags.get("Owner") or None,
             "service": r.service, "costCenter": r.cost_center, "monthlyUsd": r.monthly_usd, "basis": r.basis,
             "usagePriced": r.usage_priced, "inputs": r.inputs, **source_of(r),
             "usageUsd": r.usage_usd, "usagePendingLines": r.usage_pending, "unpriced": r.unpriced or None,

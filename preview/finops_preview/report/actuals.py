@@ -1,7 +1,8 @@
-"""Actual spend from AWS Cost Explorer, by environment and team and by environment and service.
+"""Actual spend from AWS Cost Explorer, by environment and team, service and owner.
 
 ``--actuals ce`` calls GetCostAndUsage with boto3, *without* a filter, grouped by the
-Environment tag and the Team tag, then by the Environment tag and the Service tag: spend that
+Environment tag and the Team tag, then by the Environment tag and the Service tag, then by the
+Environment tag and the Owner tag (the owner limits of the budgets): spend that
 lacks a tag is fetched too (Cost Explorer's ``Team$`` key) and stays visible as ``(untagged)``.
 For the current month, GetCostForecast adds the forecast to month end, per environment.
 
@@ -39,6 +40,8 @@ class Actuals:
     by_service: dict[str, dict[str, float]]
     # environment -> month-end forecast in USD (actual so far + Cost Explorer's forecast for the rest).
     forecast: dict[str, float] = field(default_factory=dict)
+    # environment -> owner (Owner tag) -> USD; empty where the responses were not grouped by Owner.
+    by_owner: dict[str, dict[str, float]] = field(default_factory=dict)
     # True when the responses cover every environment (an unfiltered query): one missing spent $0.
     all_environments: bool = False
     notes: list[str] = field(default_factory=list)
@@ -100,6 +103,7 @@ class _Collector:
     def __init__(self) -> None:
         self.by_team: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         self.by_service: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        self.by_owner: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         self.starts: list[str] = []
         self.ends: list[str] = []
 
@@ -117,6 +121,9 @@ class _Collector:
                 tags = dict(_tag(k) for k in group.get("Keys", []))
                 amount = _amount(group.get("Metrics", {}).get(METRIC, {}).get("Amount"), f"{METRIC} of {tags}")
                 env = tags.get("Environment", environment or UNTAGGED)
+                if "Owner" in tags:  # the third grouping: the same spend again, by owner
+                    self.by_owner[env][tags["Owner"]] += amount
+                    continue
                 if "Team" in tags or "Service" not in tags:
                     self.by_team[env][tags.get("Team", UNTAGGED)] += amount
                 if "Service" in tags or "Team" not in tags:
@@ -133,7 +140,9 @@ class _Collector:
         period = f"{starts[0]} to {ends[-1]}" if starts and ends else "unknown period"
         by_team = {e: {k: round(v, 2) for k, v in sorted(t.items())} for e, t in sorted(self.by_team.items())}
         by_service = {e: {k: round(v, 2) for k, v in sorted(s.items())} for e, s in sorted(self.by_service.items())}
-        result = Actuals(period, source, by_team, by_service, all_environments=all_environments)
+        result = Actuals(period, source, by_team, by_service, all_environments=all_environments,
+                         by_owner={e: {k: round(v, 2) for k, v in sorted(o.items())}
+                                   for e, o in sorted(self.by_owner.items())})
         result.forecast = {env: round((result.environment_total(env) or 0.0) + rest, 2)
                            for env, rest in forecast_rest.items()}
         return result
@@ -167,7 +176,7 @@ def from_cost_explorer(environments: list[str], start: str, end: str, today: dt.
     # Cost Explorer has no data for today yet; for the current month ask up to today.
     actual_end = min(end, today.isoformat())
     if actual_end > start:
-        for second in ("Team", "Service"):
+        for second in ("Team", "Service", "Owner"):
             for page in _pages(client.get_cost_and_usage, TimePeriod={"Start": start, "End": actual_end},
                                Granularity="MONTHLY", Metrics=[METRIC],
                                GroupBy=[{"Type": "TAG", "Key": "Environment"}, {"Type": "TAG", "Key": second}]):

@@ -1,5 +1,6 @@
-"""Allocate every estimated dollar of a set of stacks to team, service, environment, cost center
-and the optional allocation tags of the rules (``allocationTags``, e.g. Feature)."""
+"""Allocate every estimated dollar of a set of stacks to team, service, environment, cost center,
+owner (the Owner tag, judged against the budgets' owner limits) and the optional allocation tags
+of the rules (``allocationTags``, e.g. Feature)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from finops_core.budget_increases import BudgetOnDay, budget_on
 from finops_core.budget_plans import BudgetPlan, find_budget_plan
 from finops_core.rules import Rules, load_rules
 from finops_core.usage import UsageFile
+from finops_core.waivers import load_waivers, today
 
 from ..model import ResourceRow
 from ..preview import build_rows
@@ -19,12 +22,16 @@ from ..runner import ProgramRun, run_stack
 UNTAGGED = "(untagged)"
 # The dimensions every report allocates by; the rules' allocation tags come after these.
 FIXED_DIMENSIONS = ("team", "service", "environment", "cost_center")
+# Who answers for the spend (the Owner tag): allocated like the allocation tags, after the fixed four.
+OWNER_DIMENSION = "owner"
 
 
 def dimensions(rules: Rules | None = None) -> tuple[str, ...]:
-    """``team, service, environment, cost_center`` and one per allocation tag (``Feature`` -> ``feature``)."""
+    """``team, service, environment, cost_center``, ``owner`` and one per allocation tag (``Feature`` ->
+    ``feature``)."""
     rules = rules or load_rules()
-    return (*FIXED_DIMENSIONS, *(key.lower() for key in rules.allocation_keys))
+    return (*FIXED_DIMENSIONS, OWNER_DIMENSION,
+            *(key.lower() for key in rules.allocation_keys if key.lower() != OWNER_DIMENSION))
 
 
 @dataclass
@@ -34,6 +41,7 @@ class StackCosts:
     rows: list[ResourceRow]
     plan: BudgetPlan | None
     source: str = "program under mocks"    # or the `pulumi stack export` file it was read from
+    budget: BudgetOnDay | None = None      # the plan's budget today, raised by approved increases
 
     @property
     def total(self) -> float:
@@ -81,7 +89,7 @@ class Allocation:
 
 def _values(row: ResourceRow, tags: Mapping[str, str], rules: Rules) -> dict[str, str]:
     values = {"team": row.team, "service": row.service, "environment": row.environment,
-              "cost_center": row.cost_center}
+              "cost_center": row.cost_center, OWNER_DIMENSION: tags.get("Owner", "")}
     values.update({key.lower(): tags.get(key, "") for key in rules.allocation_keys})
     return {k: v or UNTAGGED for k, v in values.items()}
 
@@ -125,11 +133,13 @@ def load_stacks(project_dir: Path, stacks: Sequence[str], budgets_dir: Path | No
     rules = load_rules()
     budgets_dir = budgets_dir or Path(project_dir) / "budgets"
     states = states or {}
+    tiers = load_waivers(Path(project_dir) / "waivers.yaml").tiers  # approve the budgets' increases
     result = []
     for stack in stacks:
         environment, plan = _plan(rules, stack, budgets_dir)
         run = states[stack] if stack in states else run_stack(project_dir, stack)
         source = "deployed state" if stack in states else "program under mocks"
         rows = build_rows(run, environment, usage, deployed=stack in states)
-        result.append(StackCosts(stack, environment, rows, plan, source))
+        budget = budget_on(plan, today(), tiers) if plan is not None else None
+        result.append(StackCosts(stack, environment, rows, plan, source, budget))
     return result

@@ -222,10 +222,13 @@ def summarize(allocation: Allocation, actuals: Actuals | None, *, today: dt.date
         env = stack.environment
         actual = actuals.environment_total(env) if actuals else None
         forecast = actuals.forecast.get(env) if actuals else None
-        lines.append(BudgetLine(env, "", stack.plan.monthly_limit if stack.plan else None, stack.total, actual,
-                                forecast, threshold, near))
+        limit = stack.budget.limit if stack.budget else stack.plan.monthly_limit if stack.plan else None
+        lines.append(BudgetLine(env, "", limit, stack.total, actual, forecast, threshold, near))
         lines += _team_lines(stack, actuals, threshold, near)
     notes = [f"{s.stack}: no budget file" for s in allocation.stacks if s.plan is None]
+    notes += [f"{s.stack}: the budget is {s.budget.describe()}" for s in allocation.stacks
+              if s.budget and s.budget.active]
+    notes += [f"{s.stack}: {note}" for s in allocation.stacks if s.budget for note in s.budget.notes()]
     if actuals is not None:
         untagged = actuals.environment_total(UNTAGGED)
         if untagged:

@@ -6,7 +6,7 @@ from .summary import BudgetLine, Report
 from .variance import OVERSPEND
 
 TITLES = {"team": "By team", "service": "By service", "environment": "By environment",
-          "cost_center": "By cost center"}
+          "cost_center": "By cost center", "owner": "By owner"}
 
 
 def title(dimension: str) -> str:
