@@ -18,7 +18,7 @@ from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationA
 from .messages import violation
 from .policy import Finding
 from .registry import StackPolicySpec
-from .stack_costs import price_stack
+from .stack_costs import PRICING_SCHEMA, price_stack
 from .subject import current_stack
 
 FAIL, WARN = "finops-cost-vs-budget", "finops-cost-vs-budget-warning"
@@ -26,6 +26,16 @@ FAIL, WARN = "finops-cost-vs-budget", "finops-cost-vs-budget-warning"
 # relative to the pack directory (this repository's layout). An installed pack has none by default.
 DEFAULT_BUDGETS_DIR = "../budgets"
 BUDGETS_VARIABLE = "FINOPS_BUDGETS_DIR"
+
+
+def budgets_dir(config: Mapping[str, Any]) -> Path:
+    """The budgets directory of a stack policy's config; raises ConfigError when one is named (in the
+    config or $FINOPS_BUDGETS_DIR) that does not exist: a typo must not silently judge no budget."""
+    given = config.get("budgetsDir") or os.environ.get(BUDGETS_VARIABLE)
+    if given and not Path(str(given)).is_dir():
+        where = "policy pack config budgetsDir" if config.get("budgetsDir") else f"${BUDGETS_VARIABLE}"
+        raise ConfigError(where, None, str(given), "an existing directory of <environment>.yaml budgets")
+    return Path(str(given or DEFAULT_BUDGETS_DIR))
 
 
 def stack_estimate(args: StackValidationArgs) -> tuple[float, int]:
@@ -46,9 +56,8 @@ def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Findi
     env = rules.environment_of(None, current_stack())
     if env is None:
         return
-    budgets_dir = Path(str(config.get("budgetsDir") or os.environ.get(BUDGETS_VARIABLE) or DEFAULT_BUDGETS_DIR))
     try:
-        plan = find_budget_plan(env.name, budgets_dir, rules)
+        plan = find_budget_plan(env.name, budgets_dir(config), rules)
     except ConfigError as exc:
         yield f"cannot judge the estimate against the budget: {exc}"
         return
@@ -56,14 +65,14 @@ def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Findi
         return  # an environment without a budget file is not budgeted here (finops-budget-alerts still asks)
     try:
         total, unpriced = stack_estimate(args)
-    except ConfigError as exc:  # a price book that cannot be read
+    except ConfigError as exc:  # a usage file or price book that cannot be read
         yield f"cannot judge the estimate against the budget: {exc}"
         return
     share = 100 * total / plan.monthly_limit
     warn = float(config.get("warnPercent", 75))
     fail = float(config.get("failPercent", 100))
     not_priced = f" ({unpriced} {'resource' if unpriced == 1 else 'resources'} not priced)" if unpriced else ""
-    found = f"an estimate of ${total:,.2f} a month{not_priced}, {share:.0f} % of the {env.name} budget of " \
+    found = f"an estimate of ${total:,.2f} a month{not_priced}, {share:.1f} % of the {env.name} budget of " \
             f"${plan.monthly_limit:,.2f} ({plan.source})"
     if name == FAIL and share > fail:
         yield violation("stack", "estimated cost vs budget", found, f"at most {fail:g} % of the budget",
@@ -84,6 +93,7 @@ def _spec(name: str, description: str, level: EnforcementLevel) -> StackPolicySp
                                                             "$FINOPS_BUDGETS_DIR, else ../budgets)."},
             "warnPercent": {"type": "number", "minimum": 0, "description": "Warn above this share (default 75)."},
             "failPercent": {"type": "number", "minimum": 0, "description": "Fail above this share (default 100)."},
+            **PRICING_SCHEMA,
         }))
 
 

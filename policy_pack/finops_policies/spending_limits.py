@@ -31,11 +31,11 @@ from finops_core.spend import UNTAGGED, SpendSnapshot, load_snapshot, snapshot_f
 from finops_core.waivers import today
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationArgs
 
-from .cost_vs_budget import BUDGETS_VARIABLE, DEFAULT_BUDGETS_DIR
+from .cost_vs_budget import budgets_dir
 from .messages import violation
 from .policy import Finding
 from .registry import StackPolicySpec
-from .stack_costs import price_stack
+from .stack_costs import PRICING_SCHEMA, price_stack
 from .subject import current_stack
 from .waiver_file import current_waivers
 
@@ -118,13 +118,13 @@ def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Findi
                                 "fetch a new one (finops actuals -o SPEND.json); until then only the estimate "
                                 "is judged against the budget (finops-cost-vs-budget).")
             return
-        budgets_dir = Path(str(config.get("budgetsDir") or os.environ.get(BUDGETS_VARIABLE) or DEFAULT_BUDGETS_DIR))
-        plan: BudgetPlan | None = find_budget_plan(env.name, budgets_dir, rules)
+        budgets = budgets_dir(config)
+        plan: BudgetPlan | None = find_budget_plan(env.name, budgets, rules)
         spend = snapshot.environments.get(env.name)
         if plan is None or spend is None:
             # A snapshot was given, so the limits were asked for: say why they are not judged.
             if name == WARN:
-                missing = (f"no budget file {budgets_dir / (env.name + '.yaml')}" if plan is None
+                missing = (f"no budget file {budgets / (env.name + '.yaml')}" if plan is None
                            else f"no spend for {env.name} in the snapshot ({snapshot.source})")
                 yield violation("stack", "spending limits", missing, "a budget file and the environment's spend",
                                 "give budgetsDir (finops preview: --budgets-dir) or a snapshot that covers "
@@ -161,6 +161,7 @@ def _spec(name: str, description: str, level: EnforcementLevel) -> StackPolicySp
             "warnPercent": {"type": "number", "minimum": 0, "description": "Warn above this share (default 90)."},
             "maxAgeDays": {"type": "number", "minimum": 0, "description": "Trust a snapshot this many days "
                                                                           "(default 2)."},
+            **PRICING_SCHEMA,
         }))
 
 
