@@ -29,13 +29,10 @@ BUDGETS_VARIABLE = "FINOPS_BUDGETS_DIR"
 
 
 def budgets_dir(config: Mapping[str, Any]) -> Path:
-    """The budgets directory of a stack policy's config; raises ConfigError when one is named (in the
-    config or $FINOPS_BUDGETS_DIR) that does not exist: a typo must not silently judge no budget."""
-    given = config.get("budgetsDir") or os.environ.get(BUDGETS_VARIABLE)
-    if given and not Path(str(given)).is_dir():
-        where = "policy pack config budgetsDir" if config.get("budgetsDir") else f"${BUDGETS_VARIABLE}"
-        raise ConfigError(where, None, str(given), "an existing directory of <environment>.yaml budgets")
-    return Path(str(given or DEFAULT_BUDGETS_DIR))
+    """The budgets directory of a stack policy's config. One that does not exist holds no budget (an
+    environment without a budget file is not judged here); ``finops preview`` refuses a configured
+    one that does not exist before the pack runs."""
+    return Path(str(config.get("budgetsDir") or os.environ.get(BUDGETS_VARIABLE) or DEFAULT_BUDGETS_DIR))
 
 
 def stack_estimate(args: StackValidationArgs) -> tuple[float, int]:
