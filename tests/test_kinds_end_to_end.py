@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import PACK_DIR, run_cli
 
+pytestmark = pytest.mark.usefixtures("program_replay")  # program runs replayed per program key (conftest)
+
 PROGRAM = '''\
 import pulumi_aws as aws
 

@@ -15,6 +15,8 @@ import pytest
 import yaml
 from conftest import PACK_DIR, ROOT, run_cli
 
+pytestmark = pytest.mark.usefixtures("program_replay")  # program runs replayed per program key (conftest)
+
 FIXTURE = ROOT / "tests/fixtures/spending"
 AS_OF = {"FINOPS_TODAY": "2026-11-20"}  # the day of the fixture's spend snapshot
 BUDGET = yaml.safe_load((FIXTURE / "budgets" / "dev.yaml").read_text())

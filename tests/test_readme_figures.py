@@ -7,7 +7,10 @@ from __future__ import annotations
 import json
 import re
 
+import finops_preview.preview as preview
+import pytest
 from conftest import ROOT, run_cli
+from finops_preview.runner import ProgramProcess
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 REPORT = ROOT / "tests" / "fixtures" / "report"
@@ -15,6 +18,8 @@ REPORT = ROOT / "tests" / "fixtures" / "report"
 
 def test_the_quick_starts_summary_is_the_dev_previews_own() -> None:
     # The block after "and ends with:" quotes the end of `make preview` (finops preview --stack dev).
+    # No replay asked for: this preview runs the program for real, judging resources as they stream.
+    assert preview.ProgramProcess is ProgramProcess
     quoted = re.search(r"and ends with:\n\n```\n(Summary:\n.*?)```", README, re.S)
     assert quoted, "the README's quick start no longer quotes the preview's summary"
     completed = run_cli("preview", "--stack", "dev")
@@ -31,6 +36,7 @@ def test_the_quick_starts_summary_is_the_dev_previews_own() -> None:
         int(figures[5]))
 
 
+@pytest.mark.usefixtures("program_replay")
 def test_the_reports_quoted_totals_are_the_reports_own() -> None:
     quoted = re.search(r"overspend \(prod backend:\s+estimate \$([\d,.]+), actual \$([\d,.]+)\), a team at (\d+) % "
                        r"of its budget \((\w+) (\w+)\)", README)
