@@ -19,7 +19,7 @@ from .messages import violation
 from .policy import Finding
 from .registry import StackPolicySpec
 from .stack_costs import PRICING_SCHEMA, price_stack
-from .subject import current_stack
+from .subject import stack_environment
 
 FAIL, WARN = "finops-cost-vs-budget", "finops-cost-vs-budget-warning"
 # Where the budgets are: the policy config's budgetsDir, else $FINOPS_BUDGETS_DIR, else ../budgets
@@ -50,7 +50,7 @@ def stack_estimate(args: StackValidationArgs) -> tuple[float, int]:
 
 def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Finding]:
     config: Mapping[str, Any] = args.get_config() or {}
-    env = rules.environment_of(None, current_stack())
+    env = stack_environment(args, rules)
     if env is None:
         return
     try:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from finops_core.budget_plans import BudgetPlan, find_budget_plan
-from finops_core.effective_tags import allocation_tags
+from finops_core.effective_tags import allocation_tags, stack_allocation
 from finops_core.rules import ConfigError, Rules
 from finops_core.spend import UNTAGGED, SpendSnapshot, load_snapshot, snapshot_from_config
 from finops_core.waivers import today
@@ -36,7 +36,7 @@ from .messages import violation
 from .policy import Finding
 from .registry import StackPolicySpec
 from .stack_costs import PRICING_SCHEMA, price_stack
-from .subject import current_stack
+from .subject import stack_environment
 from .waiver_file import current_waivers
 
 FAIL, WARN = "finops-spending-limits", "finops-spending-limits-warning"
@@ -68,11 +68,12 @@ def _snapshot(config: Mapping[str, Any]) -> SpendSnapshot | None:
 
 def _change(args: StackValidationArgs, rules: Rules, config: Mapping[str, Any]) -> _Change:
     after: dict[str, float] = defaultdict(float)
+    stack_team = stack_allocation(getattr(args, "stack_tags", None)).get("Team")
     for priced in price_stack(args):
         if priced.estimate is None or not priced.estimate.monthly_usd:
             continue
         tags = allocation_tags(priced.resource.resource_type, priced.props, priced.provider, rules)
-        after[tags.get("Team") or UNTAGGED] += priced.estimate.monthly_usd
+        after[tags.get("Team") or stack_team or UNTAGGED] += priced.estimate.monthly_usd
     baseline = config.get("baseline")
     before = {str(k): float(v) for k, v in baseline.items()} if isinstance(baseline, Mapping) else None
     return _Change(dict(after), before)
@@ -102,7 +103,7 @@ def _judge(who: str, limit: float, spent: float, projected: float, delta: float,
 
 def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Finding]:
     config: Mapping[str, Any] = args.get_config() or {}
-    env = rules.environment_of(None, current_stack())
+    env = stack_environment(args, rules)
     if env is None:
         return
     try:

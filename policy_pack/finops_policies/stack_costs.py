@@ -3,8 +3,9 @@ it names by id (launch templates, task definitions), the amounts of a usage file
 discounts of a price book, so the total they judge is the total the preview's summary shows.
 
 Both files come from the policy's config (``usageFile``, ``priceBook``: absolute, or relative to
-the pack directory, where the engine runs the pack); the price book else ``$FINOPS_PRICE_BOOK``. ``finops preview`` fills the config from ``--usage-file`` and
-``--price-book``; ``pulumi preview --policy-pack-config`` users set the keys themselves.
+the pack directory, where the engine runs the pack); the price book else ``$FINOPS_PRICE_BOOK``.
+``finops preview`` fills the config from ``--usage-file`` and ``--price-book``; ``pulumi preview
+--policy-pack-config`` users set the keys themselves.
 """
 
 from __future__ import annotations
