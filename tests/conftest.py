@@ -331,12 +331,13 @@ def shared_packs() -> Iterator[Callable[..., _KeptPack]]:
             process.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def program_replay(shared_program_runs: Callable[..., Any], shared_runs: _SharedRuns,
                    shared_packs: Callable[..., _KeptPack]) -> Iterator[None]:
-    """For this test: ``finops`` commands run in this process replay program runs of the same
-    program key (see :func:`program_key`) and reuse started pack processes. Tests that do not ask
-    for it run every program and pack for real."""
+    """For the tests of a module that asks for it (``pytestmark``; module-scoped, so the module's
+    own module-scoped fixtures get it too): ``finops`` commands run in this process replay program
+    runs of the same program key (see :func:`program_key`) and reuse started pack processes. Tests
+    that do not ask for it run every program and pack for real."""
     import finops_preview.runner as runner
 
     patches = [(m, "run_stack", shared_program_runs) for m in _modules_holding(runner.run_stack)]
