@@ -3,12 +3,14 @@ program of the repository run once per test session.
 
 Running a stack's program under mocks takes seconds (the dev platform: about 2.5 s, most of it
 importing pulumi_aws in a fresh process). The repository's programs (the platform and the
-fixtures under tests/) do not change during a session, so :func:`shared_program_runs` runs
-each (project, stack, FINOPS_* environment) once for all pytest-xdist workers (a pickled run
-under a file lock in the session's shared temporary folder) and hands every caller a copy;
-programs in temporary directories always run afresh. :func:`run_cli` runs the ``finops`` command in this
-process, so its previews and reports share those runs too; the command's behaviour (exit
-code, stdout, stderr, no traceback) is what the tests see, as from a subprocess.
+fixtures under tests/) rarely change, so a test that asks for :func:`program_replay` gets each
+run once per program key: a content hash of the project (subfolders and stack files included),
+of the library's source and data, and the environment it reads (:func:`program_key`). A
+repository program's run is shared by all pytest-xdist workers (a pickled run under a file lock
+in the session's shared temporary folder); every caller gets a copy. :func:`run_cli` runs the
+``finops`` command in this process, so under the replay its previews and reports share those
+runs too; the command's behaviour (exit code, stdout, stderr, no traceback) is what the tests
+see, as from a subprocess. Tests that do not ask for the replay run programs for real.
 """
 
 from __future__ import annotations
@@ -136,9 +138,15 @@ def budgets_of(resources: list[Any]) -> dict[str, Any]:
     return {r.inputs["name"]: r.inputs for r in resources if r.type == "aws:budgets/budget:Budget"}
 
 
-# -- each repository program once per session -----------------------------------------------------
+# -- program runs replayed within a session (a fixture a test asks for) ---------------------------
 
 PLATFORM_STACKS = ("dev", "staging", "prod")
+# What a program run reads besides its project: the library (source and data).
+LIBRARY_DIRS = tuple(ROOT / d for d in ("core", "components", "policy_pack", "preview"))
+_SKIPPED_DIRS = {".venv", "venv", ".git", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache",
+                 "node_modules"}
+# A project with more files than this (a virtualenv of another name, say) is not replayed.
+_MOST_FILES = 2000
 
 
 def _variables(*prefixes: str) -> tuple[tuple[str, str], ...]:
@@ -146,16 +154,51 @@ def _variables(*prefixes: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(prefixes)))
 
 
-def _run_key(project_dir: Path, stack: str) -> tuple[Any, ...]:
-    # What a run depends on besides its code: the environment the program reads, and the
-    # project's files (a test that edited one would get a fresh run).
-    files = [f for d in (project_dir, project_dir / "stacks") if d.is_dir() for f in sorted(d.iterdir()) if f.is_file()]
-    return (str(project_dir), stack, _variables("FINOPS_"),
-            tuple((f.name, f.stat().st_mtime_ns) for f in files))
+class _Digests:
+    """Content hashes of folders (every file's name and bytes, subfolders included), recomputed
+    only when a file's size or modification time changed (a stat of each file is cheap; reading
+    the repository is not)."""
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[Any, ...], str] = {}
+        self.guard = threading.Lock()
+
+    def of(self, folder: Path) -> str | None:
+        files: list[Path] = []
+        for root, folders, names in os.walk(folder):
+            folders[:] = sorted(f for f in folders if f not in _SKIPPED_DIRS)
+            files += (Path(root) / name for name in sorted(names))
+            if len(files) > _MOST_FILES:
+                return None
+        stats = tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files)
+        with self.guard:
+            known = self.known.get(stats)
+        if known is None:
+            digest = hashlib.sha256()
+            for path in files:
+                digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+            known = digest.hexdigest()
+            with self.guard:
+                self.known[stats] = known
+        return known
+
+
+_DIGESTS = _Digests()
+
+
+def program_key(directory: Path, stack: str, python: str = "") -> tuple[Any, ...] | None:
+    """What a program run depends on: the project's files (its subfolders and stack files included),
+    the library's source and data, the stack, the environment it reads and the Python; None for a
+    project too large to hash (it is not replayed)."""
+    project = _DIGESTS.of(directory)
+    if project is None:
+        return None
+    library = tuple(_DIGESTS.of(folder) for folder in LIBRARY_DIRS)
+    return (project, library, stack, _variables("FINOPS_", "AWS_", "PULUMI_"), python)
 
 
 class _SharedRuns:
-    """Each repository program's run, once per test session for all pytest-xdist workers.
+    """Each repository program's run, once per program key for all pytest-xdist workers.
 
     The first worker to need a run takes its lock (a file under the session's temporary folder,
     which every worker shares), runs the program and pickles the run; the others wait on the
@@ -167,8 +210,8 @@ class _SharedRuns:
         self.memo: dict[tuple[Any, ...], Any] = {}
         self.guard = threading.Lock()
 
-    def run(self, directory: Path, stack: str) -> Any:
-        key = _run_key(directory, stack)
+    def run(self, directory: Path, stack: str, key: tuple[Any, ...]) -> Any:
+        key = (str(directory), *key)
         with self.guard:
             known = self.memo.get(key)
         if known is None:
@@ -203,16 +246,23 @@ def shared_runs(tmp_path_factory: pytest.TempPathFactory) -> _SharedRuns:
     return _SharedRuns(_shared_folder(tmp_path_factory), runner.run_stack)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def shared_program_runs(shared_runs: _SharedRuns) -> Iterator[Callable[..., Any]]:
-    """``run_stack`` that runs each repository program once per session (see the module doc)."""
+def _modules_holding(value: object) -> list[Any]:
+    """The finops_preview modules that imported ``value`` under its own name (to patch it there)."""
     import importlib
 
-    import finops_preview.runner as runner
-
-    # Every command's modules, to patch where they import it; a broken one fails its own tests only.
+    # Every command's modules; a broken one fails its own tests only.
     with contextlib.suppress(ImportError):
         importlib.import_module("finops_preview.cli")
+    name = getattr(value, "__name__", "")
+    return [m for key, m in list(sys.modules.items()) if key.startswith("finops_preview")
+            and getattr(m, name, None) is value]
+
+
+@pytest.fixture(scope="session")
+def shared_program_runs(shared_runs: _SharedRuns) -> Iterator[Callable[..., Any]]:
+    """``run_stack`` that runs each repository program once per program key (see
+    :func:`program_key`) for the whole session; programs outside the repository run afresh."""
+    import finops_preview.runner as runner
 
     original = runner.run_stack
     # The platform's three stacks are each other's likeliest next request (the preview, report
@@ -223,27 +273,21 @@ def shared_program_runs(shared_runs: _SharedRuns) -> Iterator[Callable[..., Any]
 
     def run_stack(project_dir: str | Path, stack: str, **options: Any) -> Any:
         directory = Path(project_dir).resolve()
-        if options.get("python") is not None or not directory.is_relative_to(ROOT):
+        key = program_key(directory, stack) if directory.is_relative_to(ROOT) else None
+        if options.get("python") is not None or key is None:
             return original(project_dir, stack, **options)
         wanted = PLATFORM_STACKS if directory == ROOT and stack in PLATFORM_STACKS else (stack,)
         for name in wanted:
-            key = _run_key(directory, name)  # a timeout changes nothing in a run that finished
-            if key not in started:
-                started[key] = pool.submit(shared_runs.run, directory, name)
-        key = _run_key(directory, stack)
+            other = program_key(directory, name)  # a timeout changes nothing in a run that finished
+            if other is not None and other not in started:
+                started[other] = pool.submit(shared_runs.run, directory, name, other)
         try:
             return started[key].result()
         except BaseException:
             del started[key]  # a failed run is not kept: the next caller sees it fail anew
             raise
 
-    patched = [m for name, m in list(sys.modules.items())
-               if name.startswith("finops_preview") and getattr(m, "run_stack", None) is original]
-    for module in patched:
-        module.run_stack = run_stack  # type: ignore[attr-defined]
     yield run_stack
-    for module in patched:
-        module.run_stack = original  # type: ignore[attr-defined]
     pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -260,16 +304,12 @@ class _KeptPack:
         return None
 
 
-@pytest.fixture(scope="session", autouse=True)
-def shared_packs(shared_runs: _SharedRuns) -> Iterator[None]:
-    """Previews run in this process reuse a pack already started with the same directory, stack,
-    project, config and environment (each preview configures it afresh, as the engine does), so
-    the suite does not start a pack process per preview. Tests of the pack's own start-up use
-    PolicyPackProcess directly and are not affected."""
-    import json
+@pytest.fixture(scope="session")
+def shared_packs() -> Iterator[Callable[..., _KeptPack]]:
+    """Pack processes kept for later previews with the same directory, stack, project, config and
+    environment (each preview configures its pack afresh, as the engine does, and the pack reads
+    waivers and budgets anew: test_replay.py shows it), all stopped when the session ends."""
     from collections import OrderedDict
-
-    import finops_preview.preview as preview
 
     kept: OrderedDict[tuple[Any, ...], PolicyPackProcess] = OrderedDict()
 
@@ -284,54 +324,54 @@ def shared_packs(shared_runs: _SharedRuns) -> Iterator[None]:
             kept.popitem(last=False)[1].close()
         return _KeptPack(process)
 
-    original = preview.PolicyPackProcess
-    original_program = preview.ProgramProcess
-    preview.PolicyPackProcess = started  # type: ignore[assignment,misc]
-    preview.ProgramProcess = _replayed_program_class(shared_runs)  # type: ignore[misc]
-    yield
-    preview.PolicyPackProcess = original  # type: ignore[misc]
-    preview.ProgramProcess = original_program  # type: ignore[misc]
-    for process in kept.values():
-        process.close()
+    try:
+        yield started
+    finally:
+        for process in kept.values():
+            process.close()
 
 
-def _content_key(directory: Path, stack: str, python: str, most: int = 40) -> tuple[Any, ...] | None:
-    """The project's files (names and bytes), the stack, FINOPS_* and the Python; None for a project
-    of more than ``most`` files (a virtualenv inside it, say), which keeps its folder's key."""
-    digest = hashlib.sha256()
-    files: list[Path] = []
-    for root, folders, names in os.walk(directory):
-        folders[:] = sorted(f for f in folders if f != "__pycache__")
-        files += (Path(root) / name for name in names)
-        if len(files) > most:
-            return None
-    files.sort()
-    for path in files:
-        digest.update(str(path.relative_to(directory)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return ("content", digest.hexdigest(), stack, _variables("FINOPS_"), python)
+@pytest.fixture(scope="module")
+def program_replay(shared_program_runs: Callable[..., Any], shared_runs: _SharedRuns,
+                   shared_packs: Callable[..., _KeptPack]) -> Iterator[None]:
+    """For the tests of a module that asks for it (``pytestmark``; module-scoped, so the module's
+    own module-scoped fixtures get it too): ``finops`` commands run in this process replay program
+    runs of the same program key (see :func:`program_key`) and reuse started pack processes. Tests
+    that do not ask for it run every program and pack for real."""
+    import finops_preview.runner as runner
+
+    patches = [(m, "run_stack", shared_program_runs) for m in _modules_holding(runner.run_stack)]
+    patches += [(m, "ProgramProcess", _replayed_program_class(shared_runs))
+                for m in _modules_holding(runner.ProgramProcess) if m is not runner]
+    # Where a preview starts its packs (the analyzer defines the class; the runner only names it).
+    patches += [(m, "PolicyPackProcess", shared_packs) for m in _modules_holding(PolicyPackProcess)
+                if m.__name__ not in ("finops_preview.analyzer", runner.__name__)]
+    with pytest.MonkeyPatch.context() as patch:
+        for module, name, value in patches:
+            patch.setattr(module, name, value)
+        yield
+
+
+_REPLAYS: dict[tuple[Any, ...], list[Any]] = {}
 
 
 def _replayed_program_class(shared_runs: _SharedRuns) -> type:
-    """ProgramProcess that replays a run to later previews of the same project, stack and files:
-    a repository program's run comes from the session's shared runs (one per session for every
-    worker); a temporary project's is run here once (a run that failed or timed out is not kept).
-    Tests of the runner itself run programs in temporary folders and see real runs."""
-    from finops_preview.runner import ProgramProcess, program_python
+    """ProgramProcess that replays a run to later previews of the same program key: a repository
+    program's run comes from the session's shared runs (one for every worker); another project's
+    is run here once (a run that failed or timed out, or that holds its folder's path, is not
+    kept). Tests of the runner itself do not ask for the replay and see real runs."""
+    from finops_preview.runner import ProgramProcess
 
-    runs: dict[tuple[Any, ...], list[Any]] = {}
+    runs = _REPLAYS
 
     class ReplayedProgram(ProgramProcess):
         def __enter__(self) -> ReplayedProgram:
             directory = Path(self.project.directory).resolve()
-            self._key = (*_run_key(directory, self.stack), self.python)
+            self._key = program_key(directory, self.stack, self.python)
             self._location = str(directory)
-            if not directory.is_relative_to(ROOT):
-                # A temporary project is known by what it holds: tests that build the same project
-                # in folders of their own (bad input, spending limits) share one run of it.
-                self._key = _content_key(directory, self.stack, self.python) or self._key
-            if self._key not in runs and directory.is_relative_to(ROOT) and self.python == program_python(self.project):
+            if self._key is not None and self._key not in runs and directory.is_relative_to(ROOT):
                 with contextlib.suppress(Exception):  # a failing program fails below, as it runs
-                    runs[self._key] = shared_runs.run(directory, self.stack).resources
+                    runs[self._key] = shared_runs.run(directory, self.stack, self._key).resources
             self._replay: list[Any] | None = copy.deepcopy(runs[self._key]) if self._key in runs else None
             return self if self._replay is not None else super().__enter__()  # type: ignore[return-value]
 
@@ -345,7 +385,8 @@ def _replayed_program_class(shared_runs: _SharedRuns) -> type:
             yield from super().stream()
             # A run that holds its folder's path (a program that wrote its location into an
             # input) is not another folder's run.
-            if self._location not in json.dumps([asdict(r) for r in self.resources], default=str):
+            if self._key is not None and \
+                    self._location not in json.dumps([asdict(r) for r in self.resources], default=str):
                 runs[self._key] = copy.deepcopy(self.resources)
 
         def __exit__(self, *exc: object) -> None:

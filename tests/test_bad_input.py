@@ -19,6 +19,8 @@ import yaml
 from conftest import PACK_DIR, ROOT, run_cli
 from finops_core.rules.loader import DEFAULT_RULES_FILE
 
+pytestmark = pytest.mark.usefixtures("program_replay")  # program runs replayed per program key (conftest)
+
 PROGRAM = "import finops_components as finops\nfinops.enforce()\n"
 GOOD_BUDGET = (ROOT / "budgets" / "dev.yaml").read_text()
 Edit = Callable[[Path], list[str]]

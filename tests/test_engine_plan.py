@@ -15,6 +15,8 @@ from finops_preview.formats import render
 from finops_preview.model import PreviewResult
 from finops_preview.preview import PreviewOptions, run_preview
 
+pytestmark = pytest.mark.usefixtures("program_replay")  # program runs replayed per program key (conftest)
+
 PLAN = ROOT / "tests" / "fixtures" / "engine" / "plan-dev.json"
 SAMPLES = ROOT.parent / "shared" / "reference" / "pulumi-engine-samples"
 

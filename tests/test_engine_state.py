@@ -14,6 +14,8 @@ from finops_preview.formats import RENDERERS, render
 from finops_preview.model import PreviewResult
 from finops_preview.preview import PreviewOptions, run_preview
 
+pytestmark = pytest.mark.usefixtures("program_replay")  # program runs replayed per program key (conftest)
+
 STATE = ROOT / "tests" / "fixtures" / "engine" / "state-dev.json"
 SAMPLES = ROOT.parent / "shared" / "reference" / "pulumi-engine-samples"
 SECRET_OWNER = "s3cr3t-owner-value"

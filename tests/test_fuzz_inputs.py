@@ -30,6 +30,8 @@ from finops_core.rules.loader import DEFAULT_RULES_FILE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+pytestmark = pytest.mark.usefixtures("program_replay")  # program runs replayed per program key (conftest)
+
 HANG_SECONDS = 5
 EXAMPLES = 20
 

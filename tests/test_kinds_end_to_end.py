@@ -10,6 +10,8 @@ import pytest
 from conftest import PACK_DIR, run_cli
 from finops_core.kinds import kinds_table
 
+pytestmark = pytest.mark.usefixtures("program_replay")  # program runs replayed per program key (conftest)
+
 PROGRAM = '''\
 import pulumi_aws as aws
 

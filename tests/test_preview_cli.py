@@ -17,6 +17,8 @@ from finops_preview.formats import render
 from finops_preview.model import PreviewResult
 from finops_preview.preview import PreviewOptions, run_preview
 
+pytestmark = pytest.mark.usefixtures("program_replay")  # program runs replayed per program key (conftest)
+
 UNTAGGED = ROOT / "tests" / "fixtures" / "untagged"
 SECRETS = ("hunter2-plaintext", "SECRETCIPHERTEXT")
 

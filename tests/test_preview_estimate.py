@@ -17,6 +17,8 @@ from finops_preview.formats import render
 from finops_preview.model import PreviewResult
 from finops_preview.preview import PreviewOptions, run_preview
 
+pytestmark = pytest.mark.usefixtures("program_replay")  # program runs replayed per program key (conftest)
+
 
 def _preview(**options: Any) -> PreviewResult:
     return run_preview(PreviewOptions(cwd=ROOT, stack="dev", policy_packs=[PACK_DIR], **options))

@@ -14,6 +14,8 @@ import pytest
 import requests
 from conftest import ROOT, run_cli
 
+pytestmark = pytest.mark.usefixtures("program_replay")  # program runs replayed per program key (conftest)
+
 FIXTURE = ROOT / "tests" / "fixtures" / "chargeback"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

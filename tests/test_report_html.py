@@ -26,8 +26,9 @@ from conftest import ROOT
 from finops_preview.cli import main
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it; "
-                                                         "here: apt-get install -y chromium)")
+pytestmark = [pytest.mark.usefixtures("program_replay"),
+              pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it; "
+                                                          "here: apt-get install -y chromium)")]
 
 REPORT = ROOT / "tests" / "fixtures" / "report"
 CHARGEBACK = ROOT / "tests" / "fixtures" / "chargeback"

@@ -22,6 +22,8 @@ import pytest
 from conftest import ROOT
 from finops_preview.cli import main
 
+pytestmark = pytest.mark.usefixtures("program_replay")  # program runs replayed per program key (conftest)
+
 FIXTURE = ROOT / "tests" / "fixtures" / "report"
 ACTUALS = FIXTURE / "actuals.json"
 TODAY = "2026-11-29"

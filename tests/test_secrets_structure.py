@@ -11,6 +11,8 @@ from finops_preview.formats import RENDERERS, render
 from finops_preview.model import PreviewResult
 from finops_preview.preview import PreviewOptions, run_preview
 
+pytestmark = pytest.mark.usefixtures("program_replay")  # program runs replayed per program key (conftest)
+
 LONG_SECRET = "team\\with\\backslashes-" + "k" * 70          # longer than any quote, and with backslashes
 SECRET_NUMBER = 7777
 PROGRAM = f'''

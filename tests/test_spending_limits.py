@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from conftest import PACK_DIR, ROOT, run_cli
 
+pytestmark = pytest.mark.usefixtures("program_replay")  # program runs replayed per program key (conftest)
+
 FIXTURE = ROOT / "tests/fixtures/spending"
 SNAPSHOT = FIXTURE / "snapshot.json"
 AS_OF = {"FINOPS_TODAY": "2026-11-20"}  # the snapshot's day: fresh

@@ -86,6 +86,18 @@ def effective_tags(resource_type: str, props: object, provider_props: object = M
     return result
 
 
+# The stack tags (pulumi-policy 1.19+: ConfigureStack's tags) that count for a resource that does not
+# say: its team and its environment.
+STACK_TAG_KEYS = ("Team", "Environment")
+
+
+def stack_allocation(stack_tags: Mapping[str, str] | None) -> dict[str, str]:
+    """The Team and Environment a stack's tags give, whatever the case of their keys (a stack tag set
+    as ``team`` or ``Team``); empty values give nothing."""
+    by_lower = {str(k).lower(): v for k, v in (stack_tags or {}).items() if isinstance(v, str) and v}
+    return {key: by_lower[key.lower()] for key in STACK_TAG_KEYS if key.lower() in by_lower}
+
+
 def allocation_tags(resource_type: str, props: object, provider_props: object, rules: Rules) -> dict[str, str]:
     """The known string values a resource is allocated by: its effective AWS tags, or for a
     Kubernetes object its labels under the tag keys of the rules (``cost-center`` -> CostCenter)."""

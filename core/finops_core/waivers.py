@@ -185,8 +185,8 @@ def parse_waivers(doc: YamlDoc) -> WaiverSet:
 
 
 @lru_cache(maxsize=8)
-def _load(path: str) -> WaiverSet:
-    if not Path(path).exists():
+def _load(path: str, version: tuple[int, int] | None) -> WaiverSet:
+    if version is None:
         return WaiverSet(path)
     try:
         return parse_waivers(load_yaml(path))
@@ -195,6 +195,11 @@ def _load(path: str) -> WaiverSet:
 
 
 def load_waivers(path: str | Path) -> WaiverSet:
-    """The waivers in ``path`` (none if it does not exist), read once per process: a policy pack
-    lives for one preview, and this is asked for every finding."""
-    return _load(str(path))
+    """The waivers in ``path`` (none if it does not exist), read once per version of the file: this
+    is asked for every finding, and a pack that outlives one preview (a kept server) must still see
+    the file as it is now."""
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return _load(str(path), None)
+    return _load(str(path), (stat.st_mtime_ns, stat.st_size))

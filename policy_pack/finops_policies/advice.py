@@ -24,7 +24,7 @@ from .messages import AtResource, Unknown, violation
 from .policy import Finding
 from .policy_specs import ADVICE_SECTION, ResourcePolicySpec, StackPolicySpec, readme
 from .stack_costs import provider_props
-from .subject import Subject, current_stack, provider_region
+from .subject import Subject, provider_region, stack_environment
 
 ADVISORY = EnforcementLevel.ADVISORY
 VOLUME = "aws:ebs/volume:Volume"
@@ -244,7 +244,7 @@ def _bucket_lifecycle(args: StackValidationArgs, rules: Rules) -> Iterator[Findi
 
 
 def _auto_shutdown(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]:
-    env = rules.environment_of(None, current_stack())
+    env = stack_environment(args, rules)
     if env is None or not env.auto_shutdown.enabled:
         return
     scheduled = " ".join(
@@ -348,7 +348,7 @@ _COMMITTABLE = frozenset({
 
 def _commitment_for_prod(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]:
     """One hint per prod stack: Savings Plans and reservations are bought per account, not per resource."""
-    env = rules.environment_of(None, current_stack())
+    env = stack_environment(args, rules)
     if env is None or env.name != "prod":
         return
     steady = [(r.name, cost) for r in args.resources if r.resource_type in _COMMITTABLE

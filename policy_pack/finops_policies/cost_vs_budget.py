@@ -22,8 +22,8 @@ from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationA
 from .messages import Priced, violation
 from .policy import Finding
 from .policy_specs import StackPolicySpec
-from .stack_costs import price_stack
-from .subject import current_stack
+from .stack_costs import PRICING_SCHEMA, price_stack
+from .subject import stack_environment
 from .waiver_file import current_waivers
 
 FAIL, WARN = "finops-cost-vs-budget", "finops-cost-vs-budget-warning"
@@ -31,6 +31,13 @@ FAIL, WARN = "finops-cost-vs-budget", "finops-cost-vs-budget-warning"
 # relative to the pack directory (this repository's layout). An installed pack has none by default.
 DEFAULT_BUDGETS_DIR = "../budgets"
 BUDGETS_VARIABLE = "FINOPS_BUDGETS_DIR"
+
+
+def budgets_dir(config: Mapping[str, Any]) -> Path:
+    """The budgets directory of a stack policy's config. One that does not exist holds no budget (an
+    environment without a budget file is not judged here); ``finops preview`` refuses a configured
+    one that does not exist before the pack runs."""
+    return Path(str(config.get("budgetsDir") or os.environ.get(BUDGETS_VARIABLE) or DEFAULT_BUDGETS_DIR))
 
 
 def stack_estimate(args: StackValidationArgs) -> tuple[float, int]:
@@ -56,12 +63,11 @@ def todays_budget(plan: BudgetPlan) -> BudgetOnDay:
 
 def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Finding]:
     config: Mapping[str, Any] = args.get_config() or {}
-    env = rules.environment_of(None, current_stack())
+    env = stack_environment(args, rules)
     if env is None:
         return
-    budgets_dir = Path(str(config.get("budgetsDir") or os.environ.get(BUDGETS_VARIABLE) or DEFAULT_BUDGETS_DIR))
     try:
-        plan = find_budget_plan(env.name, budgets_dir, rules)
+        plan = find_budget_plan(env.name, budgets_dir(config), rules)
     except ConfigError as exc:
         yield f"cannot judge the estimate against the budget: {exc}"
         return
@@ -70,7 +76,7 @@ def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Findi
     try:
         total, unpriced = stack_estimate(args)
         budget = todays_budget(plan)
-    except ConfigError as exc:  # a price book that cannot be read, a bad FINOPS_TODAY
+    except ConfigError as exc:  # a usage file or price book that cannot be read, a bad FINOPS_TODAY
         yield f"cannot judge the estimate against the budget: {exc}"
         return
     limit = budget.limit
@@ -79,7 +85,7 @@ def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Findi
     fail = float(config.get("failPercent", 100))
     not_priced = f" ({unpriced} {'resource' if unpriced == 1 else 'resources'} not priced)" if unpriced else ""
     notes = "".join(f"; {note}" for note in budget.notes())
-    found = f"an estimate of ${total:,.2f} a month{not_priced}, {share:.0f} % of the {env.name} budget of " \
+    found = f"an estimate of ${total:,.2f} a month{not_priced}, {share:.1f} % of the {env.name} budget of " \
             f"{budget.describe()} ({plan.source}{notes})"
     if name == FAIL and share > fail:
         over = round(total - limit * fail / 100, 2)
@@ -111,6 +117,7 @@ def _spec(name: str, description: str, level: EnforcementLevel) -> StackPolicySp
                                                             "$FINOPS_BUDGETS_DIR, else ../budgets)."},
             "warnPercent": {"type": "number", "minimum": 0, "description": "Warn above this share (default 75)."},
             "failPercent": {"type": "number", "minimum": 0, "description": "Fail above this share (default 100)."},
+            **PRICING_SCHEMA,
         }))
 
 

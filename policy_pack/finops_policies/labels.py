@@ -30,6 +30,8 @@ def _labels_at(subject: Subject, rules: Rules, path: tuple[str, ...], where: str
                         "a map of label names to values", "pass labels as a map.")
         return
     values = dict(string_items(labels)) if labels is not MISSING else {}
+    for key, value in subject.stack_allocation.items():  # the stack's tags, where the labels do not say
+        values.setdefault(rules.labels.get(key, key.lower()), value)
     yield from tag_value_problems(values, rules.label_rules, f"{subject.describe()} {where}", "label")
     yield from optional_values(values, rules.allocation_label_rules, f"{subject.describe()} {where}", "label")
     # An organisation's rules may allow values the API server refuses as labels: said at preview,

@@ -237,7 +237,8 @@ def resource_policy(
 
     def subject_of(args: ResourceValidationArgs) -> Subject:
         provider = args.provider.props if args.provider is not None else None
-        return Subject(args.resource_type, args.name, args.urn, args.props, provider, current_stack())
+        return Subject(args.resource_type, args.name, args.urn, args.props, provider, current_stack(),
+                       stack_tags=getattr(args, "stack_tags", None) or {})
 
     def remediate(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
         if remediation is None or not applies_to(args.resource_type):

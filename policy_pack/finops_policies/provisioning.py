@@ -22,7 +22,7 @@ from .config_schema import per_environment
 from .messages import Unknown, violation
 from .policy import Finding, environment_section_patch
 from .policy_specs import StackPolicySpec
-from .subject import current_stack
+from .subject import stack_environment
 
 NAME = CAP_POLICY["provisioning"]
 # count -> (cap attribute, what it is called in messages)
@@ -31,7 +31,7 @@ LIMITS = {"instances": ("max_instances", "instances"), "nodes": ("max_nodes", "n
 
 
 def _check(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]:
-    env = rules.environment_of(None, current_stack())
+    env = stack_environment(args, rules)
     if env is None:
         return
     cap = env.provisioning

@@ -204,7 +204,8 @@ if compatible():
                         subject = Subject(request.type, request.name, request.urn, raw,
                                           _decode(request.provider.properties)
                                           if request.HasField("provider") else MISSING,
-                                          current_stack(), decoded=True)
+                                          current_stack(), decoded=True,
+                                          stack_tags=self._private("stack_tags"))
                     verdict = step.finops.judge(subject, step.rules)
                 elif policy.name in self._config_reported:
                     continue

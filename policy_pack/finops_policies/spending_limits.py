@@ -29,18 +29,18 @@ from typing import Any
 
 from finops_core.approval_tiers import who_approves
 from finops_core.budget_plans import BudgetPlan, find_budget_plan
-from finops_core.effective_tags import allocation_tags
+from finops_core.effective_tags import allocation_tags, stack_allocation
 from finops_core.rules import ConfigError, Rules
 from finops_core.spend import UNTAGGED, SpendSnapshot, load_snapshot, snapshot_from_config
 from finops_core.waivers import today
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationArgs
 
-from .cost_vs_budget import BUDGETS_VARIABLE, DEFAULT_BUDGETS_DIR, todays_budget
+from .cost_vs_budget import budgets_dir, todays_budget
 from .messages import Priced, violation
 from .policy import Finding
 from .policy_specs import StackPolicySpec
-from .stack_costs import price_stack
-from .subject import current_stack
+from .stack_costs import PRICING_SCHEMA, price_stack
+from .subject import stack_environment
 from .waiver_file import current_waivers
 
 FAIL, WARN = "finops-spending-limits", "finops-spending-limits-warning"
@@ -78,11 +78,12 @@ def _changes(args: StackValidationArgs, rules: Rules, config: Mapping[str, Any])
     """This change by team and by owner."""
     teams: dict[str, float] = defaultdict(float)
     owners: dict[str, float] = defaultdict(float)
+    stack_team = stack_allocation(getattr(args, "stack_tags", None)).get("Team")
     for priced in price_stack(args):
         if priced.estimate is None or not priced.estimate.monthly_usd:
             continue
         tags = allocation_tags(priced.resource.resource_type, priced.props, priced.provider, rules)
-        teams[tags.get("Team") or UNTAGGED] += priced.estimate.monthly_usd
+        teams[tags.get("Team") or stack_team or UNTAGGED] += priced.estimate.monthly_usd
         owners[tags.get("Owner") or UNTAGGED] += priced.estimate.monthly_usd
 
     def before(key: str) -> dict[str, float] | None:
@@ -132,7 +133,7 @@ def _judge(limit: _Limit, spent: float, projected: float, delta: float, basis: s
 
 def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Finding]:
     config: Mapping[str, Any] = args.get_config() or {}
-    env = rules.environment_of(None, current_stack())
+    env = stack_environment(args, rules)
     if env is None:
         return
     try:
@@ -148,13 +149,13 @@ def _check(args: StackValidationArgs, rules: Rules, name: str) -> Iterator[Findi
                                 "fetch a new one (finops actuals -o SPEND.json); until then only the estimate "
                                 "is judged against the budget (finops-cost-vs-budget).")
             return
-        budgets_dir = Path(str(config.get("budgetsDir") or os.environ.get(BUDGETS_VARIABLE) or DEFAULT_BUDGETS_DIR))
-        plan: BudgetPlan | None = find_budget_plan(env.name, budgets_dir, rules)
+        budgets = budgets_dir(config)
+        plan: BudgetPlan | None = find_budget_plan(env.name, budgets, rules)
         spend = snapshot.environments.get(env.name)
         if plan is None or spend is None:
             # A snapshot was given, so the limits were asked for: say why they are not judged.
             if name == WARN:
-                missing = (f"no budget file {budgets_dir / (env.name + '.yaml')}" if plan is None
+                missing = (f"no budget file {budgets / (env.name + '.yaml')}" if plan is None
                            else f"no spend for {env.name} in the snapshot ({snapshot.source})")
                 yield violation("stack", "spending limits", missing, "a budget file and the environment's spend",
                                 "give budgetsDir (finops preview: --budgets-dir) or a snapshot that covers "
@@ -206,6 +207,7 @@ def _spec(name: str, description: str, level: EnforcementLevel) -> StackPolicySp
             "warnPercent": {"type": "number", "minimum": 0, "description": "Warn above this share (default 90)."},
             "maxAgeDays": {"type": "number", "minimum": 0, "description": "Trust a snapshot this many days "
                                                                           "(default 2)."},
+            **PRICING_SCHEMA,
         }))
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from finops_core.effective_tags import EffectiveTags, effective_tags
+from finops_core.effective_tags import EffectiveTags, effective_tags, stack_allocation
 from finops_core.rules import EnvironmentRules, Rules
 from finops_core.values import MISSING, UNKNOWN, get, get_path, plain
 
@@ -26,6 +27,13 @@ def current_stack() -> str | None:
     return os.environ.get("PULUMI_STACK") or None
 
 
+def stack_environment(args: Any, rules: Rules) -> EnvironmentRules | None:
+    """The environment a stack policy judges: the stack's Environment tag (``args.stack_tags``,
+    pulumi-policy 1.19+), else the stack name."""
+    tagged = stack_allocation(getattr(args, "stack_tags", None)).get("Environment")
+    return rules.environment_of(tagged, current_stack())
+
+
 @dataclass
 class Subject:
     """One resource of an Analyze request. The pack's servicer builds one per request and hands it
@@ -39,6 +47,13 @@ class Subject:
     stack: str | None = None
     # True when props are already plain decoded values (the servicer's), not the SDK's proxies.
     decoded: bool = False
+    # The stack's tags (ConfigureStack, pulumi-policy 1.19+): its Team and Environment count where
+    # the resource's own tags or labels do not say.
+    stack_tags: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def stack_allocation(self) -> dict[str, str]:
+        return stack_allocation(self.stack_tags)
 
     @cached_property
     def inputs(self) -> Any:
@@ -57,6 +72,8 @@ class Subject:
         (Kubernetes); a string, None, or UNKNOWN during preview."""
         if self.type.startswith("kubernetes:"):
             value = get_path(self.props, ("metadata", "labels", rules.labels.get("Environment", "environment")))
+            if value is MISSING:
+                value = self.stack_allocation.get("Environment", MISSING)
         else:
             value = self.effective_tags().values.get("Environment")
         return value if value is UNKNOWN or isinstance(value, str) else None
@@ -70,4 +87,7 @@ class Subject:
 
     @cached_property
     def _effective_tags(self) -> EffectiveTags:
-        return effective_tags(self.type, self.props, self.provider_props)
+        tags = effective_tags(self.type, self.props, self.provider_props)
+        for key, value in self.stack_allocation.items():
+            tags.values.setdefault(key, value)  # below every tag of the resource and its provider
+        return tags

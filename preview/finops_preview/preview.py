@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
@@ -31,6 +32,7 @@ from .mock_engine import RecordedResource
 from .model import BaselineDiff, PolicyRef, PreviewResult, RemediationRow, ResourceRow, Violation
 from .policy_exceptions import EXCEPTIONS_KEY, PolicyException, apply_exceptions, read_exceptions
 from .project import StackConfig, check_stack_name
+from .run_inputs import BUDGETS, PRICE_BOOK, USAGE, WAIVERS, one_path, policy_defaults
 from .runner import (
     DEFAULT_TIMEOUT_S,
     Analysis,
@@ -44,15 +46,11 @@ from .runner import (
 from .secrets import mask, redact, secret_forms, secret_values, unwrap
 from .spend_snapshots import baseline_by, cost_by_owner, cost_by_team, read_spend, spending_config
 
-# The policies that read budgets/<environment>.yaml (their ``budgetsDir`` config).
-COST_POLICIES = ("finops-cost-vs-budget", "finops-cost-vs-budget-warning", "finops-spending-limits",
-                 "finops-spending-limits-warning")
 # The baseline guard is the CLI's, not the pack's: its refusal is reported as this policy of this pack.
 COST_INCREASE_POLICY = "finops-cost-increase"
 COST_INCREASE_PACK = "finops-preview"
 COST_INCREASE_DESCRIPTION = ("The change raises the stack's monthly cost by no more than --max-increase-usd or "
                              "--max-increase-percent over the baseline (--baseline FILE, or the plan's current state).")
-WAIVERS_POLICY = "finops-waivers"  # its ``file`` config names the waivers file for the whole pack
 
 
 @dataclass
@@ -89,6 +87,12 @@ def read_usage_file(path: Path | None) -> UsageFile | None:
 def read_price_book(path: Path | None) -> PriceBook | None:
     """``--price-book FILE``, else ``$FINOPS_PRICE_BOOK``: discounts shown beside the list price."""
     return load_price_book(path) if path is not None else price_book_from_environment()
+
+
+def _environment_price_book() -> Path | None:
+    """The price book ``$FINOPS_PRICE_BOOK`` names (read by :func:`read_price_book` already)."""
+    named = os.environ.get(PRICE_BOOK_ENV)
+    return Path(named).resolve() if named else None
 
 
 def _region(run: ProgramRun, resource: Any, urns: Mapping[str, Any]) -> str:
@@ -211,6 +215,8 @@ class _Inputs:
     usage: UsageFile | None
     price_book: PriceBook | None
     policy_config: dict[str, Any]
+    # The run's budgets, waivers, usage file and price book as the packs' policy config (run_inputs).
+    policy_defaults: dict[str, dict[str, Any]]
     exceptions: list[PolicyException]
     packs: list[Path]
 
@@ -261,19 +267,26 @@ def _read_inputs(options: PreviewOptions, source: _Source, rules: Rules) -> _Inp
     if options.waivers_file is not None and not Path(options.waivers_file).is_file():
         raise ConfigError(options.waivers_file, None, "<no such file>", "an existing waivers file (--waivers)")
     today()  # a bad FINOPS_TODAY is one line here, not a failure per resource in the pack
-    budgets_dir = options.budgets_dir or source.directory / "budgets"
+    packs = list(options.policy_packs) or [_default_pack(source.directory)]
+    # One of each file per run, from the command line or the policy config: the summary and
+    # every policy read the same (run_inputs).
+    located = {spec: one_path(spec, option, policy_config, options.policy_pack_config, Path(packs[0]).resolve())
+               for spec, option in ((BUDGETS, options.budgets_dir), (WAIVERS, options.waivers_file),
+                                    (USAGE, options.usage_file), (PRICE_BOOK, options.price_book))}
+    budgets_dir = located[BUDGETS] or source.directory / "budgets"
     plan = find_budget_plan(env.name, budgets_dir, rules) if env is not None else None
-    waivers_file = Path(options.waivers_file or source.directory / "waivers.yaml").resolve()
+    waivers_file = Path(located[WAIVERS] or source.directory / "waivers.yaml").resolve()
     check_waivers_file(waivers_file)
-    usage = read_usage_file(options.usage_file)
-    price_book = read_price_book(options.price_book)
+    usage = read_usage_file(located[USAGE])
+    price_book = read_price_book(located[PRICE_BOOK])
+    defaults = policy_defaults(budgets_dir, waivers_file, located[USAGE],
+                               located[PRICE_BOOK] or _environment_price_book())
     if options.baseline is not None:
         compare_baseline(options.baseline, [], None, None)  # readable and of the right shape
     for limit, option in ((options.max_increase_usd, "--max-increase-usd"),
                           (options.max_increase_percent, "--max-increase-percent")):
         if limit is not None:  # NaN would never refuse an increase; said before the program runs
             finite_number(limit, option, expected="a finite number")
-    packs = list(options.policy_packs) or [_default_pack(source.directory)]
     if options.spend is not None:
         # This stack's cost per team before the change: from the baseline, or the plan's old states.
         before: Mapping[str, float] | None = None
@@ -288,7 +301,7 @@ def _read_inputs(options: PreviewOptions, source: _Source, rules: Rules) -> _Inp
                 if isinstance(policy_config.get(name), Mapping) else settings
     budget = budget_on(plan, today(), load_waivers(waivers_file).tiers) if plan is not None else None
     return _Inputs(environment, plan, budget, budgets_dir, waivers_file, usage, price_book, policy_config,
-                   exceptions, packs)
+                   defaults, exceptions, packs)
 
 
 def _start_packs(stack: ExitStack, options: PreviewOptions, source: _Source, inputs: _Inputs
@@ -297,16 +310,11 @@ def _start_packs(stack: ExitStack, options: PreviewOptions, source: _Source, inp
     started = []
     for pack_dir in inputs.packs:
         pack = stack.enter_context(PolicyPackProcess(
-            pack_dir, stack=source.stack, project=source.project, config=source.config.values,
-            # The pack's budget policies price the stack with the same price book.
-            env={PRICE_BOOK_ENV: str(Path(options.price_book).resolve())} if options.price_book else {}))
-        # The project's budgets and waivers, through the policy-config keys a user of `pulumi
-        # preview` would set (below the user's own policy config, as the README says).
-        defaults: dict[str, dict[str, Any]] = {name: {"budgetsDir": str(inputs.budgets_dir)}
-                                               for name in COST_POLICIES}
-        defaults[WAIVERS_POLICY] = {"file": str(inputs.waivers_file)}
+            pack_dir, stack=source.stack, project=source.project, config=source.config.values))
+        # The run's budgets, waivers, usage file and price book, through the policy-config keys a
+        # user of `pulumi preview` would set (below the user's own policy config, made to agree).
         try:
-            info = pack.handshake(inputs.policy_config, defaults=defaults)
+            info = pack.handshake(inputs.policy_config, defaults=inputs.policy_defaults)
         except PolicyPackError as exc:
             raise PolicyPackError(f"{_config_location(options.policy_pack_config, exc.keys) or pack_dir}: "
                                   f"{exc}") from None

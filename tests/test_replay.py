@@ -1,0 +1,116 @@
+"""What the suite's own machinery promises: a replayed program run is never a stale one, a pack
+process kept across previews reads each preview's waivers and budgets afresh, and a pytest
+session leaves no process behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from conftest import PACK_DIR, ROOT, program_key, run_cli
+
+FIXTURE = ROOT / "tests/fixtures/spending"
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Path:
+    shutil.copytree(FIXTURE, tmp_path / "shop", ignore=shutil.ignore_patterns("__pycache__"))
+    return tmp_path / "shop"
+
+
+def test_the_program_key_follows_content_subfolders_the_library_and_the_environment(
+        stack: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = program_key(stack, "dev")
+    assert before is not None and program_key(stack, "dev") == before
+    (stack / "helpers").mkdir()
+    (stack / "helpers" / "sizes.py").write_text("SIZE = 1\n")
+    in_subfolder = program_key(stack, "dev")
+    assert in_subfolder != before
+    (stack / "helpers" / "sizes.py").write_text("SIZE = 2\n")  # same name, other bytes
+    assert program_key(stack, "dev") != in_subfolder
+    monkeypatch.setenv("AWS_REGION", "ap-southeast-2")
+    assert program_key(stack, "dev") not in (before, in_subfolder)
+    assert program_key(stack, "staging") != program_key(stack, "dev")
+
+
+def test_a_change_to_the_librarys_data_changes_the_key(stack: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import conftest
+
+    library = tmp_path / "library"
+    shutil.copytree(ROOT / "core" / "finops_core" / "data", library / "data")
+    monkeypatch.setattr(conftest, "LIBRARY_DIRS", (library,))
+    before = program_key(stack, "dev")
+    rules = library / "data" / "rules.yaml"
+    rules.write_text(rules.read_text().replace("maxVcpus: 2", "maxVcpus: 3", 1))
+    assert program_key(stack, "dev") != before
+
+
+@pytest.mark.usefixtures("program_replay")
+def test_a_kept_pack_reads_each_previews_budget_and_waivers_afresh(stack: Path) -> None:
+    (stack / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n  finops:coveredByBudget: frontend-dev\n"
+                                           "  shop:team: frontend\n  shop:instances: \"1\"\n")
+
+    def preview() -> dict[str, object]:
+        completed = run_cli("preview", "-s", "dev", "-C", str(stack), "--policy-pack", str(PACK_DIR), "--json")
+        return json.loads(completed.stdout)
+
+    first = preview()
+    assert first["summary"]["budgetUsd"] == 600.0  # type: ignore[index]
+    budget = stack / "budgets" / "dev.yaml"
+    budget.write_text(budget.read_text().replace("monthlyLimit: 600", "monthlyLimit: 10")
+                      .replace("backend: 200", "backend: 1").replace("frontend: 100", "frontend: 1")
+                      .replace("devops: 200", "devops: 1").replace("security: 100", "security: 1"))
+    second = preview()
+    [refused] = [v for v in second["violations"] if v["policy"] == "finops-cost-vs-budget"]  # type: ignore[attr-defined]
+    assert "of the dev budget of $10.00" in refused["message"] and second["summary"]["budgetUsd"] == 10.0  # type: ignore[index]
+    (stack / "waivers.yaml").write_text(
+        "approvers:\n  budget: [cfo]\nwaivers:\n  - policy: finops-cost-vs-budget\n    stack: dev\n"
+        "    reason: a test\n    approver: cfo\n    ticket: FIN-1\n    expires: 2999-01-01\n")
+    third = preview()
+    assert [v for v in third["violations"] if v["policy"] == "finops-cost-vs-budget"] == []  # type: ignore[attr-defined]
+
+
+def _processes_marked(marker: str) -> list[str]:
+    """Command lines of the processes whose environment holds ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if marker.encode() in environ:
+            found.append(command)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux's /proc to list processes")
+def test_a_pytest_session_leaves_no_process_of_the_project(tmp_path: Path) -> None:
+    # A small session that starts the shared pack, a kept preview pack and a program: after it,
+    # no process it started (they inherit the marker) may be left, least of all one naming ROOT.
+    marker = f"FINOPS_SUBSESSION_{uuid.uuid4().hex}"
+    env = {**os.environ, marker: "1"}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", "--basetemp", str(tmp_path / "sub"),
+         "tests/test_policy_budget.py::test_budget_with_50_75_90_and_a_subscriber_passes",
+         "tests/test_one_total.py::test_a_usage_amount_just_past_the_warning_line_warns"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    deadline = time.monotonic() + 2
+    left = _processes_marked(marker)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.1)
+        left = _processes_marked(marker)
+    assert left == [], left
+    assert not [command for command in left if str(ROOT) in command]
