@@ -233,6 +233,21 @@ def source_of(request: Any, project_dir: str) -> tuple[str, int]:
     return "", 0
 
 
+def _sibling(module: str) -> Any:
+    """A module beside this file, loaded by path (this file may itself be loaded by path, under a
+    program's own virtualenv, where this library's packages cannot be imported)."""
+    import importlib.util
+
+    name = f"_finops_{module}"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{module}.py"))
+        assert spec is not None and spec.loader is not None
+        loaded = importlib.util.module_from_spec(spec)
+        sys.modules[name] = loaded
+        spec.loader.exec_module(loaded)
+    return sys.modules[name]
+
+
 def _uri_path(uri: str) -> str:
     from urllib.parse import unquote, urlparse
 
@@ -256,6 +271,7 @@ class MockSession:
         region = config.get("aws:region", "us-east-1")
         recorded: list[RecordedResource] = []
         self.resources = recorded
+        transforms = _sibling("engine_callbacks").TransformCallbacks()
 
         class Mocks(pulumi.runtime.Mocks):
             def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
@@ -271,7 +287,10 @@ class MockSession:
                 urn = self.make_urn(request.parent, request.type, request.name)
                 if request.type == "pulumi:pulumi:Stack":
                     return resource_pb2.RegisterResourceResponse(urn=urn)
-                inputs = from_wire(request.object)
+                # The engine runs transforms (Pulumi's plain mocks skip them), then registers.
+                transforms.remember(urn, request.parent, request.transforms)
+                inputs = from_wire(transforms.apply(request.type, request.name, bool(request.custom), request.parent,
+                                                    request.object, request.transforms, request.provider))
                 custom = bool(request.custom)
                 resource_id, state = self.mocks.new_resource(pulumi.runtime.MockResourceArgs(
                     typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
@@ -290,6 +309,10 @@ class MockSession:
                 if on_record is not None:
                     on_record(resource)
                 return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=obj_proto)
+
+            def RegisterStackTransform(self, request: Any) -> Any:
+                transforms.register_stack(request)
+                return super().RegisterStackTransform(request)
 
         mocks = Mocks()
         pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview,
