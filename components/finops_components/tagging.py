@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from typing import Any
 
 import pulumi
-from pulumi.runtime.rpc import is_rpc_secret, unwrap_rpc_secret
-from pulumi.runtime.settings import get_monitor
 from finops_core.pod_specs import POD_TEMPLATES, kind_of, python_name
 from finops_core.resource_types import aws_tag_shape, is_labelled_kubernetes_type
+from pulumi.runtime.rpc import is_rpc_secret, unwrap_rpc_secret
+from pulumi.runtime.settings import get_monitor
 
 from .environment import Environment, environment_from_config
 
