@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Coroutine, Sequence
+from typing import Any, cast
 
 
 class TransformCallbacks:
@@ -73,5 +73,6 @@ def _invoke(token: str, request: bytes) -> Any:
     for servicer in list(_CallbackServicer._servicers):
         callback = servicer._callbacks.get(token)
         if callback is not None:
-            return asyncio.run_coroutine_threadsafe(callback(request), servicer._loop).result()
+            call = cast(Coroutine[Any, Any, Any], callback(request))
+            return asyncio.run_coroutine_threadsafe(call, servicer._loop).result()
     return None

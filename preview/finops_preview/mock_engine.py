@@ -312,7 +312,7 @@ class MockSession:
 
             def RegisterStackTransform(self, request: Any) -> Any:
                 transforms.register_stack(request)
-                return super().RegisterStackTransform(request)
+                return super().RegisterStackTransform(request)  # type: ignore[no-untyped-call]
 
         mocks = Mocks()
         pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview,
