@@ -1,0 +1,246 @@
+"""What a packaged component creates, from its row of ``data/packaged_components.yaml``.
+
+A packaged (multi-language) component such as ``awsx.ec2.Vpc`` registers one remote component;
+its own provider creates the children through the engine. Offline there is no such provider, so
+the mock engine asks :func:`expand` for the children a row describes (type, name, parent,
+inputs) and the outputs the program may read, and registers them itself.
+
+This module is plain data in, plain data out, and imports nothing but the standard library: the
+mock engine loads it by path under a program's own virtualenv, where this library is absent.
+
+The row language (see the YAML file's header for a full example):
+
+- ``defaults``: the component's documented defaults, under the program's arguments (maps merge).
+- ``children``: in registration order, each with ``type``, ``name`` (a template), ``key`` (a
+  template naming it for ``parent`` and references; defaults to the name), ``parent`` (a key;
+  the component when absent), ``for_each`` + ``as`` (repeat over a sequence), ``when`` (a
+  condition), ``inputs`` and ``outputs`` (extra plausible outputs, e.g. a load balancer's
+  ``dnsName``).
+- ``outputs``: the component's outputs by their schema names.
+
+Templates and expressions: a string ``"{a.b}"`` is the value at that path (of ``name``,
+``region``, ``args``, ``zones`` and the loop variables), ``"x-{a.b}"`` a string with it in place;
+a map with one ``$`` key is an operation: ``$if`` ([condition, then, else]), ``$first`` (the
+first value set), ``$at`` ([list, index]), ``$eq``/``$ne``, ``$not``, ``$and``/``$or``, ``$in``,
+``$lower``, ``$len``, ``$range`` (items 1..n), ``$items`` (a list's items, numbered), ``$zones``
+(the availability zones the component uses), ``$subnets`` (awsx's subnet layout), ``$merge``
+(maps), ``$ref`` (another child: ``{$ref: key, field: id}``, no field: the resource itself) and
+``$refs`` (the children whose keys match a glob). References are left as markers (:data:`REF`)
+for the mock engine, which alone knows the children's ids.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+REF = "$ref"
+REFS = "$refs"
+_TEMPLATE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
+# Children of these packages are components themselves (eks:index:ServiceRole ...), not custom resources.
+_COMPONENT_PACKAGES = ("eks", "awsx")
+_SUBNET_ORDER = {"public": 0, "private": 1, "isolated": 2}
+# awsx's default CIDR masks per subnet type (awsx/ec2/subnetDistributorLegacy.ts: public /20,
+# private /19 in a /16 VPC); only the layout's shape matters for cost.
+_DEFAULT_MASK = {"public": 20, "private": 19, "isolated": 24}
+
+
+class ExpansionError(ValueError):
+    """A row of the table that cannot be evaluated (a table bug, said with the row's token)."""
+
+
+@dataclass
+class Child:
+    key: str
+    type: str
+    name: str
+    parent: str                      # a key of an earlier child, "" for the component
+    inputs: dict[str, Any]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    custom: bool = True
+
+
+@dataclass
+class Expansion:
+    token: str
+    children: list[Child]
+    outputs: dict[str, Any]
+
+
+def expand(table: Mapping[str, Any], token: str, name: str, args: Mapping[str, Any],
+           region: str, zones: Sequence[str]) -> Expansion | None:
+    """The children and outputs of component ``token`` called ``name``; None for a token the
+    table does not know."""
+    row = table.get(token)
+    if not isinstance(row, Mapping):
+        return None
+    merged = _merged(row.get("defaults") or {}, _present(args))
+    scope: dict[str, Any] = {"name": name, "region": region, "args": merged, "zones": list(zones)}
+    children: list[Child] = []
+    try:
+        for spec in row.get("children") or []:
+            children += _children(spec, scope)
+        outputs = {key: _value(expr, scope) for key, expr in (row.get("outputs") or {}).items()}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ExpansionError(f"{token}: the expansion table cannot be evaluated: {exc}") from None
+    return Expansion(token, children, _drop_none(outputs))
+
+
+def _present(value: Any) -> Any:
+    """Arguments the program left unset arrive as None: they take the defaults."""
+    if isinstance(value, Mapping):
+        return {k: _present(v) for k, v in value.items() if v is not None}
+    return value
+
+
+def _merged(defaults: Any, given: Any) -> Any:
+    if isinstance(defaults, Mapping) and isinstance(given, Mapping):
+        return {**defaults, **{k: _merged(defaults.get(k), v) for k, v in given.items()}}
+    return defaults if given is None else given
+
+
+def _children(spec: Mapping[str, Any], scope: dict[str, Any]) -> list[Child]:
+    items: list[Any] = [None]
+    if "for_each" in spec:
+        items = list(_value(spec["for_each"], scope) or [])
+    made: list[Child] = []
+    for item in items:
+        local = {**scope, str(spec.get("as", "item")): item} if item is not None else scope
+        if "when" in spec and not _value(spec["when"], local):
+            continue
+        name = str(_value(spec["name"], local))
+        made.append(Child(
+            key=str(_value(spec.get("key", spec["name"]), local)), type=str(spec["type"]), name=name,
+            parent=str(_value(spec.get("parent", ""), local) or ""),
+            inputs=_drop_none(_value(spec.get("inputs") or {}, local)),
+            outputs=_drop_none(_value(spec.get("outputs") or {}, local)),
+            custom=str(spec["type"]).split(":")[0] not in _COMPONENT_PACKAGES))
+    return made
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+def _lookup(path: str, scope: Mapping[str, Any]) -> Any:
+    node: Any = scope
+    for step in path.split("."):
+        if isinstance(node, Mapping):
+            node = node.get(step)
+        elif isinstance(node, list) and step.isdigit():
+            node = node[int(step)] if int(step) < len(node) else None
+        else:
+            return None
+    return node
+
+
+def _value(expr: Any, scope: Mapping[str, Any]) -> Any:
+    if isinstance(expr, str):
+        whole = _TEMPLATE.fullmatch(expr)
+        if whole:
+            return _lookup(whole.group(1), scope)
+        return _TEMPLATE.sub(lambda m: _text(_lookup(m.group(1), scope)), expr)
+    if isinstance(expr, list):
+        return [_value(item, scope) for item in expr]
+    if isinstance(expr, Mapping):
+        operations = [k for k in expr if isinstance(k, str) and k.startswith("$")]
+        if operations:
+            return _operation(operations[0], expr, scope)
+        return {k: _value(v, scope) for k, v in expr.items()}
+    return expr
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def _operation(op: str, expr: Mapping[str, Any], scope: Mapping[str, Any]) -> Any:
+    argument = expr[op]
+    if op == REF:
+        return {REF: _value(argument, scope), "field": expr.get("field")}
+    if op == REFS:
+        return {REFS: _value(argument, scope), "field": expr.get("field")}
+    if op == "$if":
+        condition, then, otherwise = argument
+        return _value(then if _value(condition, scope) else otherwise, scope)
+    if op == "$at":
+        values, index = (_value(a, scope) for a in argument)
+        return values[int(index)] if isinstance(values, list) and int(index) < len(values) else None
+    if op == "$first":
+        return next((v for v in (_value(a, scope) for a in argument) if v is not None), None)
+    if op == "$eq":
+        left, right = (_value(a, scope) for a in argument)
+        return left == right
+    if op == "$ne":
+        left, right = (_value(a, scope) for a in argument)
+        return left != right
+    if op == "$not":
+        return not _value(argument, scope)
+    if op == "$and":
+        return all(_value(a, scope) for a in argument)
+    if op == "$or":
+        return any(_value(a, scope) for a in argument)
+    if op == "$in":
+        needle, haystack = (_value(a, scope) for a in argument)
+        return needle in (haystack or [])
+    if op == "$lower":
+        return _text(_value(argument, scope)).lower()
+    if op == "$len":
+        return len(_value(argument, scope) or [])
+    if op == "$range":
+        count = int(_value(argument, scope) or 0)
+        return [{"index": i, "number": i + 1} for i in range(count)]
+    if op == "$items":
+        values = _value(argument, scope) or []
+        return [{**(v if isinstance(v, Mapping) else {"value": v}), "index": i, "number": i + 1}
+                for i, v in enumerate(values)]
+    if op == "$merge":
+        merged: dict[str, Any] = {}
+        for part in argument:
+            merged.update(_value(part, scope) or {})
+        return merged
+    if op == "$zones":
+        return _zones(_value(argument, scope), scope)
+    if op == "$subnets":
+        return _subnets(_value(argument, scope), scope)
+    raise ValueError(f"unknown operation {op}")
+
+
+def _zones(args: Mapping[str, Any], scope: Mapping[str, Any]) -> list[dict[str, Any]]:
+    names = args.get("availabilityZoneNames")
+    if not names:
+        names = list(scope["zones"])[: int(args.get("numberOfAvailabilityZones") or 3)]
+    return [{"name": zone, "index": i, "number": i + 1} for i, zone in enumerate(names)]
+
+
+def _subnets(args: Mapping[str, Any], scope: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """awsx's layout (awsx/ec2/vpc.ts): per zone, each subnet spec, public before private before
+    isolated; the resource name is ``<vpc>-<spec name or type>-<zone number>``."""
+    specs = [s for s in (args.get("subnetSpecs") or []) if str(s.get("type", "")).lower() != "unused"]
+    specs.sort(key=lambda s: _SUBNET_ORDER.get(str(s.get("type", "")).lower(), 3))
+    base = str(args.get("cidrBlock") or "10.0.0.0/16").split("/")[0].split(".")
+    layout = []
+    for zone in _zones(args, scope):
+        for number, spec in enumerate(specs):
+            kind = str(spec.get("type", "")).lower()
+            mask = int(spec.get("cidrMask") or _DEFAULT_MASK.get(kind, 24))
+            layout.append({
+                "type": spec.get("type"), "kind": kind, "specName": spec.get("name") or kind,
+                "zone": zone["name"], "zoneIndex": zone["index"], "zoneNumber": zone["number"],
+                "tags": spec.get("tags") or {},
+                "cidrBlock": f"{base[0]}.{base[1]}.{zone['index'] * 64 + number * 16}.0/{mask}"})
+    return layout
+
+
+def matching(keys: Sequence[str], pattern: str) -> list[str]:
+    """The keys a ``$refs`` glob names, in registration order."""
+    return [key for key in keys if fnmatch.fnmatchcase(key, pattern)]
