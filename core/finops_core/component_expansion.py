@@ -11,6 +11,7 @@ mock engine loads it by path under a program's own virtualenv, where this librar
 The row language (see the YAML file's header for a full example):
 
 - ``defaults``: the component's documented defaults, under the program's arguments (maps merge).
+- ``let``: names for values the children share (e.g. eks's node group options), in order.
 - ``children``: in registration order, each with ``type``, ``name`` (a template), ``key`` (a
   template naming it for ``parent`` and references; defaults to the name), ``parent`` (a key;
   the component when absent), ``for_each`` + ``as`` (repeat over a sequence), ``when`` (a
@@ -22,7 +23,7 @@ Templates and expressions: a string ``"{a.b}"`` is the value at that path (of ``
 ``region``, ``args``, ``zones`` and the loop variables), ``"x-{a.b}"`` a string with it in place;
 a map with one ``$`` key is an operation: ``$if`` ([condition, then, else]), ``$first`` (the
 first value set), ``$at`` ([list, index]), ``$eq``/``$ne``, ``$not``, ``$and``/``$or``, ``$in``,
-``$lower``, ``$len``, ``$range`` (items 1..n), ``$items`` (a list's items, numbered), ``$zones``
+``$lower``, ``$len``, ``$concat`` (lists), ``$join`` (strings), ``$urnName``, ``$range`` (items 1..n), ``$items`` (a list's items, numbered), ``$zones``
 (the availability zones the component uses), ``$subnets`` (awsx's subnet layout), ``$merge``
 (maps), ``$ref`` (another child: ``{$ref: key, field: id}``, no field: the resource itself) and
 ``$refs`` (the children whose keys match a glob). References are left as markers (:data:`REF`)
@@ -32,6 +33,8 @@ for the mock engine, which alone knows the children's ids.
 from __future__ import annotations
 
 import fnmatch
+import hashlib
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -81,8 +84,10 @@ def expand(table: Mapping[str, Any], token: str, name: str, args: Mapping[str, A
     scope: dict[str, Any] = {"name": name, "region": region, "args": merged, "zones": list(zones)}
     children: list[Child] = []
     try:
+        for key, expr in (row.get("let") or {}).items():
+            scope[key] = _value(expr, scope)
         for spec in row.get("children") or []:
-            children += _children(spec, scope)
+            children += _children(spec, scope, table)
         outputs = {key: _value(expr, scope) for key, expr in (row.get("outputs") or {}).items()}
     except (KeyError, TypeError, ValueError) as exc:
         raise ExpansionError(f"{token}: the expansion table cannot be evaluated: {exc}") from None
@@ -102,7 +107,7 @@ def _merged(defaults: Any, given: Any) -> Any:
     return defaults if given is None else given
 
 
-def _children(spec: Mapping[str, Any], scope: dict[str, Any]) -> list[Child]:
+def _children(spec: Mapping[str, Any], scope: dict[str, Any], table: Mapping[str, Any]) -> list[Child]:
     items: list[Any] = [None]
     if "for_each" in spec:
         items = list(_value(spec["for_each"], scope) or [])
@@ -112,12 +117,21 @@ def _children(spec: Mapping[str, Any], scope: dict[str, Any]) -> list[Child]:
         if "when" in spec and not _value(spec["when"], local):
             continue
         name = str(_value(spec["name"], local))
-        made.append(Child(
+        child = Child(
             key=str(_value(spec.get("key", spec["name"]), local)), type=str(spec["type"]), name=name,
             parent=str(_value(spec.get("parent", ""), local) or ""),
             inputs=_drop_none(_value(spec.get("inputs") or {}, local)),
             outputs=_drop_none(_value(spec.get("outputs") or {}, local)),
-            custom=str(spec["type"]).split(":")[0] not in _COMPONENT_PACKAGES))
+            custom=str(spec["type"]).split(":")[0] not in _COMPONENT_PACKAGES)
+        made.append(child)
+        if spec.get("expand"):
+            # A component of the table inside this one (FargateService's FargateTaskDefinition):
+            # its children under it, their keys prefixed with its key.
+            inner = expand(table, child.type, name, child.inputs, scope["region"], scope["zones"])
+            for grandchild in inner.children if inner is not None else []:
+                grandchild.parent = f"{child.key}/{grandchild.parent}" if grandchild.parent else child.key
+                grandchild.key = f"{child.key}/{grandchild.key}"
+                made.append(grandchild)
     return made
 
 
@@ -203,6 +217,30 @@ def _operation(op: str, expr: Mapping[str, Any], scope: Mapping[str, Any]) -> An
         values = _value(argument, scope) or []
         return [{**(v if isinstance(v, Mapping) else {"value": v}), "index": i, "number": i + 1}
                 for i, v in enumerate(values)]
+    if op == "$concat":
+        return [v for part in argument for v in (_value(part, scope) or [])]
+    if op == "$join":
+        return "".join(_text(_value(part, scope)) for part in argument)
+    if op == "$urnName":
+        # A component passed as an argument (eks's ``cluster``) arrives as its URN.
+        return _text(_value(argument, scope)).rsplit("::", 1)[-1]
+    if op == "$omit":
+        value, keys = (_value(a, scope) for a in argument)
+        return {k: v for k, v in (value or {}).items() if k not in keys}
+    if op == "$json":
+        return json.dumps(_value(argument, scope), separators=(",", ":"), sort_keys=True)
+    if op == "$sha1":
+        return hashlib.sha1(_text(_value(argument, scope)).encode()).hexdigest()[:8]
+    if op == "$containers":
+        return _containers(_value(argument, scope))
+    if op == "$containerDefinitions":
+        containers, log_group, region = (_value(a, scope) for a in argument)
+        return _container_definitions(containers, log_group, region)
+    if op == "$fargateSize":
+        return _fargate_size(_value(argument, scope))
+    if op == "$loadBalancers":
+        return [{"containerName": c["name"], "containerPort": m.get("containerPort"), "targetGroupArn": m["targetGroup"]}
+                for c in _value(argument, scope) for m in c.get("portMappings") or [] if m.get("targetGroup")]
     if op == "$merge":
         merged: dict[str, Any] = {}
         for part in argument:
@@ -239,6 +277,51 @@ def _subnets(args: Mapping[str, Any], scope: Mapping[str, Any]) -> list[dict[str
                 "tags": spec.get("tags") or {},
                 "cidrBlock": f"{base[0]}.{base[1]}.{zone['index'] * 64 + number * 16}.0/{mask}"})
     return layout
+
+
+def _containers(args: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """A task definition's containers as a list, each with its name (awsx/ecs/fargateTaskDefinition.ts:
+    ``container`` is named ``container`` unless it says; ``containers`` is a map by name)."""
+    args = args or {}
+    if args.get("container") is not None:
+        container = dict(args["container"])
+        return [{**container, "name": container.get("name") or "container"}]
+    return [{**dict(c), "name": n} for n, c in (args.get("containers") or {}).items()]
+
+
+def _container_definitions(containers: Sequence[Mapping[str, Any]], log_group: str | None, region: str) -> str:
+    """The task definition's ``containerDefinitions`` JSON (awsx/ecs/containers.ts): port mappings
+    without their target groups, and logs to the task's log group unless the container says."""
+    definitions = []
+    for container in containers:
+        definition = {k: v for k, v in container.items() if v is not None}
+        definition["portMappings"] = [_drop_none({
+            "containerPort": m.get("containerPort") or m.get("hostPort"),
+            "hostPort": m.get("hostPort") or m.get("containerPort"), "protocol": m.get("protocol")})
+            for m in container.get("portMappings") or []]
+        if "logConfiguration" not in definition and log_group:
+            definition["logConfiguration"] = {"logDriver": "awslogs", "options": {
+                "awslogs-group": log_group, "awslogs-region": region, "awslogs-stream-prefix": container["name"]}}
+        definitions.append(definition)
+    return json.dumps(definitions, separators=(",", ":"), sort_keys=True)
+
+
+# awsx/ecs/fargateMemoryAndCpu.ts: the Fargate sizes (vCPU, GB of memory) by price, cheapest first.
+_FARGATE_SIZES = sorted(
+    [(0.25, m) for m in (0.5, 1, 2)] + [(0.5, m) for m in range(1, 5)] + [(1, m) for m in range(2, 9)]
+    + [(2, m) for m in range(4, 17)] + [(4, m) for m in range(8, 31)] + [(8, m) for m in range(16, 61)]
+    + [(16, m) for m in range(32, 121)] + [(32, m) for m in (60, 120, 244)],
+    key=lambda size: 0.04048 * size[0] + 0.004445 * size[1])
+
+
+def _fargate_size(containers: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """The cheapest Fargate size that holds the containers' CPU units and memory, as awsx picks it."""
+    memory_mb = sum(float(c.get("memoryReservation") or c.get("memory") or 0) for c in containers)
+    vcpu = sum(float(c.get("cpu") or 0) for c in containers) / 1024
+    for cpu, memory_gb in _FARGATE_SIZES:
+        if cpu >= vcpu and memory_gb >= memory_mb / 1024:
+            return {"cpu": f"{cpu * 1024:g}", "memory": f"{memory_gb * 1024:g}"}
+    raise ValueError(f"no Fargate size holds {vcpu:g} vCPU and {memory_mb:g} MB")
 
 
 def matching(keys: Sequence[str], pattern: str) -> list[str]:
