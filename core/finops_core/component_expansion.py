@@ -20,14 +20,22 @@ The row language (see the YAML file's header for a full example):
 - ``outputs``: the component's outputs by their schema names.
 
 Templates and expressions: a string ``"{a.b}"`` is the value at that path (of ``name``,
-``region``, ``args``, ``zones`` and the loop variables), ``"x-{a.b}"`` a string with it in place;
-a map with one ``$`` key is an operation: ``$if`` ([condition, then, else]), ``$first`` (the
-first value set), ``$at`` ([list, index]), ``$eq``/``$ne``, ``$not``, ``$and``/``$or``, ``$in``,
-``$lower``, ``$len``, ``$concat`` (lists), ``$join`` (strings), ``$urnName``, ``$range`` (items 1..n), ``$items`` (a list's items, numbered), ``$zones``
-(the availability zones the component uses), ``$subnets`` (awsx's subnet layout), ``$merge``
-(maps), ``$ref`` (another child: ``{$ref: key, field: id}``, no field: the resource itself) and
-``$refs`` (the children whose keys match a glob). References are left as markers (:data:`REF`)
-for the mock engine, which alone knows the children's ids.
+``region``, ``args``, ``zones``, the ``let`` names and the loop variables), ``"x-{a.b}"`` a
+string with it in place; a map with one ``$`` key is an operation:
+
+- logic and values: ``$if`` ([condition, then, else]), ``$first`` (the first value set),
+  ``$eq``, ``$ne``, ``$not``, ``$and``, ``$or``, ``$in``, ``$at`` ([list, index]), ``$lower``,
+  ``$len``, ``$concat`` (lists), ``$join`` (strings), ``$merge`` (maps), ``$omit`` ([map, keys]),
+  ``$json``, ``$sha1`` (8 hex digits, as awsx names things), ``$urnName``;
+- sequences for ``for_each``: ``$range`` (items 1..n), ``$items`` (a list's items, numbered),
+  ``$zones`` (the availability zones a VPC uses), ``$subnets`` (awsx's subnet layout);
+- awsx's ECS rules: ``$containers``, ``$containerDefinitions``, ``$fargateSize``, ``$loadBalancers``;
+- references: ``$ref`` (another child: ``{$ref: key, field: id}``; no field: the resource itself)
+  and ``$refs`` (the children whose keys match a glob). They are left as markers for the mock
+  engine, which alone knows the children's ids.
+
+A child with ``expand: true`` is a component of the table itself: its own children follow it,
+their keys prefixed with its key and a slash.
 """
 
 from __future__ import annotations
@@ -239,7 +247,8 @@ def _operation(op: str, expr: Mapping[str, Any], scope: Mapping[str, Any]) -> An
     if op == "$fargateSize":
         return _fargate_size(_value(argument, scope))
     if op == "$loadBalancers":
-        return [{"containerName": c["name"], "containerPort": m.get("containerPort"), "targetGroupArn": m["targetGroup"]}
+        return [{"containerName": c["name"], "containerPort": m.get("containerPort"),
+                 "targetGroupArn": m["targetGroup"]}
                 for c in _value(argument, scope) for m in c.get("portMappings") or [] if m.get("targetGroup")]
     if op == "$merge":
         merged: dict[str, Any] = {}
