@@ -28,6 +28,9 @@ class TransformCallbacks:
         self._by_urn: dict[str, list[Any]] = {}
         self._parents: dict[str, str] = {}
         self._lock = threading.Lock()
+        # The program's event loop, where its callbacks run (set when the program starts; the
+        # SDK's servicer also names it from pulumi 3.16x on).
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     def register_stack(self, callback: Any) -> None:
         with self._lock:
@@ -59,13 +62,13 @@ class TransformCallbacks:
             request = resource_pb2.TransformRequest(
                 type=type_, name=name, custom=custom, parent=parent, properties=properties,
                 options=resource_pb2.TransformResourceOptions(provider=provider))
-            response = _invoke(callback.token, request.SerializeToString())
+            response = _invoke(callback.token, request.SerializeToString(), self.loop)
             if response is not None:
                 properties = response.properties
         return properties
 
 
-def _invoke(token: str, request: bytes) -> Any:
+def _invoke(token: str, request: bytes, loop: asyncio.AbstractEventLoop | None) -> Any:
     """Call a callback on the servicer that registered it, on that servicer's event loop (the
     program's, free while it waits for this registration on a worker thread)."""
     from pulumi.runtime._callbacks import _CallbackServicer
@@ -74,5 +77,7 @@ def _invoke(token: str, request: bytes) -> Any:
         callback = servicer._callbacks.get(token)
         if callback is not None:
             call = cast(Coroutine[Any, Any, Any], callback(request))
-            return asyncio.run_coroutine_threadsafe(call, servicer._loop).result()
+            target = getattr(servicer, "_loop", None) or loop
+            assert target is not None, "the program's event loop is not known"
+            return asyncio.run_coroutine_threadsafe(call, target).result()
     return None

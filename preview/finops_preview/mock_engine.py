@@ -19,6 +19,7 @@ This module imports nothing of this library, so it also runs under a program's o
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -274,6 +275,7 @@ class MockSession:
         recorded: list[RecordedResource] = []
         self.resources = recorded
         transforms = _sibling("engine_callbacks").TransformCallbacks()
+        self._transforms = transforms
         expander_module = _sibling("packaged_children")
         expander = None if not packaged else expander_module.PackagedComponents(
             packaged["table"], packaged["expander"], region, [f"{region}{zone}" for zone in "abcdef"])
@@ -346,8 +348,10 @@ class MockSession:
                 return expander_module.Registered(urn, resource_id, state, custom)
 
             def RegisterStackTransform(self, request: Any) -> Any:
+                from google.protobuf import empty_pb2
+
                 transforms.register_stack(request)
-                return super().RegisterStackTransform(request)  # type: ignore[no-untyped-call]
+                return empty_pb2.Empty()
 
         mocks = Mocks()
         pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview,
@@ -362,6 +366,8 @@ class MockSession:
 
         def body() -> None:
             program()
+
+        self._transforms.loop = asyncio.get_event_loop()  # where _sync_await runs the program
 
         try:
             _sync_await(run_pulumi_func(body))
