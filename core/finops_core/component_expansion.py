@@ -25,10 +25,12 @@ string with it in place; a map with one ``$`` key is an operation:
 
 - logic and values: ``$if`` ([condition, then, else]), ``$first`` (the first value set),
   ``$eq``, ``$ne``, ``$not``, ``$and``, ``$or``, ``$in``, ``$at`` ([list, index]), ``$lower``,
-  ``$len``, ``$concat`` (lists), ``$join`` (strings), ``$merge`` (maps), ``$omit`` ([map, keys]),
-  ``$json``, ``$sha1`` (8 hex digits, as awsx names things), ``$urnName``;
+  ``$len``, ``$concat`` (lists), ``$where`` ([list, key]: the items that set it), ``$join``
+  (strings), ``$merge`` (maps), ``$omit`` ([map, keys]), ``$json``, ``$sha1`` (8 hex digits, as
+  awsx names things), ``$urnName``;
 - sequences for ``for_each``: ``$range`` (items 1..n), ``$items`` (a list's items, numbered),
-  ``$zones`` (the availability zones a VPC uses), ``$subnets`` (awsx's subnet layout);
+  ``$zones`` (the availability zones a VPC uses), ``$subnets`` (awsx's subnet layout),
+  ``$files`` ([folder, hidden files too]: the files a folder holds, as synced-folder uploads them);
 - awsx's ECS rules: ``$containers``, ``$containerDefinitions``, ``$fargateSize``, ``$loadBalancers``;
 - references: ``$ref`` (another child: ``{$ref: key, field: id}``; no field: the resource itself)
   and ``$refs`` (the children whose keys match a glob). They are left as markers for the mock
@@ -43,9 +45,11 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import mimetypes
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 REF = "$ref"
@@ -239,6 +243,12 @@ def _operation(op: str, expr: Mapping[str, Any], scope: Mapping[str, Any]) -> An
         return json.dumps(_value(argument, scope), separators=(",", ":"), sort_keys=True)
     if op == "$sha1":
         return hashlib.sha1(_text(_value(argument, scope)).encode()).hexdigest()[:8]
+    if op == "$where":
+        values, key = (_value(a, scope) for a in argument)
+        return [v for v in values or [] if isinstance(v, Mapping) and v.get(key)]
+    if op == "$files":
+        folder, hidden = (_value(a, scope) for a in argument)
+        return _files(_text(folder), bool(hidden))
     if op == "$containers":
         return _containers(_value(argument, scope))
     if op == "$containerDefinitions":
@@ -286,6 +296,22 @@ def _subnets(args: Mapping[str, Any], scope: Mapping[str, Any]) -> list[dict[str
                 "tags": spec.get("tags") or {},
                 "cidrBlock": f"{base[0]}.{base[1]}.{zone['index'] * 64 + number * 16}.0/{mask}"})
     return layout
+
+
+def _files(folder: str, hidden: bool) -> list[dict[str, Any]]:
+    """The files under ``folder`` (relative to the program's directory, where the mock engine runs),
+    as synced-folder and aws-apigateway upload them: path relative to the folder, content type."""
+    root = Path(folder)
+    if not root.is_dir():
+        return [{"relativePath": root.name, "fullPath": str(root), "contentType": mimetypes.guess_type(root.name)[0]}
+                ] if root.is_file() else []
+    found = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        relative = path.relative_to(root).as_posix()
+        if hidden or not any(part.startswith(".") for part in relative.split("/")):
+            found.append({"relativePath": relative, "fullPath": str(path),
+                          "contentType": mimetypes.guess_type(path.name)[0]})
+    return found
 
 
 def _containers(args: Mapping[str, Any] | None) -> list[dict[str, Any]]:
