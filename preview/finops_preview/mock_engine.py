@@ -236,13 +236,17 @@ def source_of(request: Any, project_dir: str) -> tuple[str, int]:
 
 
 def _sibling(module: str) -> Any:
-    """A module beside this file, loaded by path (this file may itself be loaded by path, under a
-    program's own virtualenv, where this library's packages cannot be imported)."""
+    """A module beside this file (this file may itself be loaded by path, under a program's own
+    virtualenv, where this library's packages cannot be imported)."""
+    return load_file(f"_finops_{module}", Path(__file__).with_name(f"{module}.py"))
+
+
+def load_file(name: str, path: str | Path) -> Any:
+    """The Python module at ``path``, loaded once under ``name``."""
     import importlib.util
 
-    name = f"_finops_{module}"
     if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(f"{module}.py"))
+        spec = importlib.util.spec_from_file_location(name, Path(path))
         assert spec is not None and spec.loader is not None
         loaded = importlib.util.module_from_spec(spec)
         sys.modules[name] = loaded
@@ -278,7 +282,8 @@ class MockSession:
         self._transforms = transforms
         expander_module = _sibling("packaged_children")
         expander = None if not packaged else expander_module.PackagedComponents(
-            packaged["table"], packaged["expander"], region, [f"{region}{zone}" for zone in "abcdef"])
+            packaged["table"], load_file("_finops_component_expansion", packaged["expander"]), region,
+            [f"{region}{zone}" for zone in "abcdef"])
 
         class Mocks(pulumi.runtime.Mocks):
             def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:

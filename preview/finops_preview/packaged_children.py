@@ -8,11 +8,8 @@ engine, imports nothing of this library and is loaded by path under a program's 
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 _SIG = "4dabf18193072939515e22adb298388d"
@@ -33,23 +30,13 @@ class Registered:
 RegisterChild = Callable[[str, str, str, bool, dict[str, Any], dict[str, Any]], Registered]
 
 
-def _load(path: str) -> Any:
-    name = "_finops_component_expansion"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(path))
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
 class PackagedComponents:
     """Expands the packaged components the table knows; says None for the others."""
 
-    def __init__(self, table: Mapping[str, Any], expander: str, region: str, zones: Sequence[str]) -> None:
+    def __init__(self, table: Mapping[str, Any], expander: Any, region: str, zones: Sequence[str]) -> None:
+        """``expander``: the module ``finops_core.component_expansion``, loaded by the mock engine."""
         self.table = table
-        self.expander = _load(expander)
+        self.expander = expander
         self.region = region
         self.zones = list(zones)
 
