@@ -1,9 +1,12 @@
 """Tags and labels on everything a program creates, including raw pulumi_aws resources.
 
-``enforce()`` registers a stack transformation: every taggable AWS resource and every
-Kubernetes object created after the call gets the mandatory tags / labels, and explicit
-values on a resource win. A stack transformation (rather than ``register_resource_transform``)
-is used because it is also applied under Pulumi's mocks, where the tests prove it.
+``enforce()`` registers a resource transform (``pulumi.runtime.register_resource_transform``):
+every taggable AWS resource and every Kubernetes object created after the call gets the
+mandatory tags / labels, and explicit values on a resource win. The engine runs transforms,
+so they also reach the children that packaged components (awsx, eks ...) create in their own
+provider, which a stack *transformation* never sees. The engine hands a transform the
+properties by their schema names (``tags``, ``propagateAtLaunch``); the offline mock engine
+calls transforms as the engine does (Pulumi's plain mocks skip them).
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from typing import Any
 import pulumi
 from finops_core.pod_specs import POD_TEMPLATES, kind_of, python_name
 from finops_core.resource_types import aws_tag_shape, is_labelled_kubernetes_type
+from pulumi.runtime.rpc import is_rpc_secret, unwrap_rpc_secret
+from pulumi.runtime.settings import get_monitor
 
 from .environment import Environment, environment_from_config
 
@@ -28,8 +33,9 @@ def _template_paths(kind: str) -> tuple[tuple[str, ...], ...]:
 
 
 _active: Environment | None = None
-# The root stack resource the transformation was registered on: a new stack (a new mocks
-# session in tests, say) needs its own registration.
+# The resource monitor (the engine's end) the transform was registered with: a new one (a new
+# mocks session in tests, say) needs its own registration. Not the root stack resource: the SDK
+# keeps that object from one mocks session to the next.
 _registered_on: object = None
 
 
@@ -37,6 +43,10 @@ def _merge(defaults: Mapping[str, str], explicit: Any) -> Any:
     """Defaults under explicit values; works for plain maps and for Outputs of maps."""
     if explicit is None:
         return dict(defaults)
+    if is_rpc_secret(explicit):
+        # The SDK hands a transform a map with one secret value as a wholly secret map: keep each
+        # explicit value secret, and the defaults readable beside them.
+        return {**defaults, **{k: pulumi.Output.secret(v) for k, v in (unwrap_rpc_secret(explicit) or {}).items()}}
     if isinstance(explicit, Mapping):
         return {**defaults, **explicit}
     return pulumi.Output.from_input(explicit).apply(lambda value: {**defaults, **(value or {})})
@@ -46,9 +56,11 @@ def _merge_tag_blocks(defaults: Mapping[str, str], explicit: Any) -> Any:
     def merged(value: Any) -> list[Any]:
         blocks: list[Any] = list(value or [])
         present = {_get(b, "key") for b in blocks}
-        return blocks + [{"key": k, "value": v, "propagate_at_launch": True}
+        return blocks + [{"key": k, "value": v, "propagateAtLaunch": True}
                          for k, v in defaults.items() if k not in present]
 
+    if is_rpc_secret(explicit):
+        return pulumi.Output.secret(merged(unwrap_rpc_secret(explicit)))
     if explicit is None or isinstance(explicit, (list, tuple)):
         return merged(explicit)
     return pulumi.Output.from_input(explicit).apply(merged)
@@ -134,17 +146,17 @@ def enforce(service: str | None = None, team: str | None = None, feature: str | 
     """
     global _active, _registered_on
     env = environment_from_config(service=service, team=team, feature=feature)
-    root = pulumi.runtime.get_root_resource()
-    if _registered_on is not root:
-        def transformation(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
+    monitor = get_monitor()
+    if _registered_on is not monitor:
+        def transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
             current = _active
             if current is None:
                 return None
             props = apply_defaults(args.type_, dict(args.props), current)
-            return None if props is None else pulumi.ResourceTransformationResult(props, args.opts)
+            return None if props is None else pulumi.ResourceTransformResult(props, args.opts)
 
-        pulumi.runtime.register_stack_transformation(transformation)
-        _registered_on = root
+        pulumi.runtime.register_resource_transform(transform)
+        _registered_on = monitor
     _active = env
     return env
 

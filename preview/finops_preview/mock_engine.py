@@ -19,6 +19,7 @@ This module imports nothing of this library, so it also runs under a program's o
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -53,6 +54,7 @@ class RecordedResource:
     outputs: dict[str, Any] = field(default_factory=dict)
     source_file: str = ""       # the program file that declared it, relative to the project directory
     source_line: int = 0        # 0: unknown
+    packaged: str = ""          # a packaged component's children: "expanded" or "not expanded" offline
 
 
 # Per resource type, outputs a real provider returns that programs commonly read, beyond the
@@ -245,6 +247,25 @@ def source_of(request: Any, project_dir: str) -> tuple[str, int]:
     return "", 0
 
 
+def _sibling(module: str) -> Any:
+    """A module beside this file (this file may itself be loaded by path, under a program's own
+    virtualenv, where this library's packages cannot be imported)."""
+    return load_file(f"_finops_{module}", Path(__file__).with_name(f"{module}.py"))
+
+
+def load_file(name: str, path: str | Path) -> Any:
+    """The Python module at ``path``, loaded once under ``name``."""
+    import importlib.util
+
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(path))
+        assert spec is not None and spec.loader is not None
+        loaded = importlib.util.module_from_spec(spec)
+        sys.modules[name] = loaded
+        spec.loader.exec_module(loaded)
+    return sys.modules[name]
+
+
 def _uri_path(uri: str) -> str:
     from urllib.parse import unquote, urlparse
 
@@ -256,7 +277,8 @@ class MockSession:
 
     def __init__(self, project: str, stack: str, config: Mapping[str, str] | None = None,
                  secret_keys: Sequence[str] = (), preview: bool = True, project_dir: str = ".",
-                 on_record: Callable[[RecordedResource], None] | None = None) -> None:
+                 on_record: Callable[[RecordedResource], None] | None = None,
+                 packaged: Mapping[str, Any] | None = None) -> None:
         import pulumi
         from pulumi.runtime import mocks as pulumi_mocks
         from pulumi.runtime import rpc
@@ -268,6 +290,12 @@ class MockSession:
         region = config.get("aws:region", "us-east-1")
         recorded: list[RecordedResource] = []
         self.resources = recorded
+        transforms = _sibling("engine_callbacks").TransformCallbacks()
+        self._transforms = transforms
+        expander_module = _sibling("packaged_children")
+        expander = None if not packaged else expander_module.PackagedComponents(
+            packaged["table"], load_file("_finops_component_expansion", packaged["expander"]), region,
+            [f"{region}{zone}" for zone in "abcdef"])
 
         class Mocks(pulumi.runtime.Mocks):
             def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
@@ -283,25 +311,64 @@ class MockSession:
                 urn = self.make_urn(request.parent, request.type, request.name)
                 if request.type == "pulumi:pulumi:Stack":
                     return resource_pb2.RegisterResourceResponse(urn=urn)
-                inputs = from_wire(request.object)
-                custom = bool(request.custom)
-                resource_id, state = self.mocks.new_resource(pulumi.runtime.MockResourceArgs(
-                    typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
-                    resource_id=request.importId, custom=custom))
-                state = state or {}
+                source = source_of(request, project_dir)
+                # A packaged component: its provider would create the children now.
+                known = request.remote and expander is not None and expander.knows(request.type)
+                packaged = "" if not request.remote else "expanded" if known else "not expanded"
+                resource_id, state = self._register(
+                    urn, request.type, request.name, request.parent, bool(request.custom), request.object,
+                    request.transforms, request.provider, list(request.dependencies), source, request.importId,
+                    packaged)
+                if known:
+                    state = self._expand(urn, request.type, request.name, source)
                 obj_proto = _sync_await(rpc.serialize_properties(state, {}))
+                return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=obj_proto)
+
+            def _register(self, urn: str, type_: str, name: str, parent: str, custom: bool, properties: Any,
+                          own_transforms: Any, provider: str, dependencies: list[str], source: tuple[str, int],
+                          import_id: str = "", packaged: str = "") -> tuple[str, dict[str, Any]]:
+                # The engine runs transforms (Pulumi's plain mocks skip them), then registers.
+                transforms.remember(urn, parent, own_transforms)
+                inputs = from_wire(transforms.apply(type_, name, custom, parent, properties, own_transforms, provider))
+                resource_id, state = self.mocks.new_resource(pulumi.runtime.MockResourceArgs(
+                    typ=type_, name=name, inputs=inputs, provider=provider, resource_id=import_id, custom=custom))
+                state = state or {}
                 self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id or "", state)
-                source_file, source_line = source_of(request, project_dir)
                 resource = RecordedResource(
-                    type=request.type, name=request.name, urn=urn, id=resource_id or "", custom=custom,
-                    inputs=_plain(inputs), parent=request.parent, provider=request.provider,
-                    dependencies=list(request.dependencies), outputs=_plain(state),
-                    source_file=source_file, source_line=source_line,
-                )
+                    type=type_, name=name, urn=urn, id=resource_id or "", custom=custom, inputs=_plain(inputs),
+                    parent=parent, provider=provider, dependencies=dependencies, outputs=_plain(state),
+                    source_file=source[0], source_line=source[1], packaged=packaged)
                 recorded.append(resource)
                 if on_record is not None:
                     on_record(resource)
-                return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id or "", object=obj_proto)
+                return resource_id or "", state
+
+            def _expand(self, urn: str, type_: str, name: str, source: tuple[str, int]) -> dict[str, Any]:
+                """Register a packaged component's children; its outputs."""
+                component = next(r for r in reversed(recorded) if r.urn == urn)
+                assert expander is not None
+                outputs: dict[str, Any] = expander.register(
+                    type_, name, urn, component.inputs,
+                    lambda t, n, parent, custom, inputs, extra: self._child(t, n, parent, custom, inputs, extra,
+                                                                           source)) or {}
+                return outputs
+
+            def _child(self, type_: str, name: str, parent: str, custom: bool, inputs: dict[str, Any],
+                       extra: dict[str, Any], source: tuple[str, int]) -> Any:
+                from google.protobuf import struct_pb2
+
+                urn = self.make_urn(parent, type_, name)
+                properties = struct_pb2.Struct()
+                properties.update(inputs)
+                resource_id, state = self._register(urn, type_, name, parent, custom, properties, [], "", [], source)
+                state.update({k: v for k, v in extra.items() if k not in state})
+                return expander_module.Registered(urn, resource_id, state, custom)
+
+            def RegisterStackTransform(self, request: Any) -> Any:
+                from google.protobuf import empty_pb2
+
+                transforms.register_stack(request)
+                return empty_pb2.Empty()
 
         mocks = Mocks()
         pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview,
@@ -317,6 +384,8 @@ class MockSession:
         def body() -> None:
             program()
 
+        self._transforms.loop = asyncio.get_event_loop()  # where _sync_await runs the program
+
         try:
             _sync_await(run_pulumi_func(body))
         finally:
@@ -325,10 +394,12 @@ class MockSession:
 
 
 def run(project_dir: str, main: str, project: str, stack: str, config: Mapping[str, str],
-        secret_keys: list[str], on_record: Callable[[RecordedResource], None] | None = None) -> dict[str, Any]:
+        secret_keys: list[str], on_record: Callable[[RecordedResource], None] | None = None,
+        packaged: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Run the program file; returns {} or {"error": ..., "traceback": ...}. Each resource goes
     to ``on_record`` as it is registered."""
-    session = MockSession(project, stack, config, secret_keys, project_dir=project_dir, on_record=on_record)
+    session = MockSession(project, stack, config, secret_keys, project_dir=project_dir, on_record=on_record,
+                          packaged=packaged)
     os.chdir(project_dir)
     sys.path.insert(0, project_dir)
     try:

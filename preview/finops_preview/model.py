@@ -17,6 +17,11 @@ class PolicyRef:
     level: str = ""      # as configured for this run: mandatory, advisory, remediate or disabled
 
 
+# ResourceRow.unpriced of a packaged component (awsx, eks ...) the offline engine could not expand:
+# its children, and their cost, are not in the preview.
+NOT_EXPANDED = "not-expanded"
+
+
 @dataclass
 class ResourceRow:
     type: str
@@ -154,7 +159,12 @@ class PreviewResult:
     @property
     def unpriced(self) -> list[ResourceRow]:
         """Rows that have a cost but no figure (unknown type, missing price, unknown value)."""
-        return [r for r in self.resources if r.monthly_usd is None and r.unpriced]
+        return [r for r in self.resources if r.monthly_usd is None and r.unpriced and r.unpriced != NOT_EXPANDED]
+
+    @property
+    def not_expanded(self) -> list[ResourceRow]:
+        """Packaged components whose children the offline preview could not create (nor price)."""
+        return [r for r in self.resources if r.unpriced == NOT_EXPANDED]
 
     @property
     def usage_usd(self) -> float:

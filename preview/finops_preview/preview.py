@@ -29,7 +29,7 @@ from .engine_plan import Plan, before_run, plan_run, read_plan
 from .engine_state import state_run
 from .formats.common import count
 from .mock_engine import RecordedResource
-from .model import BaselineDiff, PolicyRef, PreviewResult, RemediationRow, ResourceRow, Violation
+from .model import NOT_EXPANDED, BaselineDiff, PolicyRef, PreviewResult, RemediationRow, ResourceRow, Violation
 from .policy_exceptions import EXCEPTIONS_KEY, PolicyException, apply_exceptions, read_exceptions
 from .project import StackConfig, check_stack_name
 from .run_inputs import BUDGETS, PRICE_BOOK, USAGE, WAIVERS, one_path, policy_defaults
@@ -111,7 +111,8 @@ def build_rows(run: ProgramRun, environment: str, usage: UsageFile | None, *, de
     # What a resource names by id (a node group's launch template, a service's task definition).
     related = related_lookup(RelatedResource(r.type, r.name, unwrap(r.inputs), id=r.id, urn=r.urn,
                                              outputs=unwrap(r.outputs)) for r in run.custom_resources())
-    rows = []
+    rows = [_not_expanded_row(resource, environment) for resource in run.resources
+            if resource.packaged == "not expanded"]
     for resource in sorted(run.custom_resources(), key=lambda r: r.urn):
         properties = {**resource.inputs, **resource.outputs} if deployed else resource.inputs
         provider = provider_of(resource, run, urns)
@@ -139,6 +140,16 @@ def build_rows(run: ProgramRun, environment: str, usage: UsageFile | None, *, de
             else "", tags=owner, fallback_regions=tuple(sorted(estimate.fallback_regions)) if estimate else (),
         ))
     return rows
+
+
+def _not_expanded_row(resource: RecordedResource, environment: str) -> ResourceRow:
+    """A packaged component the offline engine cannot expand: named, never dropped silently."""
+    return ResourceRow(
+        type=resource.type, name=resource.name, urn=resource.urn, environment=environment, team="", service="",
+        cost_center="", monthly_usd=None, unpriced=NOT_EXPANDED, inputs=mask(resource.inputs),
+        basis=f"a packaged component whose children are not expanded offline (no row for {resource.type} in "
+              "finops_core/data/packaged_components.yaml): run `pulumi preview --json` and use --from-plan",
+        source_file=resource.source_file, source_line=resource.source_line)
 
 
 @dataclass
@@ -362,7 +373,12 @@ def _notes(options: PreviewOptions, source: _Source, inputs: _Inputs, rows: list
     elif plan is None:
         notes.append(f"no budget file {inputs.budgets_dir / (inputs.environment + '.yaml')}: estimate shown "
                      "without a budget")
-    unpriced = [r for r in rows if r.monthly_usd is None and r.unpriced]
+    unpriced = [r for r in rows if r.monthly_usd is None and r.unpriced and r.unpriced != NOT_EXPANDED]
+    not_expanded = [f"{r.type} {r.name!r}" for r in rows if r.unpriced == NOT_EXPANDED]
+    if not_expanded:
+        notes.append(f"packaged components whose children the offline preview cannot create, so the total leaves "
+                     f"them out: {', '.join(not_expanded)}; to see and price their children, run `pulumi preview "
+                     "--json > plan.json` and `finops preview --from-plan plan.json`")
     if unpriced:
         notes.append(f"not priced, so left out of the total: {count(len(unpriced), 'resource')} (see the basis of "
                      "each)")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from finops_core.packaged_components import expansion_request
 from finops_core.reading import ConfigError
 
 from . import mock_engine
@@ -123,7 +124,8 @@ class ProgramProcess:
         read_end, write_end = os.pipe()
         request = {"project_dir": str(self.project.directory), "main": str(self.project.main),
                    "project": self.project.name, "stack": self.stack, "config": self.config.values,
-                   "secret_keys": sorted(self.config.secret_keys), "result_fd": write_end}
+                   "secret_keys": sorted(self.config.secret_keys), "result_fd": write_end,
+                   "packaged": expansion_request()}
         command = [self.python, "-c", _BOOTSTRAP, str(Path(mock_engine.__file__).resolve())]
         try:
             self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=2, cwd=self.project.directory,

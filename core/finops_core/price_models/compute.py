@@ -137,9 +137,11 @@ def eks_node_group(q: Quote) -> None:
     if type_name is None:
         type_name = _template_instance_type(template)
     if type_name is None:
-        if q.known("launchTemplateId") is not None or q.known("launchTemplateName") is not None:
+        if template is None and (q.known("launchTemplateId") is not None or q.known("launchTemplateName") is not None):
             raise Unpriced("the instance type is set by a launch template the estimate cannot see", "unknown-value")
-        type_name = "t3.medium"   # the EKS API's default instance type
+        # The EKS API's default, also where the node group's launch template names no type (eks's
+        # ManagedNodeGroup makes such templates for kubelet arguments or IMDSv2).
+        type_name = "t3.medium"
     instance_hours(q, type_name, nodes, "node")
     if template is not None and template_disks(q, *template, "node", nodes):
         return

@@ -32,6 +32,8 @@ def _left_out(result: PreviewResult) -> str:
         parts.append(f"usage of {count(len(result.usage_pending), 'resource')} not included")
     if result.unpriced:
         parts.append(f"{count(len(result.unpriced), 'resource')} not priced")
+    if result.not_expanded:
+        parts.append(f"the children of {count(len(result.not_expanded), 'packaged component')} not expanded offline")
     return f"; {', '.join(parts)}" if parts else ""
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 from collections import defaultdict
 
-from ..model import PreviewResult, Violation
+from ..model import NOT_EXPANDED, PreviewResult, Violation
 from .common import judged, money, summary_line
 
 WIDTH = 120
@@ -67,6 +67,7 @@ def _wrapped(line: str, width: int = WIDTH) -> list[str]:
 
 
 # What a MONTHLY cell other than an amount means, said under the table when one appears.
+NOT_EXPANDED_CELL = "children not expanded offline"
 _LEGEND = (("usage", "usage = priced by usage, amounts from --usage-file"), ("-", "- = no cost of its own"),
            ("n/a", "n/a = could not be priced (the JSON report's basis says why)"),
            ("*", "* = priced with another region's prices (see the notes)"))
@@ -78,7 +79,7 @@ def render(result: PreviewResult) -> str:
     rows = [["TYPE", "NAME", "ENV", "TEAM", "SERVICE", "MONTHLY"]]
     for r in sorted(result.resources, key=lambda r: (r.type, r.name, r.urn)):
         cost = "usage" if r.usage_priced and not r.monthly_usd else money(r.monthly_usd) if r.monthly_usd is not None \
-            else ("-" if r.basis == "no cost of its own" else "n/a")
+            else "-" if r.basis == "no cost of its own" else NOT_EXPANDED_CELL if r.unpriced == NOT_EXPANDED else "n/a"
         if r.monthly_usd is not None and r.fallback_regions:
             cost += "*"  # another region's prices: the notes say which
         rows.append([display_type(r.type), r.name, r.environment, r.team or "-", r.service or "-", cost])
