@@ -1,7 +1,7 @@
 """The one way to declare a FinOps policy: a spec with defaults, like awsguard's registered policies.
 
 Every policy module declares ``SPECS`` (tags, labels, sizing, containers, budget_alerts,
-cost_vs_budget, spending_limits, provisioning, advice, waiver_policies);
+cost_vs_budget, spending_limits, provisioning, network_limits, advice, waiver_policies);
 :func:`build_pack_policies` builds them, in the order the pack runs them, into the SDK's
 policies. A spec gives its name, description, enforcement level, the resource types it applies
 to, its check, and a config schema derived from the rules (``config_schema``) with ``patch``
@@ -84,6 +84,7 @@ def finops_specs() -> list[PolicySpec]:
         containers,
         cost_vs_budget,
         labels,
+        network_limits,
         provisioning,
         sizing,
         spending_limits,
@@ -91,7 +92,8 @@ def finops_specs() -> list[PolicySpec]:
     )
 
     return [*tags.SPECS, *labels.SPECS, *sizing.build_specs(), *containers.SPECS, *budget_alerts.SPECS,
-            *cost_vs_budget.SPECS, *spending_limits.SPECS, *provisioning.SPECS, *advice.SPECS]
+            *cost_vs_budget.SPECS, *spending_limits.SPECS, *provisioning.SPECS, *network_limits.SPECS,
+            *advice.SPECS]
 
 
 def build_pack_policies(settings: PackSettings | None = None) -> list[Policy]:

@@ -52,6 +52,7 @@ COST_INCREASE_PACK = "finops-preview"
 COST_INCREASE_DESCRIPTION = ("The change raises the stack's monthly cost by no more than --max-increase-usd or "
                              "--max-increase-percent over the baseline (--baseline FILE, or the plan's current state).")
 WAIVERS_POLICY = "finops-waivers"  # its ``file`` config names the waivers file for the whole pack
+NETWORK_POLICY = "finops-network-limits"  # its ``usageFile`` config: the egress the usage file gives
 
 
 @dataclass
@@ -256,6 +257,8 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
             # preview` would set (below the user's own policy config, as the README says).
             defaults: dict[str, dict[str, Any]] = {name: {"budgetsDir": str(budgets_dir)} for name in COST_POLICIES}
             defaults[WAIVERS_POLICY] = {"file": str(waivers_file)}
+            if options.usage_file is not None:
+                defaults[NETWORK_POLICY] = {"usageFile": str(Path(options.usage_file).resolve())}
             try:
                 info = pack.handshake(policy_config, defaults=defaults)
             except PolicyPackError as exc:

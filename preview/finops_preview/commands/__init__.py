@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
-from . import actuals, pack, preview, report, waivers
+from . import actuals, pack, preview, report, utilization, waivers
 
 
 @dataclass(frozen=True)
@@ -28,4 +28,4 @@ def _command(module: ModuleType) -> Command:
     return Command(module.NAME, module.HELP, module.DESCRIPTION, module.add_arguments, module.run)
 
 
-COMMANDS: tuple[Command, ...] = tuple(_command(m) for m in (preview, report, actuals, waivers, pack))
+COMMANDS: tuple[Command, ...] = tuple(_command(m) for m in (preview, report, actuals, utilization, waivers, pack))
