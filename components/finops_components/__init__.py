@@ -22,11 +22,13 @@ from .auto_shutdown import AutoShutdown, AutoShutdownArgs, NodeGroupSchedule
 from .budget_alerts import BudgetAlerts, BudgetAlertsArgs, BudgetLimitError, covering_budget
 from .cache import Cache, CacheArgs
 from .caps import CapError
+from .cluster_network import ClusterNetwork, ClusterNetworkArgs
 from .daily_cost_report import DailyCostReport, DailyCostReportArgs
 from .database import Database, DatabaseArgs
 from .environment import Environment, environment_from_config
 from .kubernetes_cluster import KubernetesCluster, KubernetesClusterArgs, NodeGroupSpec
 from .log_group import LogGroup, LogGroupArgs
+from .network_traffic_alarms import NetworkTrafficAlarms, NetworkTrafficAlarmsArgs
 from .tagging import current_environment, enforce
 from .team_namespace import TeamNamespace, TeamNamespaceArgs
 
@@ -42,6 +44,8 @@ __all__ = [
     "Cache",
     "CacheArgs",
     "CapError",
+    "ClusterNetwork",
+    "ClusterNetworkArgs",
     "DailyCostReport",
     "DailyCostReportArgs",
     "Database",
@@ -51,6 +55,8 @@ __all__ = [
     "KubernetesClusterArgs",
     "LogGroup",
     "LogGroupArgs",
+    "NetworkTrafficAlarms",
+    "NetworkTrafficAlarmsArgs",
     "NodeGroupSchedule",
     "NodeGroupSpec",
     "TeamNamespace",

@@ -268,7 +268,7 @@ def cap_key_attr(cap_type: type, yaml_key: str) -> str:
 
 
 # Words that keep their capitals when a key is said in a message.
-_WORDS = {"ebs": "EBS", "lambda": "Lambda", "az": "AZ", "acus": "ACUs", "rpus": "RPUs", "gpus": "GPUs",
+_WORDS = {"ebs": "EBS", "lambda": "Lambda", "az": "AZ", "nat": "NAT", "acus": "ACUs", "rpus": "RPUs", "gpus": "GPUs",
           "vcpus": "vCPUs"}
 _UNIT_SUFFIXES = ("Gib", "Mb", "Days")
 
