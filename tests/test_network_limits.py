@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import PACK_DIR, mandatory, run_cli, tags
-from finops_core.reading import YamlDoc, load_yaml
+from finops_core.reading import ConfigError, YamlDoc, load_yaml
 from finops_core.rules.loader import DEFAULT_RULES_FILE, parse_rules
 from finops_preview.analyzer import PolicyPackProcess, StackResource
 
@@ -105,6 +105,6 @@ def test_the_network_section_is_optional_with_documented_defaults() -> None:
     assert (prod.max_nat_gateways, prod.cloud_front_price_classes, prod.max_monthly_egress_gb) == (0, (), 0)
     assert qa.max_nat_gateways == 0   # an environment the defaults do not name has no limit
     bad = {**environments, "dev": {**environments["dev"], "network": {"cloudFrontPriceClasses": ["PriceClass_50"]}}}
-    with pytest.raises(Exception, match="cloudFrontPriceClasses: found .*PriceClass_50.*; expected a list of "
-                                        "PriceClass_100, PriceClass_200, PriceClass_All"):
+    with pytest.raises(ConfigError, match=r"cloudFrontPriceClasses: found .*PriceClass_50.*; expected a list of "
+                                          r"PriceClass_100, PriceClass_200, PriceClass_All"):
         parse_rules(YamlDoc("bad.yaml", {**raw, "environments": bad}))
