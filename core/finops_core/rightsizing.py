@@ -13,14 +13,15 @@ p95 of the hours. The recommendation, from the instance catalogue and the price 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from . import catalogue
 from .estimate import Estimate, estimate_resource
+from .prices import load_prices
 from .rules.schema import UtilizationRules
+from .utilization_math import average_and_p95, projected_percent, smaller_types
 
 HOURS_UNIT = "hours"
 
@@ -33,14 +34,9 @@ class Stats:
 
 
 def stats_of(hourly: Sequence[float]) -> Stats | None:
-    """Average and p95 (linear between the nearest ranks) of hourly averages; None without data."""
-    values = sorted(float(v) for v in hourly if math.isfinite(v))
-    if not values:
-        return None
-    rank = 0.95 * (len(values) - 1)
-    low, high = math.floor(rank), math.ceil(rank)
-    p95 = values[low] + (values[high] - values[low]) * (rank - low)
-    return Stats(round(sum(values) / len(values), 2), round(p95, 2), len(values))
+    """Average and p95 of hourly averages; None without data."""
+    found = average_and_p95(hourly)
+    return Stats(found[0], found[1], len(hourly)) if found else None
 
 
 @dataclass(frozen=True)
@@ -111,11 +107,10 @@ def _downsize(m: Measured, rules: UtilizationRules, price: Pricer, monthly: floa
     if current is None or m.cpu.p95 > rules.target_percent:
         return None
     naming = catalogue.naming_of(type_name)
-    for candidate in _candidates(type_name):
-        projected = m.cpu.p95 * current.vcpus / candidate.vcpus
-        if projected > rules.target_percent:
-            continue
-        to = naming.spell(candidate.name)
+    vcpus = {c.name: c.vcpus for c in _candidates(type_name)}
+    for name in smaller_types(m.cpu.p95, current.vcpus, vcpus.items(), rules.target_percent):
+        projected = projected_percent(m.cpu.p95, current.vcpus, vcpus[name])
+        to = naming.spell(name)
         after = price(m.resource_type, {**m.inputs, m.size_key: to})
         if after is None or after.monthly_usd is None:
             continue
@@ -123,7 +118,7 @@ def _downsize(m: Measured, rules: UtilizationRules, price: Pricer, monthly: floa
         if saving <= 0:
             continue
         return Recommendation("downsize", f"p95 CPU {m.cpu.p95:g} % of {current.vcpus} vCPU would be about "
-                              f"{projected:.0f} % of {candidate.vcpus} vCPU on {to}, at or under the "
+                              f"{projected:.0f} % of {vcpus[name]} vCPU on {to}, at or under the "
                               f"{rules.target_percent:g} % target", to, saving)
     return None
 
@@ -153,3 +148,20 @@ def recommend(m: Measured, rules: UtilizationRules, price: Pricer) -> tuple[Reco
             monthly
     return Recommendation(NONE, "no smaller type of its family keeps p95 at or under the target"
                           if m.cpu is not None else "in use"), monthly
+
+
+def packed_sizes(region: str) -> dict[str, Any]:
+    """What the daily report's Lambda prices findings with, written into its package at deployment:
+    ``types`` (EC2 name -> family, vCPUs, architecture, for types without accelerators) and the
+    region's on-demand hourly prices of EC2 (``ec2``: type) and RDS (``rds``: engine/class, single-AZ)."""
+    prices = load_prices()
+    ec2 = prices.table("ec2", region)
+    rds = prices.table("rds", region)
+    types = {t.name: [t.family, t.vcpus, t.arch] for t in catalogue.all_types()
+             if not t.accelerators and not t.name.endswith(".metal") and "." in t.name}
+    return {"region": region,
+            "types": dict(sorted(types.items())),
+            "ec2": {k: v for k, v in sorted((ec2.prices if ec2 else {}).items()) if k in types},
+            # Single-AZ instances ("postgres/db.m5.large/single") and Aurora members (no deployment).
+            "rds": {k.removesuffix("/single"): v for k, v in sorted((rds.prices if rds else {}).items())
+                    if k.count("/") == 1 or k.endswith("/single")}}
