@@ -164,3 +164,44 @@ def test_bad_days_is_one_line(account: dict[str, Any]) -> None:
     assert result.returncode == 2 and "--days" in result.stderr and "Traceback" not in result.stderr
     result = run_cli("utilization", "--environment", "qa", env=account["env"])
     assert result.returncode == 2 and "one of the environments" in result.stderr
+
+
+def _export(path: Path, ids: Mapping[str, str]) -> Path:
+    """A `pulumi stack export` of dev holding the big instance, and a stray prod-tagged one."""
+    prefix = "urn:pulumi:dev::platform::"
+    resources = [{"urn": f"{prefix}pulumi:pulumi:Stack::platform-dev", "custom": False,
+                  "type": "pulumi:pulumi:Stack"}]
+    for key, environment in (("big", "dev"), ("prod", "prod")):
+        tags = {"Environment": environment, "Team": "backend", "Service": "policy-engine"}
+        resources.append({"urn": f"{prefix}aws:ec2/instance:Instance::{key}", "custom": True, "id": ids[key],
+                          "type": "aws:ec2/instance:Instance", "inputs": {"instanceType": "m5.2xlarge", "tags": tags},
+                          "outputs": {"instanceType": "m5.2xlarge", "tags": tags}})
+    path.write_text(json.dumps({"version": 3, "deployment": {"manifest": {}, "resources": resources}}))
+    return path
+
+
+def test_resources_from_a_stack_export(account: dict[str, Any], tmp_path: Path) -> None:
+    state = _export(tmp_path / "dev.json", account["ids"])
+    result = run_cli("utilization", "-s", "dev", "--state", str(state), "--days", "3", "--format", "json",
+                     env=account["env"])
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    [big] = report["resources"]   # the prod-tagged one is not read
+    assert big["id"] == account["ids"]["big"] and big["name"] == "big" and big["cpu"]["hours"] == 72
+    assert big["recommendation"]["action"] == "downsize" and report["source"].startswith(str(state))
+
+
+def test_csv_and_html(account: dict[str, Any], tmp_path: Path) -> None:
+    result = run_cli("utilization", "--environment", "dev", "--days", "2", "--format", "csv", env=account["env"])
+    assert result.returncode == 0, result.stderr
+    header, *rows = result.stdout.splitlines()
+    assert header.startswith("id,name,kind,type,team,service,environment,cpuAverage,cpuP95,monthlyUsd,action,to")
+    assert any(",api-big,ec2-instance,m5.2xlarge,backend,policy-engine,dev," in r and ",downsize,m5.large," in r
+               for r in rows)
+    page = tmp_path / "u.html"
+    result = run_cli("utilization", "--environment", "dev", "--days", "2", "--format", "html", "-o", str(page),
+                     env=account["env"])
+    assert result.returncode == 0, result.stderr
+    text = page.read_text()
+    assert "Content-Security-Policy" in text and "<script" not in text
+    assert 'id="teams"' in text and "api-big" in text and "70 % target" in text
