@@ -182,7 +182,7 @@ def as_table(report: UtilizationReport) -> str:
     for title, key in (("team", "byTeam"), ("service", "byService"), ("environment", "byEnvironment")):
         lines += ["", f"By {title}:"]
         for name, g in k[key].items():
-            lines.append(_cut(f"  {name:<16} average CPU {_kpi(g):<8} {g['resources']:>3} resources  "
+            lines.append(_cut(f"  {_cut(name, 16):<16} CPU {_kpi(g):<20} {g['resources']:>3} resources "
                               f"${g['monthlyUsd']:>10,.2f}/mo  idle {g['idleSharePercent']:>5g} %  "
                               f"saving ${g['potentialSavingUsd']:,.2f}/mo", 120))
     lines += [_cut(f"Note: {n}", 120) for n in report.notes]
