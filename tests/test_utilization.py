@@ -32,9 +32,9 @@ def _instance(ec2: Any, image: str, instance_type: str, tags: list[dict[str, str
 
 
 def _put_hourly(cloudwatch: Any, namespace: str, metric: str, dimension: tuple[str, str],
-                values: list[float], start: dt.datetime) -> None:
+                values: list[float], start: dt.datetime, unit: str = "Percent") -> None:
     data = [{"MetricName": metric, "Dimensions": [{"Name": dimension[0], "Value": dimension[1]}],
-             "Timestamp": start + dt.timedelta(hours=h, minutes=30), "Value": v, "Unit": "Percent"}
+             "Timestamp": start + dt.timedelta(hours=h, minutes=30), "Value": v, "Unit": unit}
             for h, v in enumerate(values)]
     for first in range(0, len(data), 500):
         cloudwatch.put_metric_data(Namespace=namespace, MetricData=data[first:first + 500])
@@ -68,6 +68,16 @@ def account() -> Iterator[dict[str, Any]]:
         address = ec2.allocate_address(Domain="vpc", TagSpecifications=[
             {"ResourceType": "elastic-ip", "Tags": _tags("dev", "frontend", "ui", "spare-ip")}])
         ids["eip"] = address["AllocationId"]
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{n}.0/24", AvailabilityZone=f"us-east-1{z}")
+                   ["Subnet"]["SubnetId"] for n, z in ((1, "a"), (2, "b"))]
+        nat_ip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+        nat = ec2.create_nat_gateway(SubnetId=subnets[0], AllocationId=nat_ip, TagSpecifications=[
+            {"ResourceType": "natgateway", "Tags": _tags("dev", "devops", "ssa", "egress")}])
+        ids["nat"] = nat["NatGateway"]["NatGatewayId"]
+        balancer = session.client("elbv2", endpoint_url=env["AWS_ENDPOINT_URL"]).create_load_balancer(
+            Name="web", Subnets=subnets, Tags=_tags("dev", "frontend", "ui", "web"))["LoadBalancers"][0]
+        ids["lb"] = balancer["LoadBalancerArn"]
         end = dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
         start = end - dt.timedelta(days=DAYS)
         hours = DAYS * 24
@@ -79,6 +89,13 @@ def account() -> Iterator[dict[str, Any]]:
             _put_hourly(cloudwatch, "AWS/EC2", "CPUUtilization", ("InstanceId", ids[key]), values, start)
         _put_hourly(cloudwatch, "AWS/RDS", "CPUUtilization", ("DBInstanceIdentifier", "audit-db"),
                     [40.0] * hours, start)
+        # A day of traffic: a few hundred bytes through the NAT gateway, no request to the load balancer.
+        day = start + dt.timedelta(days=DAYS - 1)
+        _put_hourly(cloudwatch, "AWS/NATGateway", "BytesOutToDestination", ("NatGatewayId", ids["nat"]),
+                    [100.0] * 24, day, "Bytes")
+        suffix = ids["lb"].split(":loadbalancer/", 1)[1]
+        _put_hourly(cloudwatch, "AWS/ApplicationELB", "RequestCount", ("LoadBalancer", suffix), [0.0] * 24, day,
+                    "Count")
         yield {"env": env, "ids": ids}
 
 
@@ -137,6 +154,17 @@ def test_untagged_resources_are_unattributed_and_unused_ones_are_deleted(dev_jso
     assert eip["action"] == "delete" and eip["monthlySavingUsd"] == pytest.approx(0.005 * 730, abs=0.01)
 
 
+def test_an_idle_nat_gateway_and_load_balancer_are_deleted(dev_json: dict[str, Any],
+                                                           account: dict[str, Any]) -> None:
+    nat = _by_id(dev_json, account["ids"]["nat"])
+    assert nat["kind"] == "nat-gateway" and nat["bytesPerDay"] == round(2400 / DAYS) and nat["team"] == "devops"
+    assert nat["recommendation"]["action"] == "delete"
+    assert nat["recommendation"]["monthlySavingUsd"] == pytest.approx(0.045 * 730, abs=0.01)
+    balancer = _by_id(dev_json, account["ids"]["lb"])
+    assert balancer["requests"] == 0 and balancer["recommendation"]["action"] == "delete"
+    assert balancer["recommendation"]["monthlySavingUsd"] > 0
+
+
 def test_team_kpis_against_the_target(dev_json: dict[str, Any]) -> None:
     kpi = dev_json["utilization"]
     assert kpi["target"] == 70
@@ -144,8 +172,9 @@ def test_team_kpis_against_the_target(dev_json: dict[str, Any]) -> None:
     assert kpi["byTeam"]["devops"]["meetsTarget"] is True
     assert kpi["byTeam"]["backend"]["meetsTarget"] is False
     assert set(kpi["byTeam"]) == {"backend", "frontend", "devops", "security", "(unattributed)"}
+    assert kpi["byTeam"]["devops"]["idleSharePercent"] > 0   # the idle NAT gateway
     assert set(kpi["byEnvironment"]) == {"dev", "(unattributed)"} and "ui" in kpi["byService"]
-    # Idle spend: the stopped m5.large, the unattached volume and the spare EIP.
+    # Idle spend: the stopped m5.large, the unattached volume, the spare EIP, the NAT gateway, the load balancer.
     assert kpi["idleMonthlyUsd"] > 70 and 0 < kpi["idleSharePercent"] < 100
     assert dev_json["period"]["days"] == DAYS
 
