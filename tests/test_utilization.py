@@ -234,3 +234,18 @@ def test_csv_and_html(account: dict[str, Any], tmp_path: Path) -> None:
     text = page.read_text()
     assert "Content-Security-Policy" in text and "<script" not in text
     assert 'id="teams"' in text and "api-big" in text and "70 % target" in text
+
+
+def test_the_utilization_rules_are_optional_and_checked() -> None:
+    from finops_core.reading import ConfigError, YamlDoc, load_yaml
+    from finops_core.rules.loader import DEFAULT_RULES_FILE, parse_rules
+
+    raw = {k: v for k, v in dict(load_yaml(DEFAULT_RULES_FILE).data).items() if k != "utilization"}
+    defaults = parse_rules(YamlDoc("old-rules.yaml", raw)).utilization
+    assert (defaults.target_percent, defaults.idle_percent, defaults.idle_bytes_per_day) == (70, 2, 1_000_000)
+    assert parse_rules(YamlDoc("r.yaml", {**raw, "utilization": {"target": 60}})).utilization.target_percent == 60
+    with pytest.raises(ConfigError, match=r"utilization.idlePercent: found 80; expected a percentage under the "
+                                          r"target \(70\)"):
+        parse_rules(YamlDoc("r.yaml", {**raw, "utilization": {"idlePercent": 80}}))
+    with pytest.raises(ConfigError, match=r"utilization.target: found 170; expected a percentage above 0"):
+        parse_rules(YamlDoc("r.yaml", {**raw, "utilization": {"target": 170}}))

@@ -25,7 +25,8 @@ IDLE_ACTIONS = ("stop", "delete")
 KINDS = {"aws:ec2/instance:Instance": "ec2-instance", "aws:rds/instance:Instance": "rds-instance",
          "aws:elasticache/cluster:Cluster": "elasticache-cluster", "aws:ebs/volume:Volume": "ebs-volume",
          "aws:ec2/eip:Eip": "elastic-ip", "aws:ec2/natGateway:NatGateway": "nat-gateway",
-         "aws:lb/loadBalancer:LoadBalancer": "load-balancer", "aws:ecs/service:Service": "ecs-service",
+         "aws:lb/loadBalancer:LoadBalancer": "load-balancer", "aws:elb/loadBalancer:LoadBalancer": "classic-elb",
+         "aws:ecs/service:Service": "ecs-service",
          "aws:opensearch/domain:Domain": "opensearch-domain"}
 
 

@@ -32,6 +32,7 @@ VOLUME = "aws:ebs/volume:Volume"
 EIP = "aws:ec2/eip:Eip"
 NAT = "aws:ec2/natGateway:NatGateway"
 LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
+CLASSIC_LOAD_BALANCER = "aws:elb/loadBalancer:LoadBalancer"
 ECS_SERVICE = "aws:ecs/service:Service"
 SEARCH = "aws:opensearch/domain:Domain"
 # What the Tagging API is asked for (its resource type filters).
@@ -141,13 +142,15 @@ class AwsReader:
     def _from_arn(self, arn: str, tags: dict[str, str]) -> Deployed | None:
         kind, ident = _arn_parts(arn)
         if kind == "elasticloadbalancing:loadbalancer":
-            suffix = ident   # app/name/id: the LoadBalancer dimension
-            metric = "RequestCount" if suffix.startswith("app/") else "NewFlowCount"
-            namespace = "AWS/ApplicationELB" if suffix.startswith("app/") else "AWS/NetworkELB"
-            lb_type = "application" if suffix.startswith("app/") else "network"
-            return Deployed(arn, LOAD_BALANCER, _name(tags, suffix.split("/")[1] if "/" in suffix else suffix), tags,
-                            {"loadBalancerType": lb_type},
-                            queries=[Query("requests", namespace, metric, (("LoadBalancer", suffix),), "Sum")])
+            suffix = ident   # app/name/id or net/name/id: the LoadBalancer dimension; a classic one: its name
+            if suffix.startswith(("app/", "net/")):
+                application = suffix.startswith("app/")
+                query = Query("requests", "AWS/ApplicationELB" if application else "AWS/NetworkELB",
+                              "RequestCount" if application else "NewFlowCount", (("LoadBalancer", suffix),), "Sum")
+                return Deployed(arn, LOAD_BALANCER, _name(tags, suffix.split("/")[1]), tags,
+                                {"loadBalancerType": "application" if application else "network"}, queries=[query])
+            return Deployed(arn, CLASSIC_LOAD_BALANCER, _name(tags, suffix), tags, queries=[
+                Query("requests", "AWS/ELB", "RequestCount", (("LoadBalancerName", suffix),), "Sum")])
         if kind == "ecs:service":
             cluster, _, service = ident.partition("/")
             dims = (("ClusterName", cluster), ("ServiceName", service))
