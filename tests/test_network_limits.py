@@ -108,3 +108,12 @@ def test_the_network_section_is_optional_with_documented_defaults() -> None:
     with pytest.raises(ConfigError, match=r"cloudFrontPriceClasses: found .*PriceClass_50.*; expected a list of "
                                           r"PriceClass_100, PriceClass_200, PriceClass_All"):
         parse_rules(YamlDoc("bad.yaml", {**raw, "environments": bad}))
+
+
+def test_a_nat_gateways_elastic_ip_is_not_idle(pack: PolicyPackProcess) -> None:
+    pack.configure({})
+    address = _resource("aws:ec2/eip:Eip", "nat-ip", {"id": "eipalloc-1", "domain": "vpc"})
+    gateway = _resource(NAT, "nat", {"allocationId": "eipalloc-1", "subnetId": "subnet-1"})
+    idle = "finops-advice-idle-eip"
+    assert [d for d in pack.analyze_stack([address, gateway]) if d.policy == idle] == []
+    assert len([d for d in pack.analyze_stack([address]) if d.policy == idle]) == 1

@@ -279,6 +279,9 @@ def _unattached_volumes(args: StackValidationArgs, rules: Rules) -> Iterator[Fin
 
 def _idle_elastic_ips(args: StackValidationArgs, rules: Rules) -> Iterator[Finding]:
     associated, pending = _referenced(args, "aws:ec2/eipAssociation:EipAssociation", ("allocationId", "publicIp"))
+    # A NAT gateway holds its Elastic IP through allocationId: that address is in use.
+    held, nat_pending = _referenced(args, "aws:ec2/natGateway:NatGateway", ("allocationId",))
+    associated, pending = associated | held, pending or nat_pending
     for r in args.resources:
         if r.resource_type != "aws:ec2/eip:Eip":
             continue
