@@ -18,15 +18,20 @@ env = finops.enforce()
 config = pulumi.Config()
 defaults = env.rules.defaults
 
-# The network: subnets from stack config, else the account's default VPC.
+# The network: a VPC the cluster builds (stack config `network`: zones, CIDR, NAT gateways within
+# the environment's limit), else subnets from stack config, else the account's default VPC.
+network = config.get_object("network")
 subnet_ids = config.get_object("subnetIds")
-if not subnet_ids:
+if not subnet_ids and network is None:
     vpc = aws.ec2.get_vpc(default=True)
     subnet_ids = aws.ec2.get_subnets(filters=[{"name": "vpc-id", "values": [vpc.id]}]).ids
 
 node_size = config.get_object("nodeGroups") or {}
 cluster = finops.KubernetesCluster("platform", finops.KubernetesClusterArgs(
-    subnet_ids=subnet_ids,
+    subnet_ids=None if network is not None else subnet_ids,
+    network=finops.ClusterNetworkArgs(**{k: network[c] for k, c in (
+        ("availability_zones", "availabilityZones"), ("cidr_block", "cidrBlock"), ("nat_gateways", "natGateways"))
+        if c in network}) if network is not None else None,
     service="ssa",
     node_groups=[
         finops.NodeGroupSpec(
@@ -49,6 +54,8 @@ namespaces = [
     for team, service in TEAMS.items()
 ]
 
+if cluster.network is not None:
+    subnet_ids = [s.id for s in cluster.network.private_subnets]
 database = finops.Database("policy-store", finops.DatabaseArgs(
     subnet_ids=subnet_ids, service="policy-engine",
     instance_class=config.get("databaseClass"), allocated_storage_gib=config.get_int("databaseStorageGib")))
@@ -62,6 +69,13 @@ budgets = finops.BudgetAlerts("budget", finops.BudgetAlertsArgs(
     # What dev's emergency action stops at 100 % of the budget (staging/prod deny new compute instead).
     emergency_db_instance_ids=[database.instance.identifier],
     activate_cost_allocation_tags=config.get_bool("activateCostAllocationTags") is not False))
+
+# NAT egress watched day by day against the environment's monthly limit (rules.yaml network), on
+# the budget's topic: the cluster's own NAT gateways and those of an existing VPC (`natGatewayIds`).
+if budgets.plan is not None:   # a stack covered by a shared budget has no topic of its own
+    finops.NetworkTrafficAlarms("egress", finops.NetworkTrafficAlarmsArgs(
+        nat_gateway_ids=[g.id for g in cluster.nat_gateways] + list(config.get_object("natGatewayIds") or []),
+        topic_arn=budgets.topic.arn, service="ssa"))
 
 if env.rules.auto_shutdown.enabled:
     finops.AutoShutdown("night-shutdown", finops.AutoShutdownArgs(

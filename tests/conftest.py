@@ -429,9 +429,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def moto_server() -> Iterator[str]:
-    """A local moto server (Cost Explorer, SNS ...) on a free loopback port; its URL."""
+@contextlib.contextmanager
+def moto_running() -> Iterator[str]:
+    """A local moto server on a free loopback port, for a fixture of any scope; its URL."""
     server_module = pytest.importorskip("moto.server")
     port = _free_port()
     server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=port)
@@ -440,3 +440,10 @@ def moto_server() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.stop()
+
+
+@pytest.fixture
+def moto_server() -> Iterator[str]:
+    """A local moto server (Cost Explorer, SNS ...) on a free loopback port; its URL."""
+    with moto_running() as url:
+        yield url

@@ -157,10 +157,13 @@ def test_component_schedules_the_handler_with_least_privilege(deployed: list[Any
     policies = {r.name: _policy(r) for r in _by_type(deployed, "iam/rolePolicy:RolePolicy")}
     statements = policies["daily-costs-function-policy"]["Statement"]
     actions = sorted(a for s in statements for a in s["Action"])
-    assert actions == ["ce:GetCostAndUsage", "logs:CreateLogStream", "logs:PutLogEvents", "sns:Publish"]
+    assert actions == ["ce:GetCostAndUsage", "cloudwatch:GetMetricData", "ec2:DescribeInstances",
+                       "logs:CreateLogStream", "logs:PutLogEvents", "rds:DescribeDBInstances", "sns:Publish",
+                       "tag:GetResources"]   # the utilization part only reads
     publish = next(s for s in statements if s["Action"] == ["sns:Publish"])
     assert len(publish["Resource"]) == 2 and "arn:aws:sns:eu-west-1:123456789012:backend-costs" in publish["Resource"]
-    assert all(s["Resource"] != "*" for s in statements if s["Action"] != ["ce:GetCostAndUsage"])
+    reads = ("ce:GetCostAndUsage", "tag:GetResources")
+    assert all(s["Resource"] != "*" for s in statements if s["Action"][0] not in reads)
     invoke = policies["daily-costs-scheduler-policy"]["Statement"]
     assert invoke[0]["Action"] == ["lambda:InvokeFunction"] and invoke[0]["Resource"].startswith("arn:aws:lambda:")
 
@@ -179,3 +182,43 @@ def test_component_refuses_unknown_teams_before_creating_anything(mock_stack: An
 
     with pytest.raises(ConfigError, match="DailyCostReport 'daily-costs': team: found 'marketing'"):
         mock_stack(program)
+
+
+def test_each_team_hears_its_utilization_kpi_and_top_findings(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+                                                              tmp_path: Any) -> None:
+    from finops_core.rightsizing import packed_sizes
+
+    sizes = tmp_path / "sizes.json"
+    sizes.write_text(json.dumps(packed_sizes(REGION)))
+    monkeypatch.setenv("SIZES_FILE", str(sizes))
+    monkeypatch.setenv("UTILIZATION", json.dumps({"target": 70, "idlePercent": 2, "days": 2}))
+    monkeypatch.setenv("REPORT_ENVIRONMENT", "dev")
+    ec2, cloudwatch = boto3.client("ec2", region_name=REGION), boto3.client("cloudwatch", region_name=REGION)
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    now = dt.datetime(2026, 11, 29, 7, 0, tzinfo=dt.timezone.utc)
+
+    def instance(instance_type: str, team: str, name: str, environment: str, cpu: list[float]) -> None:
+        tags = [{"Key": "Environment", "Value": environment}, {"Key": "Team", "Value": team},
+                {"Key": "Name", "Value": name}]
+        ident = ec2.run_instances(ImageId=image, InstanceType=instance_type, MinCount=1, MaxCount=1,
+                                  TagSpecifications=[{"ResourceType": "instance", "Tags": tags}])["Instances"][0]
+        cloudwatch.put_metric_data(Namespace="AWS/EC2", MetricData=[
+            {"MetricName": "CPUUtilization", "Dimensions": [{"Name": "InstanceId", "Value": ident["InstanceId"]}],
+             "Timestamp": now - dt.timedelta(hours=h, minutes=30), "Value": v} for h, v in enumerate(cpu)])
+
+    instance("m5.2xlarge", "backend", "api-big", "dev", [5.0 + (h % 11) for h in range(48)])
+    instance("m5.large", "backend", "api-idle", "dev", [0.5] * 48)
+    instance("t3.medium", "backend", "api-busy", "dev", [80.0] * 48)
+    instance("m5.4xlarge", "backend", "api-prod", "prod", [1.0] * 48)     # another environment: not read
+    daily.handler({}, None, today=TODAY, now=now)
+    body = _received(aws["sqs"], aws["queues"]["backend"])[0]["Message"]
+    assert "Utilization (CPU, hourly averages over 2 days): average 30.1 % of 3 instance(s), below the 70 % target." \
+        in body, body
+    findings = body.split("Top findings:\n")[1].splitlines()
+    assert findings[0].startswith("- api-big (m5.2xlarge, average 9.71 %, p95 15 %): downsize to m5.large, saving "
+                                  "$210.24/month")
+    assert findings[1].startswith("- api-idle (m5.large, average 0.5 %, p95 0.5 %): stop it (idle), "
+                                  "saving $70.08/month")
+    assert "api-busy" not in body and "api-prod" not in body
+    frontend = _received(aws["sqs"], aws["queues"]["frontend"])[0]["Message"]
+    assert "Utilization: no measured EC2 or RDS instances of this team." in frontend

@@ -44,6 +44,7 @@ EXPECTED_POLICIES = {
     "finops-ml-size",
     "finops-node-group-size",
     "finops-provisioning-limits",
+    "finops-network-limits",
     "finops-required-labels",
     "finops-required-tags",
     "finops-search-size",

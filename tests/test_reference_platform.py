@@ -112,3 +112,17 @@ def test_environment_shapes_the_platform(platform: tuple[ProgramRun, Analysis]) 
     lifecycle = of_type(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")[0].inputs
     expires = "expiration" in lifecycle["rules"][0]
     assert expires is (run.stack != "prod")
+
+
+def test_nat_egress_is_watched_on_the_budget_topic(platform: tuple[ProgramRun, Analysis]) -> None:
+    run, _ = platform
+    gateways = of_type(run, "aws:ec2/natGateway:NatGateway")
+    alarms = [r for r in of_type(run, "aws:cloudwatch/metricAlarm:MetricAlarm")
+              if r.inputs.get("metricName") == "BytesOutToDestination"]
+    # staging builds its own network (stack config `network`): one NAT gateway, watched; dev and
+    # prod use the default VPC, which has none.
+    assert len(gateways) == (1 if run.stack == "staging" else 0) and len(alarms) == len(gateways)
+    for alarm in alarms:
+        [topic] = [r for r in of_type(run, "aws:sns/topic:Topic") if r.name == "budget-alerts"]
+        assert alarm.inputs["alarmActions"] == [topic.outputs["arn"]]
+        assert alarm.inputs["threshold"] == pytest.approx(2000e9 * 24 / 730, rel=1e-6)

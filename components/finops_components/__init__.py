@@ -25,11 +25,13 @@ from .budget_alerts_component import BudgetAlerts
 from .budget_plan_resolution import covering_budget
 from .cache import Cache, CacheArgs
 from .caps import CapError
+from .cluster_network import ClusterNetwork, ClusterNetworkArgs
 from .daily_cost_report import DailyCostReport, DailyCostReportArgs
 from .database import Database, DatabaseArgs
 from .environment import Environment, environment_from_config
 from .kubernetes_cluster import KubernetesCluster, KubernetesClusterArgs, NodeGroupSpec
 from .log_group import LogGroup, LogGroupArgs
+from .network_traffic_alarms import NetworkTrafficAlarms, NetworkTrafficAlarmsArgs
 from .tagging import current_environment, enforce
 from .team_namespace import TeamNamespace, TeamNamespaceArgs
 
@@ -45,6 +47,8 @@ __all__ = [
     "Cache",
     "CacheArgs",
     "CapError",
+    "ClusterNetwork",
+    "ClusterNetworkArgs",
     "DailyCostReport",
     "DailyCostReportArgs",
     "Database",
@@ -54,6 +58,8 @@ __all__ = [
     "KubernetesClusterArgs",
     "LogGroup",
     "LogGroupArgs",
+    "NetworkTrafficAlarms",
+    "NetworkTrafficAlarmsArgs",
     "NodeGroupSchedule",
     "NodeGroupSpec",
     "TeamNamespace",

@@ -5,7 +5,10 @@ yesterday's and the month's spend, grouped by the Team and Service tags, and pub
 message per team to that team's SNS topic (an existing topic, or one made here with the team's
 e-mail subscribers). Permissions are the least that job needs: the function may call
 ``ce:GetCostAndUsage`` (Cost Explorer has no resource-level permissions), publish to the teams'
-topics and write to its own log group; the schedule may invoke that one function.
+topics and write to its own log group; the schedule may invoke that one function. With
+``utilization`` (the default) each message also carries the team's utilization KPI and its top
+three right-size or idle findings; the function may then also read tags, EC2 and RDS instances
+and CloudWatch metric data (read-only).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
+from finops_core import utilization_math
+from finops_core.rightsizing import packed_sizes
 from finops_core.rules import ConfigError
 
 from .log_group import LogGroup, LogGroupArgs
@@ -38,6 +43,10 @@ class DailyCostReportArgs:
     timezone: str = "UTC"
     # Only spend tagged with the stack's Environment (default), or the whole account's.
     this_environment_only: bool = True
+    # Each team's utilization KPI and top three right-size or idle findings in its message, from
+    # CloudWatch over the last utilization_days (rules.yaml utilization: target, idlePercent).
+    utilization: bool = True
+    utilization_days: int = 14
     service: str | None = None      # whose service the report job is charged to (default: enforce()'s)
     feature: str | None = None      # the optional Feature allocation tag
 
@@ -93,6 +102,14 @@ class DailyCostReport(pulumi.ComponentResource):
             "TEAM_TOPICS": pulumi.Output.json_dumps({t: self.topics[t] for t in teams})}
         if args.this_environment_only:
             variables["REPORT_ENVIRONMENT"] = env.name
+        files: dict[str, pulumi.Asset | pulumi.Archive] = {"handler.py": pulumi.FileAsset(str(HANDLER_FILE))}
+        if args.utilization:
+            rules = env.all_rules.utilization
+            variables["UTILIZATION"] = json.dumps({"target": rules.target_percent, "idlePercent": rules.idle_percent,
+                                                   "days": args.utilization_days})
+            region = pulumi.Config("aws").get("region") or "us-east-1"
+            files["utilization_math.py"] = pulumi.FileAsset(utilization_math.__file__)
+            files["sizes.json"] = pulumi.StringAsset(json.dumps(packed_sizes(region), separators=(",", ":")))
         # The function logs to a group of its own, made first with the environment's retention.
         logs = LogGroup(f"{name}-logs", LogGroupArgs(
             service=args.service or tags["Service"],
@@ -100,12 +117,15 @@ class DailyCostReport(pulumi.ComponentResource):
         self.function = aws.lambda_.Function(
             f"{name}-function", role=role.arn, runtime=RUNTIME, handler="handler.handler",
             architectures=["arm64"], memory_size=MEMORY_MB, timeout=60,
-            code=pulumi.AssetArchive({"handler.py": pulumi.FileAsset(str(HANDLER_FILE))}),
+            code=pulumi.AssetArchive(files),
             environment={"variables": variables},
             logging_config={"log_format": "Text", "log_group": logs.log_group.name}, tags=tags, opts=child)
         policy = pulumi.Output.all(list(self.topics.values()), logs.log_group.arn).apply(lambda values: json.dumps({
             "Version": "2012-10-17", "Statement": [
                 _statement(["ce:GetCostAndUsage"], "*"),
+                # Read-only and without resource-level permissions: what the utilization part reads.
+                *([_statement(["tag:GetResources", "ec2:DescribeInstances", "rds:DescribeDBInstances",
+                               "cloudwatch:GetMetricData"], "*")] if args.utilization else []),
                 _statement(["sns:Publish"], sorted(values[0])),
                 _statement(["logs:CreateLogStream", "logs:PutLogEvents"], f"{values[1]}:*")]}))
         aws.iam.RolePolicy(f"{name}-function-policy", role=role.id, policy=policy, opts=child)

@@ -14,6 +14,7 @@ from finops_core import catalogue
 from finops_core.cap_policies import CAP_POLICY
 
 from .caps import CapError, Target, refuse, require_at_most, require_instance
+from .cluster_network import ClusterNetwork, ClusterNetworkArgs, plan_network
 from .environment import Environment
 from .locations import code_location
 from .tagging import current_environment
@@ -50,12 +51,14 @@ class KubernetesClusterArgs:
     """Arguments of :class:`KubernetesCluster`: ``subnet_ids``, the ``node_groups``
     (:class:`NodeGroupSpec`), an opt-in ``gpu_node_group``, the EKS ``version``, the
     cluster's ``service`` tag (default: the program's, from ``finops.enforce()``) and the
-    optional ``feature`` allocation tag.
+    optional ``feature`` allocation tag. Instead of ``subnet_ids``, ``network``
+    (:class:`ClusterNetworkArgs`) has the cluster build its own VPC, with no more NAT gateways
+    than the environment allows (dev: one).
 
     Example: ``finops.KubernetesClusterArgs(subnet_ids=subnets, node_groups=[finops.NodeGroupSpec(service="ui")])``
     """
 
-    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]] | None
     node_groups: Sequence[NodeGroupSpec]
     # Opt-in GPU nodes (e.g. SLM classification); refused where the environment allows no GPU.
     gpu_node_group: NodeGroupSpec | None = None
@@ -65,6 +68,7 @@ class KubernetesClusterArgs:
     version: str = "1.35"
     service: str | None = None  # default: the program's Service (and Team), from enforce()
     feature: str | None = None
+    network: ClusterNetworkArgs | None = None   # build a VPC for the cluster (subnet_ids=None)
 
 
 @dataclass
@@ -176,9 +180,19 @@ class KubernetesCluster(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         env = current_environment()
         planned = _plan(name, args, env)  # before anything is registered
+        if (args.subnet_ids is None) == (args.network is None):
+            raise CapError(f"{code_location()}: KubernetesCluster '{name}': found "
+                           f"{'neither' if args.network is None else 'both'} subnet_ids and network; allowed: "
+                           "exactly one (existing subnets, or a network the cluster builds).")
+        network_plan = plan_network(f"KubernetesCluster '{name}' network", args.network, env) \
+            if args.network is not None else None
         super().__init__("finops:index:KubernetesCluster", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         tags = env.tags_for(service=args.service, feature=args.feature)
+        self.network = ClusterNetwork(f"{name}-network", network_plan, tags, child) if network_plan else None
+        # The NAT gateways of the cluster's own network (for NetworkTrafficAlarms); none with subnet_ids.
+        self.nat_gateways = list(self.network.nat_gateways) if self.network else []
+        subnet_ids = [s.id for s in self.network.private_subnets] if self.network else args.subnet_ids
 
         cluster_role = aws.iam.Role(f"{name}-cluster-role", assume_role_policy=_assume_role_policy(
             "eks.amazonaws.com"), tags=tags, opts=child)
@@ -187,7 +201,7 @@ class KubernetesCluster(pulumi.ComponentResource):
             policy_arn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy", opts=child)
         self.cluster = aws.eks.Cluster(
             name, role_arn=cluster_role.arn, version=args.version,
-            vpc_config={"subnet_ids": args.subnet_ids},
+            vpc_config={"subnet_ids": subnet_ids},
             tags=tags, opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster_policy]))
 
         node_role = aws.iam.Role(f"{name}-node-role", assume_role_policy=_assume_role_policy("ec2.amazonaws.com"),
@@ -210,7 +224,7 @@ class KubernetesCluster(pulumi.ComponentResource):
                 extra = {"ami_type": "AL2023_ARM_64_STANDARD"}  # Graviton nodes need the arm64 AMI
             self.node_groups[group_name] = aws.eks.NodeGroup(
                 group_name, cluster_name=self.cluster.name, node_role_arn=node_role.arn,
-                subnet_ids=args.subnet_ids, instance_types=group.instance_types,
+                subnet_ids=subnet_ids, instance_types=group.instance_types,
                 scaling_config={"min_size": spec.min_size, "desired_size": spec.desired_size,
                                 "max_size": group.max_size},
                 disk_size=spec.disk_size_gib, labels=labels, capacity_type=group.capacity_type,

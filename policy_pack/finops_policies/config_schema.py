@@ -18,6 +18,11 @@ def schema_of(cls: type) -> dict[str, Any]:
         hint = hints[f.name]
         if is_dataclass(hint):
             properties[f.metadata["key"]] = schema_of(hint)  # type: ignore[arg-type]
+        elif hint == tuple[str, ...]:
+            items: dict[str, Any] = {"type": "string"}
+            if f.metadata.get("choices"):
+                items["enum"] = list(f.metadata["choices"])
+            properties[f.metadata["key"]] = {"type": "array", "items": items}
         elif f.metadata.get("quantity"):
             properties[f.metadata["key"]] = {"type": ["string", "number"]}
         else:

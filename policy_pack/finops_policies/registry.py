@@ -12,6 +12,7 @@ from . import (
     container_limits,
     cost_vs_budget,
     labels,
+    network_limits,
     provisioning,
     sizing,
     spending_limits,
@@ -24,7 +25,7 @@ from .policy_specs import PolicySpec
 # Every FinOps policy but the waivers policies, in the order the pack runs them.
 FINOPS_SPECS: tuple[PolicySpec, ...] = (
     *tags.SPECS, *labels.SPECS, *sizing.SPECS, *container_limits.SPECS, *budget_alerts.SPECS,
-    *cost_vs_budget.SPECS, *spending_limits.SPECS, *provisioning.SPECS, *advice.SPECS)
+    *cost_vs_budget.SPECS, *spending_limits.SPECS, *provisioning.SPECS, *network_limits.SPECS, *advice.SPECS)
 
 
 def build_pack_policies(settings: PackSettings | None = None) -> list[Policy]:

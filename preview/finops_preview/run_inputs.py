@@ -23,6 +23,7 @@ from finops_core.reading import ConfigError
 COST_POLICIES = ("finops-cost-vs-budget", "finops-cost-vs-budget-warning", "finops-spending-limits",
                  "finops-spending-limits-warning")
 WAIVERS_POLICY = "finops-waivers"  # its ``file`` config names the waivers file for the whole pack
+NETWORK_POLICY = "finops-network-limits"  # its ``usageFile``: the egress the usage file gives
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class _Input:
 
 
 BUDGETS = _Input("budgetsDir", COST_POLICIES, "--budgets-dir", True)
-USAGE = _Input("usageFile", COST_POLICIES, "--usage-file", False)
+USAGE = _Input("usageFile", (*COST_POLICIES, NETWORK_POLICY), "--usage-file", False)
 PRICE_BOOK = _Input("priceBook", COST_POLICIES, "--price-book", False)
 WAIVERS = _Input("file", (WAIVERS_POLICY,), "--waivers", False)
 
@@ -81,4 +82,6 @@ def policy_defaults(budgets_dir: Path, waivers_file: Path, usage_file: Path | No
         cost[PRICE_BOOK.key] = str(price_book)
     defaults: dict[str, dict[str, Any]] = {name: dict(cost) for name in policies}
     defaults[WAIVERS_POLICY] = {WAIVERS.key: str(waivers_file)}
+    if usage_file is not None:
+        defaults[NETWORK_POLICY] = {USAGE.key: str(usage_file)}
     return defaults

@@ -20,13 +20,21 @@ from ..data import DATA_DIR
 from ..kubernetes_labels import LABEL_VALUE_RULE, is_label_name, is_label_value
 from ..quantity import QuantityError, parse_quantity
 from ..reading import ConfigError, Path_, YamlDoc, load_yaml, require_mapping
-from .schema import AdviceRules, BudgetAlertRules, EnvironmentRules, Rules, TagRule
+from .schema import (
+    NETWORK_DEFAULTS,
+    AdviceRules,
+    BudgetAlertRules,
+    EnvironmentRules,
+    Rules,
+    TagRule,
+    UtilizationRules,
+)
 
 DEFAULT_RULES_FILE = DATA_DIR / "rules.yaml"
 
 _TOP_LEVEL = ("project", "tags", "allocationTags", "labels", "environments", "budgetAlerts", "advice",
-              "serviceOwners")
-_OPTIONAL = ("allocationTags", "advice", "serviceOwners")
+              "serviceOwners", "utilization")
+_OPTIONAL = ("allocationTags", "advice", "serviceOwners", "utilization")
 
 T = TypeVar("T")
 
@@ -96,6 +104,13 @@ def _build(cls: type[T], raw: object, path: Path_, doc: YamlDoc, root: Mapping[s
             if not _is_number(value) or value < 0:
                 raise doc.error(where, value, "a number >= 0")
             kwargs[f.name] = float(value)
+        elif hint == tuple[str, ...]:
+            choices = f.metadata.get("choices")
+            expected = "a list of " + (", ".join(choices) if choices else "strings")
+            if not isinstance(value, (list, tuple)) or not all(
+                    isinstance(v, str) and (not choices or v in choices) for v in value):
+                raise doc.error(where, value, expected)
+            kwargs[f.name] = tuple(value)
         else:  # str
             if f.metadata.get("quantity"):
                 value = str(value) if _is_number(value) else value
@@ -205,6 +220,40 @@ def _service_owners(doc: YamlDoc, raw: object, tags: tuple[TagRule, ...]) -> dic
     return owners
 
 
+def _utilization(doc: YamlDoc, raw: object) -> UtilizationRules:
+    mapping = require_mapping(doc, raw, ("utilization",))
+    names = {"target": "target_percent", "idlePercent": "idle_percent", "idleBytesPerDay": "idle_bytes_per_day"}
+    for name in mapping:
+        if name not in names:
+            raise doc.error(("utilization", name), name, "one of the keys " + ", ".join(names))
+    values: dict[str, float] = {}
+    for name, attribute in names.items():
+        if name not in mapping:
+            continue
+        value = mapping[name]
+        percent = name != "idleBytesPerDay"
+        if not _is_number(value) or value < 0 or (percent and not 0 < value <= 100):
+            raise doc.error(("utilization", name), value,
+                            "a percentage above 0, at most 100" if percent else "a number of bytes >= 0")
+        values[attribute] = float(value)
+    rules = UtilizationRules(**values)
+    if rules.idle_percent >= rules.target_percent:
+        raise doc.error(("utilization", "idlePercent"), mapping.get("idlePercent"),
+                        f"a percentage under the target ({rules.target_percent:g})")
+    return rules
+
+
+def _with_network_defaults(env_name: str, env_raw: object) -> object:
+    """The optional ``network`` section: keys a file leaves out take the documented defaults of
+    the environment's name (schema.NETWORK_DEFAULTS)."""
+    if not isinstance(env_raw, Mapping):
+        return env_raw
+    given = env_raw.get("network")
+    if given is not None and not isinstance(given, Mapping):
+        return env_raw
+    return {**env_raw, "network": {**NETWORK_DEFAULTS.get(env_name, {}), **(given or {})}}
+
+
 def parse_rules(doc: YamlDoc) -> Rules:
     top = require_mapping(doc, doc.data, ())
     for name in top:
@@ -233,8 +282,8 @@ def parse_rules(doc: YamlDoc) -> Rules:
     for env_name, env_raw in require_mapping(doc, top["environments"], ("environments",)).items():
         if not isinstance(env_name, str) or not re.fullmatch(r"[a-z][a-z0-9-]*", env_name):
             raise doc.error(("environments", env_name), env_name, "a lowercase environment name such as dev")
-        environments[env_name] = _build(EnvironmentRules, env_raw, ("environments", env_name), doc, None,
-                                        name=env_name)
+        environments[env_name] = _build(EnvironmentRules, _with_network_defaults(env_name, env_raw),
+                                        ("environments", env_name), doc, None, name=env_name)
     if not environments:
         raise doc.error(("environments",), {}, "at least one environment")
     return Rules(
@@ -248,6 +297,7 @@ def parse_rules(doc: YamlDoc) -> Rules:
         advice=_advice(doc, top.get("advice", {})),
         service_owners=_service_owners(doc, top.get("serviceOwners", {}), tags),
         raw=top,
+        utilization=_utilization(doc, top.get("utilization", {})),
     )
 
 

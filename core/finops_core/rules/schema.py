@@ -176,6 +176,31 @@ class LogRetentionCap:
     max_days: int = key("maxDays", unit="days")
 
 
+# CloudFront's price classes, cheapest first (PriceClass_100: North America and Europe only).
+CLOUDFRONT_PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
+
+
+@dataclass(frozen=True)
+class NetworkRules:
+    """Network traffic limits of one environment (0 or an empty list: no limit). Optional: a file
+    without the section takes :data:`NETWORK_DEFAULTS` for its environment's name."""
+
+    max_nat_gateways: int = key("maxNatGateways", unit="NAT gateways", default=0)
+    cloud_front_price_classes: tuple[str, ...] = key("cloudFrontPriceClasses", default=(),
+                                                     choices=CLOUDFRONT_PRICE_CLASSES)
+    # Data transfer out and NAT processing of the stack, in GB a month, from the usage file.
+    max_monthly_egress_gb: float = key("maxMonthlyEgressGb", unit="GB a month", default=0)
+
+
+# The documented defaults of the optional ``network`` section, by environment name; another
+# environment name has no network limit unless its rules say so.
+NETWORK_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
+    "dev": {"maxNatGateways": 1, "cloudFrontPriceClasses": ["PriceClass_100"], "maxMonthlyEgressGb": 100},
+    "staging": {"maxNatGateways": 3, "cloudFrontPriceClasses": ["PriceClass_100"], "maxMonthlyEgressGb": 2000},
+    "prod": {},
+}
+
+
 @dataclass(frozen=True)
 class AutoShutdown:
     enabled: bool = key("enabled")
@@ -224,6 +249,7 @@ class EnvironmentRules:
     machine_learning: MachineLearningCap = key("machineLearning", derive=_INSTANCE_LIKE)
     task: TaskCap = key("task", derive=_INSTANCE_LIKE)
     provisioning: ProvisioningCap = key("provisioning", derive={})
+    network: NetworkRules = key("network", derive={})
 
     def section(self, yaml_key: str) -> Any:
         """The cap block under its rules.yaml key, e.g. ``section("ebsVolume")``."""
@@ -242,7 +268,7 @@ def cap_key_attr(cap_type: type, yaml_key: str) -> str:
 
 
 # Words that keep their capitals when a key is said in a message.
-_WORDS = {"ebs": "EBS", "lambda": "Lambda", "az": "AZ", "acus": "ACUs", "rpus": "RPUs", "gpus": "GPUs",
+_WORDS = {"ebs": "EBS", "lambda": "Lambda", "az": "AZ", "nat": "NAT", "acus": "ACUs", "rpus": "RPUs", "gpus": "GPUs",
           "vcpus": "vCPUs"}
 _UNIT_SUFFIXES = ("Gib", "Mb", "Days")
 
@@ -286,6 +312,15 @@ class BudgetAlertRules:
     forecast_threshold: float
 
 
+@dataclass(frozen=True)
+class UtilizationRules:
+    """What `finops utilization` and the daily report judge deployed resources against."""
+
+    target_percent: float = 70.0        # the utilization KPI's target; downsizing keeps p95 at or under it
+    idle_percent: float = 2.0           # average CPU (or busiest metric) under this: idle
+    idle_bytes_per_day: float = 1_000_000.0   # a NAT gateway moving less than this a day: idle
+
+
 # eq=False: rules compare and hash by identity, which is what the override cache needs.
 @dataclass(frozen=True, eq=False)
 class Rules:
@@ -303,6 +338,7 @@ class Rules:
     # The merged raw document, kept so that policy-pack config can be layered on top of it
     # and validated by the same loader.
     raw: Mapping[str, Any] = field(repr=False, compare=False)
+    utilization: UtilizationRules = field(default_factory=UtilizationRules, compare=False)
 
     @property
     def tag_keys(self) -> tuple[str, ...]:

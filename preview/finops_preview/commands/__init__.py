@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
-from . import actuals_command, pack_command, preview_command, report_command, waivers_command
+from . import actuals_command, pack_command, preview_command, report_command, utilization_command, waivers_command
 
 
 @dataclass(frozen=True)
@@ -29,4 +29,4 @@ def _command(module: ModuleType) -> Command:
 
 
 COMMANDS: tuple[Command, ...] = tuple(_command(m) for m in (
-    preview_command, report_command, actuals_command, waivers_command, pack_command))
+    preview_command, report_command, actuals_command, utilization_command, waivers_command, pack_command))
