@@ -240,9 +240,10 @@ def test_the_same_sql_on_athena_through_a_local_moto_server(finops: Run, exports
     boto3 = pytest.importorskip("boto3")
     from finops_preview.report.billing_sql import BillingQuery, Engine, TagForm
 
-    # Athena answers from a queue on moto: queue what the shared query gives in DuckDB on the export.
+    # Athena answers from a queue on moto: queue what the shared query gives in DuckDB on the export
+    # (three months: the report reads back so far for the executive summary's trend).
     local = BillingQuery(f"read_parquet('{exports['parquet']}/*/*.parquet')", TagForm.MAP, Engine.DUCKDB,
-                         start="2026-11-01", end="2026-12-01")
+                         start="2026-09-01", end="2026-12-01")
     rows = duckdb.connect().execute(local.sql()).fetchall()
     header = [{"VarCharValue": name} for name in ("day", "environment", "dimension", "value", "usd")]
     data = [{"Data": header}, *({"Data": [{"VarCharValue": str(v)} for v in row]} for row in rows)]
@@ -255,11 +256,47 @@ def test_the_same_sql_on_athena_through_a_local_moto_server(finops: Run, exports
     assert report["actuals"]["byTeam"]["dev"] == {"devops": 335.0}
     assert report["actuals"]["byTeam"]["(untagged)"] == {"(untagged)": 45.0}
     assert report["actualsSource"] == "athena://billing.focus_export"
+    assert report["executiveSummary"]["forecast"]["month"] == "2026-12"
     athena = boto3.client("athena")
     executions = athena.list_query_executions(WorkGroup="primary")["QueryExecutionIds"]
     sent = athena.get_query_execution(QueryExecutionId=executions[-1])["QueryExecution"]
     athena_sql = BillingQuery('"billing"."focus_export"', TagForm.MAP, Engine.ATHENA,
-                              start="2026-11-01", end="2026-12-01").sql()
+                              start="2026-09-01", end="2026-12-01").sql()
     assert sent["Query"] == athena_sql and "element_at(Tags, 'user:Team')" in athena_sql
     assert sent["ResultConfiguration"]["OutputLocation"].startswith("s3://results/q/")
     assert sent["QueryExecutionContext"]["Database"] == "billing"
+
+
+def test_cur_2_parquet_reads_resource_tags_user_columns(finops: Run, tmp_path: Path) -> None:
+    cur = tmp_path / "cur.parquet"
+    duckdb.connect().execute(f"""
+        COPY (SELECT TIMESTAMP '2026-11-01' + INTERVAL (i % 30) DAY AS line_item_usage_start_date,
+                     2.5::DOUBLE AS line_item_unblended_cost,
+                     CASE WHEN i % 2 = 0 THEN 'prod' END AS resource_tags_user_environment,
+                     CASE WHEN i % 2 = 0 THEN 'backend' END AS resource_tags_user_team,
+                     'AmazonEC2' AS line_item_product_code
+              FROM range(60) t(i)) TO '{cur}' (FORMAT parquet)""")
+    report = report_of(finops, "--actuals", str(cur))
+    assert report["actuals"]["byTeam"]["prod"] == {"backend": 75.0}
+    assert report["actuals"]["byTeam"]["(untagged)"] == {"(untagged)": 75.0}
+    assert any("line_item_unblended_cost" in note for note in report["notes"])
+
+
+def test_every_json_report_begins_with_an_executive_summary(finops: Run) -> None:
+    report = report_of(finops)     # no actual spend at all: the estimate stands in
+    assert next(iter(report)) == "executiveSummary"
+    summary = report["executiveSummary"]
+    assert summary["totalBasis"] == "monthly estimate" and summary["totalUsd"] == report["totalMonthlyUsd"]
+    assert summary["biggestMovers"] == [] and "no earlier period" in summary["moversBasis"]
+
+
+def test_the_trend_charts_render_in_headless_chromium(finops: Run, exports: dict[str, Path], tmp_path: Path) -> None:
+    from test_report_html import CHROMIUM, measure
+
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it; here: apt-get install -y chromium)")
+    page = tmp_path / "trend.html"
+    page.write_text(report_of(finops, "--actuals", str(exports["parquet"]), "--months", "3", "--period", "week",
+                              "--phases", str(exports["phases"]), fmt="html"), encoding="utf-8")
+    measured = measure(page, tmp_path, 1280)
+    assert measured["problems"] == [] and measured["svgTexts"] >= 3 * 4

@@ -9,7 +9,8 @@ from typing import Any
 from .wording import money, signed_percent
 
 esc = html.escape
-CHART_W, CHART_H, PAD_L, PAD_B, PAD_T, PAD_R = 420, 160, 80, 28, 14, 70
+CHART_W, CHART_H, PAD_L, PAD_B, PAD_T, PAD_R = 460, 160, 80, 28, 14, 70
+CHAR_PX = 7.6       # as the bar charts of page.py: a generous average advance of the 12 px font
 
 
 def executive_html(summary: dict[str, Any] | None) -> str:
@@ -37,14 +38,15 @@ def executive_html(summary: dict[str, Any] | None) -> str:
 def line_chart(environment: str, points: list[tuple[str, float]]) -> str:
     """Monthly actual spend of one environment: a polyline over the months, each point labelled."""
     top = max((v for _, v in points), default=0.0) or 1.0
-    inner_w, inner_h = CHART_W - PAD_L - PAD_R, CHART_H - PAD_T - PAD_B
+    pad_l = max(PAD_L, int(len(money(top)) * CHAR_PX) + 10)     # the axis label never runs into the line
+    inner_w, inner_h = CHART_W - pad_l - PAD_R, CHART_H - PAD_T - PAD_B
     step = inner_w / max(1, len(points) - 1)
-    xy = [(PAD_L + i * step, PAD_T + inner_h * (1 - v / top)) for i, (_, v) in enumerate(points)]
+    xy = [(pad_l + i * step, PAD_T + inner_h * (1 - v / top)) for i, (_, v) in enumerate(points)]
     label = f"monthly actual spend of {environment}"
     parts = [f'<figure><figcaption>{esc(environment)}</figcaption><svg role="img" aria-label="{esc(label)}" '
              f'width="{CHART_W}" height="{CHART_H}" viewBox="0 0 {CHART_W} {CHART_H}" '
              f'xmlns="http://www.w3.org/2000/svg">',
-             f'<line x1="{PAD_L}" y1="{PAD_T + inner_h}" x2="{PAD_L + inner_w}" y2="{PAD_T + inner_h}" class="axis"/>',
+             f'<line x1="{pad_l}" y1="{PAD_T + inner_h}" x2="{pad_l + inner_w}" y2="{PAD_T + inner_h}" class="axis"/>',
              f'<text x="0" y="{PAD_T + 4}" class="label">{esc(money(top))}</text>',
              f'<polyline fill="none" class="trend" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in xy)}"/>']
     for (month, value), (x, y) in zip(points, xy, strict=True):

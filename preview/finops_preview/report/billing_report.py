@@ -20,6 +20,8 @@ from .summary import Report
 from .team_review import WeeklyReview, week_windows, weekly_review
 
 MAX_MONTHS = 36
+# The executive summary's forecast and movers look at least this many months back.
+SUMMARY_MONTHS = 3
 
 
 @dataclass
@@ -68,7 +70,7 @@ def billing_actuals(options: BillingOptions, today: dt.date) -> tuple[BillingSum
     if options.export is None:
         return None
     start, end = options.month_bounds(today)
-    first = month_starts(start[:7], options.months)[0]
+    first = month_starts(start[:7], max(options.months, SUMMARY_MONTHS))[0]
     last = end
     phases = load_phases(options.phases_file) if options.phases_file else []
     firsts = [first, *(p.start.isoformat() for p in phases)]
@@ -89,10 +91,11 @@ def add_billing_sections(report: Report, options: BillingOptions, sums: BillingS
         sections["costBasis"] = "EffectiveCost" if options.cost == "effective" else "BilledCost"
         sections["actualsByTag"] = {dim: sums.by(dim, start, end)
                                     for dim in ("cost_center", "phase", "owner", "feature")}
-        trend = build_trend(sums, start[:7], options.months, options.record)
+        shown = build_trend(sums, start[:7], options.months, options.record)
         if options.months > 1:
-            sections["trend"] = [m.as_dict() for m in trend.months]
-            sections["forecast"] = trend.forecast_dict()
+            sections["trend"] = [m.as_dict() for m in shown.months]
+            sections["forecast"] = shown.forecast_dict()
+        trend = shown if options.months >= SUMMARY_MONTHS else build_trend(sums, start[:7], SUMMARY_MONTHS, None)
         phases_file = options.phases_file
         if phases_file is not None:
             ledger = read_ledger(options.ledger) if options.ledger else []
@@ -104,6 +107,6 @@ def add_billing_sections(report: Report, options: BillingOptions, sums: BillingS
             sections["review"] = review.as_dict()
     elif options.phases is not None:
         report.notes.append(f"{options.phases}: phase spend needs a billing export in --actuals (the Phase tag)")
-    report.executive_summary = executive_summary(report, trend if options.months > 1 else None, review)
+    report.executive_summary = executive_summary(report, trend, review)
     if options.record is not None:
         write_record(options.record, start[:7], report.as_dict())

@@ -18,7 +18,7 @@ TOP = 3
 
 def _movers(trend: Trend | None, review: WeeklyReview | None) -> tuple[list[dict[str, Any]], str]:
     changes: list[dict[str, Any]] = []
-    if trend is not None and len(trend.months) >= 2:
+    if trend is not None and len(trend.months) >= 2 and trend.forecast is not None:
         before, now = trend.months[-2], trend.months[-1]
         basis = f"{now.month} against {before.month}"
         for dimension, old, new in (("team", before.by_team, now.by_team),

@@ -95,7 +95,9 @@ def read_export(value: str, cost: str = "effective", start: str = "", end: str =
     relation = _relation(files, kind)
     connection = duckdb.connect(config={"memory_limit": MEMORY_LIMIT})
     try:
+        # UTC: a FOCUS timestamp with an offset becomes its UTC day; no progress bar on the user's terminal.
         connection.execute("SET TimeZone = 'UTC'")
+        connection.execute("SET enable_progress_bar = false")
         described = connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
         columns = {str(name).lower(): str(kind_) for name, kind_, *_ in described}
         query = query_for(columns, relation, Engine.DUCKDB, cost, start, end, value)

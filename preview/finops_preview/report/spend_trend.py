@@ -17,7 +17,7 @@ from finops_core.reading import ConfigError, load_json
 
 from .billing_sums import BillingSums, month_starts, next_month
 
-METHOD = "linear trend (least squares) of the monthly actuals shown"
+METHOD = "linear trend (least squares) of the monthly actuals shown (from the export's first month)"
 
 
 @dataclass
@@ -100,9 +100,12 @@ def build_trend(sums: BillingSums, last_month: str, count: int, record_dir: Path
         if entry.estimate is not None and entry.actual:
             entry.accuracy_percent = round(100 * abs(entry.estimate - entry.actual) / entry.actual, 1)
         months.append(entry)
-    environments = sorted({e for m in months for e in m.by_environment})
-    per_env = {e: linear_next([m.by_environment.get(e, 0.0) for m in months]) for e in environments}
-    return Trend(months, next_month(f"{last_month}-01")[:7], linear_next([m.actual for m in months]),
+    # Months before the export's first day are not spend of $0: the line starts where the data does.
+    first_day = min(sums.days, default="9999")
+    known = [m for m in months if next_month(f"{m.month}-01") > first_day]
+    environments = sorted({e for m in known for e in m.by_environment})
+    per_env = {e: linear_next([m.by_environment.get(e, 0.0) for m in known]) for e in environments}
+    return Trend(months, next_month(f"{last_month}-01")[:7], linear_next([m.actual for m in known]),
                  {e: v for e, v in per_env.items() if v is not None})
 
 
