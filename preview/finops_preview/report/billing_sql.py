@@ -65,14 +65,23 @@ class BillingQuery:
     start: str = ""             # YYYY-MM-DD, inclusive
     end: str = ""               # YYYY-MM-DD, exclusive
     cur_tag_columns: frozenset[str] = frozenset()   # lower-case column names, CUR 2.0 only
+    # DuckDB: ``map['key']`` gives the value (newer versions; half the cost of element_at(...)[1]).
+    value_subscript: bool = False
 
     def _one_tag(self, key: str) -> str:
         key = _key(key)
         if self.tag_form is TagForm.MAP:
-            return f"Tags[{_literal(key)}]" if self.engine is Engine.DUCKDB else f"element_at(Tags, {_literal(key)})"
+            return self._map_value("Tags", key)
         if self.engine is Engine.DUCKDB:
             return f"json_extract_string(Tags, {_literal(chr(36) + '.' + chr(34) + key + chr(34))})"
         return f"json_extract_scalar(Tags, {_literal(chr(36) + '[' + chr(34) + key + chr(34) + ']')})"
+
+    def _map_value(self, column: str, key: str) -> str:
+        if self.engine is Engine.ATHENA:
+            return f"element_at({column}, {_literal(key)})"     # Trino: the value, NULL when missing
+        if self.value_subscript:
+            return f"{column}[{_literal(key)}]"
+        return f"element_at({column}, {_literal(key)})[1]"      # DuckDB before 1.2: a list, empty when missing
 
     def tag(self, key: str) -> str:
         """The tag's value, '(untagged)' where the row lacks it or it is empty."""
@@ -80,9 +89,7 @@ class BillingQuery:
             column = f"resource_tags_user_{_key(key).lower()}"
             forms = [column] if column in self.cur_tag_columns else []
             if "resource_tags" in self.cur_tag_columns:
-                lookup = (f"resource_tags[{_literal('user_' + key.lower())}]" if self.engine is Engine.DUCKDB
-                          else f"element_at(resource_tags, {_literal('user_' + key.lower())})")
-                forms.append(lookup)
+                forms.append(self._map_value("resource_tags", "user_" + key.lower()))
         else:
             forms = [self._one_tag(key), self._one_tag(USER_PREFIX + key)]
         if not forms:

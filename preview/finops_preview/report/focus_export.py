@@ -8,6 +8,7 @@ it, as AWS Data Exports lay out their partitions) or a glob (``exports/2026-*/*.
 
 from __future__ import annotations
 
+import dataclasses
 import glob as globbing
 from pathlib import Path
 from typing import Any
@@ -101,6 +102,8 @@ def read_export(value: str, cost: str = "effective", start: str = "", end: str =
         described = connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
         columns = {str(name).lower(): str(kind_) for name, kind_, *_ in described}
         query = query_for(columns, relation, Engine.DUCKDB, cost, start, end, value)
+        subscript = connection.execute("SELECT typeof(MAP {'k': 'v'}['k'])").fetchone()
+        query = dataclasses.replace(query, value_subscript=bool(subscript and subscript[0] == "VARCHAR"))
         rows = connection.execute(query.sql()).fetchall()
     except duckdb.Error as exc:
         first = (str(exc).strip().splitlines() or [""])[0]
