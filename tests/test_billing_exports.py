@@ -300,3 +300,27 @@ def test_the_trend_charts_render_in_headless_chromium(finops: Run, exports: dict
                               "--phases", str(exports["phases"]), fmt="html"), encoding="utf-8")
     measured = measure(page, tmp_path, 1280)
     assert measured["problems"] == [] and measured["svgTexts"] >= 3 * 4
+
+
+@pytest.mark.parametrize(("phases", "found"), [
+    ("phases:\n  mvp:\n    start: 2026-13-01\n    end: 2027-02-28\n    budgetUsd: 50000\n", "phases.mvp.start"),
+    ("phases:\n  mvp:\n    start: 2026-09-01\n    end: 2026-08-01\n    budgetUsd: 50000\n", "on or after the start"),
+    ("phases:\n  mvp:\n    start: 2026-09-01\n    end: 2027-02-28\n    budgetUsd: 50000\n"
+     "    allocation: {team: 90, infrastructure: 20}\n", "adding up to 100"),
+    ("phases:\n  mvp:\n    start: 2026-09-01\n    end: 2027-02-28\n    budget: 50000\n", "phases.mvp.budget"),
+])
+def test_a_bad_phases_file_is_one_line_with_its_key(finops: Run, exports: dict[str, Path], tmp_path: Path,
+                                                    phases: str, found: str) -> None:
+    bad = tmp_path / "phases.yaml"
+    bad.write_text(phases)
+    code, _, err = finops("report", "-C", str(FIXTURE), "--stacks", "dev", "--actuals", str(exports["csv"]),
+                          "--phases", str(bad))
+    assert code == 2 and found in err and str(bad) in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_a_bad_ledger_line_names_its_line(finops: Run, exports: dict[str, Path], tmp_path: Path) -> None:
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("date,category,amountUsd\n2026-10-01,team,800\n2026-10-02,tools,lots\n")
+    code, _, err = finops("report", "-C", str(FIXTURE), "--stacks", "dev", "--actuals", str(exports["csv"]),
+                          "--phases", str(exports["phases"]), "--ledger", str(ledger))
+    assert code == 2 and f"{ledger}:3" in err and len(err.strip().splitlines()) == 1, err

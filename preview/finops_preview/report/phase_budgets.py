@@ -75,6 +75,8 @@ class PhaseStatus:
 
 
 def _date(doc: Any, path: tuple[str, ...], value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
     if isinstance(value, dt.date):
         return value
     try:
