@@ -9,15 +9,13 @@ Data Exports write it) and as CSV (Tags a JSON object, keys as written).
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
-from finops_preview.cli import main
+from conftest import ROOT, run_cli
 
 duckdb = pytest.importorskip("duckdb")
 
@@ -82,22 +80,13 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def finops(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    out = tmp_path_factory.mktemp("billing-report")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("FINOPS_TODAY", TODAY)
-    counter = iter(range(1_000))
-
+def finops() -> Run:
+    """The ``finops`` command in-process, dated FINOPS_TODAY: (exit code, output, stderr)."""
     def run(*args: str) -> tuple[int, str, str]:
-        target = out / f"out-{next(counter)}"
-        with pytest.MonkeyPatch.context() as mp:
-            err = io.StringIO()
-            mp.setattr("sys.stderr", err)
-            code = main([*args, "-o", str(target)])
-        return code, target.read_text(encoding="utf-8") if target.exists() else "", err.getvalue()
+        done = run_cli(*args, env={"FINOPS_TODAY": TODAY})
+        return done.returncode, done.stdout, done.stderr
 
-    yield run
-    patch.undo()
+    return run
 
 
 def report_of(finops: Run, *args: str, fmt: str = "json") -> Any:

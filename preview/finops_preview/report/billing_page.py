@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from .billing_text import phase_budget_lines
 from .wording import money, signed_percent
 
 esc = html.escape
@@ -80,14 +81,12 @@ def phases_html(phases: dict[str, Any] | None) -> str:
         return ""
     rows = []
     for name, phase in phases.items():
-        for category, line in phase.items():
-            if isinstance(line, dict) and "spentUsd" in line:
-                runway = "-" if line["runwayMonths"] is None else f"{line['runwayMonths']:g}"
-                rows.append(f"<tr><td>{esc(name)}</td><td>{esc(category)}</td>"
-                            f'<td class="num">{money(line["budgetUsd"])}</td>'
-                            f'<td class="num">{money(line["spentUsd"])}</td>'
-                            f'<td class="num">{money(line["burnRateUsdPerMonth"])}</td><td class="num">{runway}</td>'
-                            f'<td class="num">{money(line["projectedUsd"])}</td></tr>')
+        for category, line, runway in phase_budget_lines(phase):
+            rows.append(f"<tr><td>{esc(name)}</td><td>{esc(category)}</td>"
+                        f'<td class="num">{money(line["budgetUsd"])}</td>'
+                        f'<td class="num">{money(line["spentUsd"])}</td>'
+                        f'<td class="num">{money(line["burnRateUsdPerMonth"])}</td><td class="num">{runway}</td>'
+                        f'<td class="num">{money(line["projectedUsd"])}</td></tr>')
         rows.append(f'<tr><td>{esc(name)}</td><td>contingency left</td><td></td>'
                     f'<td class="num">{money(phase["contingencyLeftUsd"])}</td><td></td><td></td><td></td></tr>')
     return ('<h2>Phases</h2><table id="phases"><thead><tr><th>phase</th><th>line</th><th>allocation</th>'

@@ -3,9 +3,17 @@ forecast, phases, weekly review): the same figures as the JSON, worded as in the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from .wording import money, signed_percent
+
+
+def phase_budget_lines(phase: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """Each budget line of a phase (infrastructure, team, tools ..., total) and its runway, worded."""
+    for category, line in phase.items():
+        if isinstance(line, dict) and "spentUsd" in line:
+            yield category, line, "-" if line["runwayMonths"] is None else f"{line['runwayMonths']:g}"
 
 
 def executive_lines(summary: dict[str, Any] | None) -> list[str]:
@@ -47,13 +55,11 @@ def billing_lines(sections: dict[str, Any]) -> list[str]:
     for name, phase in (sections.get("phases") or {}).items():
         out += ["", f"Phase {name} ({phase['start']} to {phase['end']}, budget {money(phase['budgetUsd'])}, "
                     f"as of {phase['asOf']})"]
-        for category, line in phase.items():
-            if isinstance(line, dict) and "spentUsd" in line:
-                runway = "-" if line["runwayMonths"] is None else f"{line['runwayMonths']:g} months"
-                out.append(f"    {category:<15} allocation {money(line['budgetUsd']):>12}  "
-                           f"spent {money(line['spentUsd']):>12}  "
-                           f"burn {money(line['burnRateUsdPerMonth'])}/month  runway {runway}  "
-                           f"projected at phase end {money(line['projectedUsd'])}")
+        for category, line, runway in phase_budget_lines(phase):
+            out.append(f"    {category:<15} allocation {money(line['budgetUsd']):>12}  "
+                       f"spent {money(line['spentUsd']):>12}  "
+                       f"burn {money(line['burnRateUsdPerMonth'])}/month  runway {runway} months  "
+                       f"projected at phase end {money(line['projectedUsd'])}")
         out.append(f"    contingency left {money(phase['contingencyLeftUsd'])}")
     review = sections.get("review")
     if review:
