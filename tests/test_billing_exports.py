@@ -313,3 +313,12 @@ def test_a_bad_ledger_line_names_its_line(finops: Run, exports: dict[str, Path],
     code, _, err = finops("report", "-C", str(FIXTURE), "--stacks", "dev", "--actuals", str(exports["csv"]),
                           "--phases", str(exports["phases"]), "--ledger", str(ledger))
     assert code == 2 and f"{ledger}:3" in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_the_current_month_is_forecast_at_its_daily_run_rate(finops: Run, exports: dict[str, Path]) -> None:
+    done = run_cli("report", "-C", str(FIXTURE), "--stacks", "prod", "--month", "2026-11", "--format", "json",
+                   "--actuals", str(exports["parquet"]), env={"FINOPS_TODAY": "2026-11-11"})
+    report = json.loads(done.stdout)
+    assert report["actualsPeriod"] == "2026-11-01 to 2026-11-11"
+    prod = next(b for b in report["budgets"] if b["environment"] == "prod" and b["team"] is None)
+    assert prod["actualUsd"] == 300.0 and prod["forecastUsd"] == 900.0      # 10 days at 30.00, x 30/10

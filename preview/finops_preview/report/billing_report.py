@@ -89,7 +89,8 @@ def add_billing_sections(report: Report, options: BillingOptions, sums: BillingS
     sections = report.billing_sections
     if sums is not None:
         sections["costBasis"] = "EffectiveCost" if options.cost == "effective" else "BilledCost"
-        sections["actualsByTag"] = {dim: sums.by(dim, start, end)
+        until = min(end, max(start, today.isoformat()))      # the current month: up to today
+        sections["actualsByTag"] = {dim: sums.by(dim, start, until)
                                     for dim in ("cost_center", "phase", "owner", "feature")}
         shown = build_trend(sums, start[:7], options.months, options.record)
         if options.months > 1:

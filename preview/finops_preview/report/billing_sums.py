@@ -54,13 +54,23 @@ class BillingSums:
 
     def actuals(self, start: str, end: str, today: dt.date | None = None) -> Actuals:
         """The month (or any span) as the report's :class:`Actuals`: untagged spend stays visible."""
-        days = [d for d in self.days if start <= d < end]
+        # The current month ends today (a charge dated later is not spend yet) or at the last day read.
+        until = end if today is None or end <= today.isoformat() else max(start, today.isoformat())
+        days = [d for d in self.days if start <= d < until]
         last = (dt.date.fromisoformat(days[-1]) + dt.timedelta(days=1)).isoformat() if days else start
-        period_end = end if today is None or end <= today.isoformat() else min(end, last)
-        result = Actuals(f"{start} to {period_end}", self.source, self.by("team", start, end),
-                         self.by("service", start, end), all_environments=True, notes=list(self.notes))
+        period_end = end if until == end else min(until, last)
+        result = Actuals(f"{start} to {period_end}", self.source, self.by("team", start, until),
+                         self.by("service", start, until), all_environments=True, notes=list(self.notes))
         if not days:
             result.notes.append(f"{self.source}: no charges between {start} and {end}")
+        elif period_end < end and period_end > start:
+            # The current month: to month end at the daily rate of the days so far.
+            elapsed = (dt.date.fromisoformat(period_end) - dt.date.fromisoformat(start)).days
+            length = (dt.date.fromisoformat(end) - dt.date.fromisoformat(start)).days
+            result.forecast = {env: round((result.environment_total(env) or 0.0) * length / elapsed, 2)
+                               for env in result.environments}
+            result.notes.append(f"{self.source}: month-end forecast = spend of the {elapsed} days so far x "
+                                f"{length}/{elapsed} (the daily run rate)")
         return result
 
 
