@@ -100,8 +100,8 @@ def add_billing_sections(report: Report, options: BillingOptions, sums: BillingS
         phases_file = options.phases_file
         if phases_file is not None:
             ledger = read_ledger(options.ledger) if options.ledger else []
-            until = min(dt.date.fromisoformat(end), today)     # the current month: burn so far, not to month end
-            sections["phases"] = {p.name: phase_status(p, sums, ledger, until).as_dict()
+            as_of = dt.date.fromisoformat(until)     # the current month: burn so far, not to month end
+            sections["phases"] = {p.name: phase_status(p, sums, ledger, as_of).as_dict()
                                   for p in load_phases(phases_file)}
         if options.period == "week":
             review = weekly_review(sums, today)
