@@ -10,9 +10,11 @@ Data Exports write it) and as CSV (Tags a JSON object, keys as written).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from conftest import ROOT, run_cli
@@ -190,9 +192,14 @@ def test_html_has_summary_and_a_line_chart_per_environment(finops: Run, exports:
     page = report_of(finops, "--actuals", str(exports["parquet"]), "--months", "3", "--period", "week",
                      "--phases", str(exports["phases"]), fmt="html")
     assert page.index('id="executive-summary"') < page.index('id="total"')
-    for environment in ("dev", "staging", "prod"):
+    for environment in ("dev", "staging", "prod", "(untagged)"):
         assert f'aria-label="monthly actual spend of {environment}"' in page
     assert "<polyline" in page and "<script" not in page and 'id="phases"' in page and 'id="review"' in page
+    charts = re.findall(r"<svg .*?</svg>", page, re.S)
+    lines = [ElementTree.fromstring(c) for c in charts if "monthly actual spend" in c]   # well-formed SVG
+    assert len(lines) == 4                              # dev, prod, staging and the untagged spend
+    points = [p.get("points", "").split() for svg in lines for p in svg.iter("{http://www.w3.org/2000/svg}polyline")]
+    assert [len(p) for p in points] == [3, 3, 3, 3]     # one point per month, per environment
 
 
 def test_finops_actuals_reads_an_export(finops: Run, exports: dict[str, Path]) -> None:
