@@ -49,6 +49,7 @@ def line_chart(environment: str, points: list[tuple[str, float]]) -> str:
              f'xmlns="http://www.w3.org/2000/svg">',
              f'<line x1="{pad_l}" y1="{PAD_T + inner_h}" x2="{pad_l + inner_w}" y2="{PAD_T + inner_h}" class="axis"/>',
              f'<text x="0" y="{PAD_T + 4}" class="label">{esc(money(top))}</text>',
+             f'<text x="0" y="{PAD_T + inner_h + 4}" class="label">{esc(money(0.0))}</text>',
              f'<polyline fill="none" class="trend" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in xy)}"/>']
     for (month, value), (x, y) in zip(points, xy, strict=True):
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" class="point"><title>{esc(month)}: '
@@ -61,7 +62,7 @@ def line_chart(environment: str, points: list[tuple[str, float]]) -> str:
 def trend_html(trend: list[dict[str, Any]] | None, forecast: dict[str, Any] | None) -> str:
     if not trend:
         return ""
-    environments = sorted({e for m in trend for e in m["byEnvironment"]})
+    environments = sorted({e for m in trend for e in m["byEnvironment"]}, key=lambda e: (e.startswith("("), e))
     charts = "".join(line_chart(e, [(m["month"], m["byEnvironment"].get(e, 0.0)) for m in trend])
                      for e in environments)
     rows = "".join(f'<tr><td>{esc(m["month"])}</td><td class="num">{money(m["actualUsd"])}</td>'
