@@ -18,6 +18,7 @@ from finops_core.waivers import today
 from ..exit_codes import EXIT_BAD_INPUT, EXIT_OK
 from ..output import write_output
 from ..report.actuals import from_cost_explorer, from_file
+from ..report.billing_source import COSTS, is_billing_export, month_actuals
 from ..spend_snapshots import snapshot_of
 
 NAME = "actuals"
@@ -28,9 +29,14 @@ DESCRIPTION = ("Fetch this month's actual spend (and Cost Explorer's month-end f
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--actuals", type=Path, metavar="FILE",
-                        help="saved GetCostAndUsage responses (the format `finops report --actuals FILE` reads) "
+    parser.add_argument("--actuals", metavar="FILE|DIR|GLOB|athena://...",
+                        help="saved GetCostAndUsage responses (.json), or a FOCUS/CUR 2.0 billing export "
+                             "(.parquet/.csv file, folder, glob; read by DuckDB) or athena://<db>.<table>?..., "
                              "instead of asking Cost Explorer")
+    parser.add_argument("--cost", choices=COSTS, default="effective",
+                        help="billing exports: EffectiveCost (amortised, default) or BilledCost")
+    parser.add_argument("--month", metavar="YYYY-MM",
+                        help="billing exports: the month to snapshot (default: the current month)")
     parser.add_argument("--environments", default="dev,staging,prod",
                         help="environments to ask Cost Explorer's forecast for (default dev,staging,prod)")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the snapshot here (default: stdout)")
@@ -39,8 +45,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         day = today()
-        if args.actuals is not None:
-            actuals = from_file(args.actuals)
+        if is_billing_export(args.actuals):
+            actuals, taken_at = month_actuals(args.actuals, args.cost, args.month, day)
+        elif args.actuals is not None:
+            actuals = from_file(Path(args.actuals))
             # Saved responses are as of the end of the period they cover.
             covered = actuals.period.partition(" to ")[2] or day.isoformat()
             taken_at = dt.datetime.combine(dt.date.fromisoformat(covered), dt.time(), dt.timezone.utc)

@@ -17,6 +17,8 @@ from ..output import write_output
 from ..preview import read_usage_file
 from ..report.actuals import Actuals, from_cost_explorer, from_file, last_full_month
 from ..report.allocation import allocate, load_stacks
+from ..report.billing_report import BillingOptions, add_billing_sections, billing_actuals
+from ..report.billing_source import COSTS, is_billing_export
 from ..report.render import RENDERERS
 from ..report.states import read_states
 from ..report.summary import summarize
@@ -36,8 +38,25 @@ def add_arguments(report: argparse.ArgumentParser) -> None:
     report.add_argument("-C", "--cwd", type=Path, default=Path("."), help="the Pulumi project directory")
     report.add_argument("--format", choices=sorted(RENDERERS), default="table")
     report.add_argument("-o", "--output", type=Path, metavar="FILE")
-    report.add_argument("--actuals", metavar="ce|FILE",
-                        help="actual spend: 'ce' asks AWS Cost Explorer (boto3), FILE holds saved responses")
+    report.add_argument("--actuals", metavar="ce|FILE|DIR|GLOB|athena://DB.TABLE?...",
+                        help="actual spend: 'ce' asks AWS Cost Explorer (boto3); a FOCUS 1.0-1.2 or CUR 2.0 export "
+                             "(.parquet/.csv file, folder or glob) is read by DuckDB; athena://<db>.<table>?"
+                             "workgroup=...&output=s3://... runs the same SQL on Athena; a .json file holds saved "
+                             "Cost Explorer responses")
+    report.add_argument("--cost", choices=COSTS, default="effective",
+                        help="billing exports: EffectiveCost (amortised, default) or BilledCost")
+    report.add_argument("--months", type=int, default=1, metavar="N",
+                        help="billing exports: the trend of the N months ending at --month, with a linear-trend "
+                             "forecast of the next")
+    report.add_argument("--period", choices=("month", "week"), default="month",
+                        help="week adds the weekly team review: the 7 days to yesterday against the 7 before")
+    report.add_argument("--phases", type=Path, metavar="FILE",
+                        help="phase budgets (default: phases.yaml in the budgets directory, where present)")
+    report.add_argument("--ledger", type=Path, metavar="FILE",
+                        help="non-cloud spend for the phases, CSV: date,category,amountUsd")
+    report.add_argument("--record", type=Path, metavar="DIR",
+                        help="write this month's estimate and actuals to DIR/<YYYY-MM>.json, and read earlier "
+                             "ones for the budget accuracy of the trend")
     report.add_argument("--month", metavar="YYYY-MM",
                         help="the month of actual spend (default: the last full one; the current month adds "
                              "a forecast to month end)")
@@ -104,8 +123,14 @@ def run(args: argparse.Namespace) -> int:
         units = read_units(args.units, args.unit_metric) if args.units else None
         states = read_states(args.state, stacks, args.cwd)
         costs = load_stacks(args.cwd, stacks, args.budgets_dir, usage, states)
-        actuals = _actuals(args, sorted({c.environment for c in costs}), day)
+        options = BillingOptions(args.actuals if is_billing_export(args.actuals) else None, args.cost,
+                                 args.month, args.months, args.period, args.phases,
+                                 (args.budgets_dir or args.cwd / "budgets") / "phases.yaml", args.ledger, args.record)
+        options.check()
+        billing = billing_actuals(options, day)
+        actuals = billing[1] if billing else _actuals(args, sorted({c.environment for c in costs}), day)
         report = summarize(allocate(costs), actuals, today=day, threshold=args.variance_threshold, units=units)
+        add_billing_sections(report, options, billing[0] if billing else None, day)
         write_output(RENDERERS[args.format](report), args.output)
     except (ConfigError, ProgramError) as exc:
         print(f"finops: error: {exc}", file=sys.stderr)

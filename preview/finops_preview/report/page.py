@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 
 from .allocation import FIXED_DIMENSIONS, UNTAGGED, Allocation
+from .billing_page import billing_html, executive_html
 from .summary import BudgetLine, Report
 from .variance import NEAR_BUDGET, OVERSPEND, WITHIN
 from .wording import dated, money, share, signed_percent, title, unit_money, visibility
@@ -131,7 +132,8 @@ h1 { font-size: 1.4rem; margin-bottom: .2rem; } h2 { font-size: 1.15rem; margin-
 .dated { color: #424a53; margin-top: 0; }
 figure { margin: 1rem 0; } figcaption { font-weight: 600; }
 svg { max-width: 100%; height: auto; overflow: visible; }
-.bar { fill: #4a6fa5; } .label, .value { font-size: 12px; fill: #1b1f24; font-family: system-ui, sans-serif; }
+.bar { fill: #4a6fa5; } .trend { stroke: #4a6fa5; stroke-width: 2; } .point { fill: #4a6fa5; }
+.axis { stroke: #8c959f; } .label, .value { font-size: 12px; fill: #1b1f24; font-family: system-ui, sans-serif; }
 table { border-collapse: collapse; margin: 1rem 0; } td, th { border: 1px solid #d0d7de; padding: 4px 8px; }
 th { background: #f6f8fa; text-align: left; } td.num { text-align: right; white-space: nowrap; }
 td.used { white-space: nowrap; } .pct { display: inline-block; min-width: 4.2em; text-align: right; }
@@ -178,6 +180,7 @@ def as_html(report: Report) -> str:
 <body>
 <h1>FinOps cost allocation</h1>
 <p class="dated" id="dated">{esc(dated(report))}</p>
+{executive_html(report.executive_summary)}
 <p id="total">Monthly estimate of stacks {stacks}: <strong>{money(a.total)}</strong>.{actual}</p>
 <p id="visibility">{esc(visibility(report))}.</p>
 {_charts(a)}
@@ -190,6 +193,7 @@ def as_html(report: Report) -> str:
 <h2>Chargeback</h2>
 {_chargeback(a)}
 {_unit_costs(report)}
+{billing_html(report.billing_sections)}
 <ul id="notes">{notes}</ul>
 </body></html>
 """

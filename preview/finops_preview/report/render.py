@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+from .billing_text import billing_lines, executive_lines
 from .page import as_html
 from .summary import Report
 from .wording import dated, flag, money, share, signed_percent, title, unit_money, visibility
@@ -13,7 +14,8 @@ from .wording import dated, flag, money, share, signed_percent, title, unit_mone
 
 def table(report: Report) -> str:
     a = report.allocation
-    out = [f"Monthly estimate of {len(a.stacks)} stacks: {money(a.total)}", dated(report), visibility(report), ""]
+    out = [*executive_lines(report.executive_summary),
+           f"Monthly estimate of {len(a.stacks)} stacks: {money(a.total)}", dated(report), visibility(report), ""]
     for dimension in a.dimensions:
         out.append(title(dimension))
         key_w = max([24, *(len(k) for k in a.by[dimension])])
@@ -40,6 +42,7 @@ def table(report: Report) -> str:
             out.append(f"    {u.environment:<12} {u.service or '(all)':<16} {u.units:>10,.0f} {money(u.estimate):>11} "
                        f"{unit_money(u.estimate_per_unit):>10} {money(u.actual):>11} "
                        f"{unit_money(u.actual_per_unit):>10}")
+    out += billing_lines(report.billing_sections)
     out += [f"Note: {n}" for n in report.notes]
     return "\n".join(out) + "\n"
 

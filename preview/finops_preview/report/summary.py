@@ -127,6 +127,10 @@ class Report:
     unit_metric: UnitMetric | None = None
     unit_costs: list[UnitCost] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Set by `finops report` (see executive_summary.py); printed first in JSON and HTML.
+    executive_summary: dict[str, Any] | None = None
+    # Billing-export sections, in order: trend, forecast, phases, review (JSON keys -> values).
+    billing_sections: dict[str, Any] = field(default_factory=dict)
 
     @property
     def actuals_period(self) -> str | None:
@@ -150,6 +154,7 @@ class Report:
         a = self.allocation
         actuals = self.actuals
         return {
+            **({"executiveSummary": self.executive_summary} if self.executive_summary is not None else {}),
             "reportDate": self.report_date,
             "pricesDate": self.prices_date,
             "priceDates": self.price_dates,
@@ -176,6 +181,7 @@ class Report:
                 "lines": [{"environment": u.environment, "service": u.service or None, "units": u.units,
                            "estimateUsd": u.estimate, "estimatePerUnitUsd": u.estimate_per_unit,
                            "actualUsd": u.actual, "actualPerUnitUsd": u.actual_per_unit} for u in self.unit_costs]},
+            **self.billing_sections,
             "notes": self.notes,
         }
 
