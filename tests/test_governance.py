@@ -19,6 +19,7 @@ import pytest
 from conftest import PACK_DIR, ROOT, run_cli
 
 FIXTURE = ROOT / "tests/fixtures/governance"
+POLICY_CONFIG = "policy-config.json"  # written by a test that needs the pack configured
 TIERS = """\
 approvalTiers:
   - {upToUsd: 500, anyOf: [team-lead, head-of-platform]}
@@ -47,6 +48,8 @@ def add_to_budget(project: Path, environment: str, text: str) -> None:
 
 
 def preview(project: Path, name: str, *extra: str, today: str = "2026-11-20") -> tuple[int, dict[str, Any]]:
+    if (project / POLICY_CONFIG).exists():
+        extra = ("--policy-pack-config", str(project / POLICY_CONFIG), *extra)
     completed = run_cli("preview", "-s", name, "-C", str(project), "--policy-pack", str(PACK_DIR), "--json", *extra,
                         env={"FINOPS_TODAY": today})
     assert completed.returncode in (0, 1), completed.stderr
@@ -140,13 +143,16 @@ INCREASE = (FIXTURE / "increase.yaml").read_text()  # $400 for December 2026, ap
 @pytest.fixture
 def over_budget(project: Path) -> Path:
     stack(project, "dev", natGateways="23")  # 23 x $32.85: $755.55 against dev's $600
+    # The budget is what these tests judge: lift dev's limit of one NAT gateway (finops-network-limits).
+    (project / POLICY_CONFIG).write_text(json.dumps(
+        {"finops-network-limits": {"environments": {"dev": {"maxNatGateways": 0}}}}))
     return project
 
 
 def test_a_dev_stack_over_its_budget_is_refused_without_an_increase(over_budget: Path) -> None:
     code, report = preview(over_budget, "dev", today="2026-12-15")
     [refused] = refusals(report, "finops-cost-vs-budget")
-    assert code == 1 and "$755.55 a month, 126 % of the dev budget of $600.00" in refused
+    assert code == 1 and "$755.55 a month, 125.9 % of the dev budget of $600.00" in refused
 
 
 def test_inside_an_approved_increases_window_it_passes(over_budget: Path) -> None:
