@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .reading import ConfigError, Path_, YamlDoc, load_yaml, require_mapping
+from .reading import ConfigError, Path_, YamlDoc, load_yaml, probe, require_mapping
 from .rules import Rules, load_rules
 
 # AWS Budgets: e-mail subscribers per notification (CreateNotification / Subscriber docs).
@@ -113,7 +113,8 @@ def parse_budget_plan(doc: YamlDoc, environment: str, rules: Rules) -> BudgetPla
 
 def find_budget_plan(environment: str, budgets_dir: str | Path, rules: Rules | None = None) -> BudgetPlan | None:
     """The plan of ``environment`` if ``<budgets_dir>/<environment>.yaml`` exists, else None."""
-    if not (Path(budgets_dir) / f"{environment}.yaml").exists():
+    path = Path(budgets_dir) / f"{environment}.yaml"
+    if probe(path, path, None, "<unusable path>", f"the budget file of {environment}") is None:
         return None
     return load_budget_plan(environment, budgets_dir, rules)
 

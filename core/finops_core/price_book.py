@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .reading import ConfigError, YamlDoc, load_yaml, require_mapping
+from .reading import ConfigError, YamlDoc, load_yaml, probe, require_mapping
 
 PRICE_BOOK_ENV = "FINOPS_PRICE_BOOK"
 
@@ -103,6 +103,6 @@ def price_book_from_environment() -> PriceBook | None:
     path = os.environ.get(PRICE_BOOK_ENV)
     if not path:
         return None
-    if not Path(path).is_file():
+    if probe(Path(path), PRICE_BOOK_ENV, None, path, "the path of a price book YAML file") is None:
         raise ConfigError(PRICE_BOOK_ENV, None, path, "the path of a price book YAML file")
     return load_price_book(path)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import stat
 from collections.abc import Callable, Mapping
@@ -417,6 +418,13 @@ def parse_yaml(text: str, source: str | Path) -> YamlDoc:
 
 # --- files ------------------------------------------------------------------------------------
 
+def os_problem(exc: OSError | RuntimeError) -> str:
+    """What went wrong with a path, in words (``File name too long``, ``Permission denied``)."""
+    if isinstance(exc, RuntimeError):  # pathlib's resolve() reports a symlink loop this way
+        return "a loop of symbolic links"
+    return exc.strerror or exc.__class__.__name__
+
+
 def _read_text(path: Path, kind: str, limit: int) -> str:
     """The UTF-8 text of a regular file of at most ``limit`` bytes, or a ConfigError."""
     expected = f"a {kind} file"
@@ -425,7 +433,9 @@ def _read_text(path: Path, kind: str, limit: int) -> str:
     except FileNotFoundError:
         raise ConfigError(path, None, "<no such file>", f"an existing {kind} file") from None
     except OSError as exc:
-        raise ConfigError(path, None, f"<unreadable: {exc.strerror or exc.__class__.__name__}>", expected) from None
+        raise ConfigError(path, None, f"<unreadable: {os_problem(exc)}>", expected) from None
+    except ValueError:  # "embedded null byte"
+        raise ConfigError(path, None, "<a path with a NUL character>", expected) from None
     if stat.S_ISDIR(info.st_mode):
         raise ConfigError(path, None, "<a directory>", expected)
     if not stat.S_ISREG(info.st_mode):
@@ -436,7 +446,7 @@ def _read_text(path: Path, kind: str, limit: int) -> str:
         with open(path, "rb") as handle:
             raw = handle.read(limit + 1)
     except OSError as exc:
-        raise ConfigError(path, None, f"<unreadable: {exc.strerror or exc.__class__.__name__}>", expected) from None
+        raise ConfigError(path, None, f"<unreadable: {os_problem(exc)}>", expected) from None
     if len(raw) > limit:
         raise ConfigError(path, None, f"<more than {limit} bytes>", f"a {kind} file of at most {limit} bytes")
     try:
@@ -445,6 +455,47 @@ def _read_text(path: Path, kind: str, limit: int) -> str:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise ConfigError(path, None, f"<a byte that is not UTF-8: 0x{raw[exc.start]:02x}>",
                           f"a UTF-8 {kind} file", line) from None
+
+
+def probe(path: Path, where: str | Path, key: str | None, found: object, expected: str,
+          line: int | None = None) -> os.stat_result | None:
+    """``stat()`` of a path that a file's key (or an option) names: None when nothing is there;
+    any other problem (a name too long, a loop of links, a file where a directory should be,
+    permission denied, a NUL byte) is a ConfigError naming ``where`` and ``key``, not a traceback.
+    ``found`` is the value as the user wrote it."""
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(where, key, found, f"{expected} ({os_problem(exc)})", line) from None
+    except ValueError:  # "embedded null byte"
+        raise ConfigError(where, key, found, f"{expected} (a path without NUL characters)", line) from None
+
+
+def is_a(kind: Callable[[int], bool], path: str | Path, where: str) -> bool:
+    """Whether ``path`` (given as ``where``, an option) is there and of ``kind`` (``stat.S_ISDIR``);
+    an unusable path is a ConfigError naming ``where``."""
+    found = probe(Path(path), where, None, str(path), "a usable path")
+    return found is not None and kind(found.st_mode)
+
+
+def resolved(path: Path, where: str | Path, key: str | None = None) -> Path:
+    """``path.resolve()``, with a loop of symbolic links or an unusable name as a ConfigError."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as exc:
+        raise ConfigError(where, key, str(path), f"a usable path ({os_problem(exc)})") from None
+    except ValueError:
+        raise ConfigError(where, key, str(path), "a path without NUL characters") from None
+
+
+def path_value(doc: YamlDoc, keys: Path_, value: object, base: Path, expected: str) -> Path:
+    """A path written in a file at ``keys`` (``stackConfigDir``, ``main``), relative to ``base``:
+    text, without NUL characters, checked as any other value of the file."""
+    if not isinstance(value, str) or not value or "\0" in value:
+        raise doc.error(keys, value, f"{expected}, as text (a path relative to {base.name or base})")
+    return base / value
 
 
 def load_yaml(path: str | Path) -> YamlDoc:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .reading import ConfigError, YamlDoc, load_yaml, require_mapping
+from .reading import ConfigError, YamlDoc, load_yaml, probe, require_mapping
 
 BUDGET_POLICIES = frozenset({"finops-cost-vs-budget", "finops-cost-vs-budget-warning"})
 _REQUIRED = ("policy", "reason", "approver", "ticket", "expires")
@@ -157,8 +157,11 @@ def parse_waivers(doc: YamlDoc) -> WaiverSet:
 
 @lru_cache(maxsize=8)
 def _load(path: str) -> WaiverSet:
-    if not Path(path).exists():
-        return WaiverSet(path)
+    try:
+        if probe(Path(path), path, None, "<unusable path>", "a waivers file") is None:
+            return WaiverSet(path)
+    except ConfigError as exc:
+        return WaiverSet(path, problems=[str(exc)])
     try:
         return parse_waivers(load_yaml(path))
     except ConfigError as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import stat
 import subprocess
 import sys
 import threading
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from finops_core.reading import load_json
+from finops_core.reading import load_json, probe, resolved
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
@@ -117,12 +118,22 @@ def read_policy_config(path: str | Path) -> dict[str, Any]:
     """A ``--policy-pack-config`` file: policy name -> level string or {enforcementLevel, ...}
     (plus ``exceptions``, see :mod:`finops_preview.policy_exceptions`). Read strictly: NaN,
     Infinity, duplicate keys and absurd depth are refused with one line (ConfigError)."""
-    if not Path(path).exists():
+    if probe(Path(path), "--policy-pack-config", None, str(path), "a policy pack config file") is None:
         raise PolicyPackError(f"{path}: no such policy pack config file")
     doc = load_json(path)
     if not isinstance(doc.data, dict):
         raise PolicyPackError(f"{path}: found {type(doc.data).__name__}; expected a JSON object of policy names")
     return doc.data
+
+
+def policy_pack_dir(path: str | Path) -> Path:
+    """``--policy-pack DIR`` as an absolute path, if it holds a PulumiPolicy.yaml; an unusable path
+    is a ConfigError naming the option, a directory without one a PolicyPackError."""
+    directory = resolved(Path(path), "--policy-pack")
+    found = probe(directory / "PulumiPolicy.yaml", "--policy-pack", None, str(path), "a policy pack directory")
+    if found is None or not stat.S_ISREG(found.st_mode):
+        raise PolicyPackError(f"{directory}: not a policy pack (no PulumiPolicy.yaml)")
+    return directory
 
 
 class PolicyPackProcess:
@@ -131,7 +142,7 @@ class PolicyPackProcess:
     def __init__(self, pack_dir: str | Path, *, stack: str, project: str, organization: str = "organization",
                  dry_run: bool = True, config: Mapping[str, str] | None = None,
                  python: str | None = None, env: Mapping[str, str] | None = None) -> None:
-        self.pack_dir = Path(pack_dir).resolve()
+        self.pack_dir = Path(pack_dir)
         self.stack, self.project, self.organization, self.dry_run = stack, project, organization, dry_run
         self.config = dict(config or {})
         self.python = python or sys.executable
@@ -148,8 +159,7 @@ class PolicyPackProcess:
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> PolicyPackProcess:
-        if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
-            raise PolicyPackError(f"{self.pack_dir}: not a policy pack (no PulumiPolicy.yaml)")
+        self.pack_dir = policy_pack_dir(self.pack_dir)
         env = dict(os.environ)
         env.update({
             "PULUMI_PROJECT": self.project, "PULUMI_STACK": self.stack,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
@@ -14,14 +15,14 @@ from finops_core import estimate_resource, load_prices
 from finops_core.budget_plans import COVERED_BY_BUDGET, find_budget_plan
 from finops_core.effective_tags import allocation_tags
 from finops_core.price_book import PRICE_BOOK_ENV, PriceBook, load_price_book, price_book_from_environment
-from finops_core.reading import finite_number, load_json, load_yaml
+from finops_core.reading import finite_number, is_a, load_json, load_yaml, probe, resolved
 from finops_core.related import RelatedResource, related_lookup
 from finops_core.rules import ConfigError, load_rules
 from finops_core.usage import ResourceUsage, UsageFile, load_usage_file
 from finops_core.waivers import parse_waivers, today
 from pulumi.runtime.proto import analyzer_pb2
 
-from .analyzer import PolicyPackError, PolicyPackProcess, read_policy_config
+from .analyzer import PolicyPackError, PolicyPackProcess, policy_pack_dir, read_policy_config
 from .baseline import compare_baseline
 from .engine_plan import Plan, before_run, plan_run, read_plan
 from .engine_state import state_run
@@ -76,7 +77,7 @@ class PreviewOptions:
 
 def check_waivers_file(path: Path) -> None:
     """A waivers file that cannot be read at all is bad input; a bad entry is reported by the pack."""
-    if path.exists():
+    if probe(path, path, None, "<unusable path>", "a waivers file") is not None:
         parse_waivers(load_yaml(path))  # raises for the file; collects problems of single entries
 
 
@@ -154,7 +155,7 @@ def _source(options: PreviewOptions) -> _Source:
         raise ConfigError("--from-plan/--from-state", None, "<both>", "one of them: a plan or a state")
     if options.stack:
         check_stack_name(options.stack)
-    cwd = Path(options.cwd).resolve()
+    cwd = resolved(Path(options.cwd), "--cwd")
     if options.from_plan is not None or options.from_state is not None:
         plan = read_plan(options.from_plan) if options.from_plan is not None else None
         engine_run = (plan_run(plan, cwd, options.stack or None) if plan is not None
@@ -212,15 +213,15 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
         policy_config = read_policy_config(options.policy_pack_config)
         exceptions = read_exceptions(policy_config, options.policy_pack_config)
         policy_config.pop(EXCEPTIONS_KEY, None)
-    if options.budgets_dir is not None and not Path(options.budgets_dir).is_dir():
+    if options.budgets_dir is not None and not is_a(stat.S_ISDIR, options.budgets_dir, "--budgets-dir"):
         raise ConfigError(options.budgets_dir, None, "<no such directory>", "an existing directory of budgets "
                           "(--budgets-dir)")
-    if options.waivers_file is not None and not Path(options.waivers_file).is_file():
+    if options.waivers_file is not None and not is_a(stat.S_ISREG, options.waivers_file, "--waivers"):
         raise ConfigError(options.waivers_file, None, "<no such file>", "an existing waivers file (--waivers)")
     today()  # a bad FINOPS_TODAY is one line here, not a failure per resource in the pack
     budgets_dir = options.budgets_dir or source.directory / "budgets"
     plan = find_budget_plan(env.name, budgets_dir, rules) if env is not None else None
-    waivers_file = Path(options.waivers_file or source.directory / "waivers.yaml").resolve()
+    waivers_file = resolved(Path(options.waivers_file or source.directory / "waivers.yaml"), "--waivers")
     check_waivers_file(waivers_file)
     usage = read_usage_file(options.usage_file)
     price_book = read_price_book(options.price_book)
@@ -230,7 +231,7 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
                           (options.max_increase_percent, "--max-increase-percent")):
         if limit is not None:  # NaN would never refuse an increase; said before the program runs
             finite_number(limit, option, expected="a finite number")
-    packs = list(options.policy_packs) or [_default_pack(source.directory)]
+    packs = [policy_pack_dir(pack) for pack in options.policy_packs] or [_default_pack(source.directory)]
     if options.spend is not None:
         # This stack's cost per team before the change: from the baseline, or the plan's old states.
         before: Mapping[str, float] | None = None
@@ -251,7 +252,8 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
             pack = stack.enter_context(PolicyPackProcess(
                 pack_dir, stack=source.stack, project=source.project, config=source.config.values,
                 # The pack's budget policies price the stack with the same price book.
-                env={PRICE_BOOK_ENV: str(Path(options.price_book).resolve())} if options.price_book else {}))
+                env={PRICE_BOOK_ENV: str(resolved(Path(options.price_book), "--price-book"))}
+                if options.price_book else {}))
             # The project's budgets and waivers, through the policy-config keys a user of `pulumi
             # preview` would set (below the user's own policy config, as the README says).
             defaults: dict[str, dict[str, Any]] = {name: {"budgetsDir": str(budgets_dir)} for name in COST_POLICIES}

@@ -6,6 +6,7 @@ import json
 import os
 import queue
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from finops_core.reading import ConfigError
+from finops_core.reading import ConfigError, probe
 
 from . import mock_engine
 from .analyzer import Diagnostic, PolicyPackProcess, ProviderRef, Remediation, StackResource
@@ -67,7 +68,8 @@ def program_python(project: Project) -> str:
     root = Path(str(virtualenv))
     root = root if root.is_absolute() else project.directory / root
     for candidate in (root / "bin" / "python", root / "Scripts" / "python.exe"):
-        if candidate.exists():
+        found = probe(candidate, source, "runtime.options.virtualenv", virtualenv, "an existing virtualenv")
+        if found is not None and stat.S_ISREG(found.st_mode):
             return str(candidate)
     raise ConfigError(source, "runtime.options.virtualenv", str(virtualenv),
                       f"an existing virtualenv ({root} has no bin/python): create it with "

@@ -7,10 +7,11 @@ import argparse
 import datetime as dt
 import math
 import os
+import stat
 import sys
 from pathlib import Path
 
-from finops_core.reading import ConfigError
+from finops_core.reading import ConfigError, is_a
 
 from ..exit_codes import EXIT_BAD_INPUT, EXIT_OK
 from ..output import write_output
@@ -97,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         day = today()
         if not math.isfinite(args.variance_threshold) or args.variance_threshold < 0:
             raise ConfigError("--variance-threshold", None, str(args.variance_threshold), "a percentage >= 0, e.g. 10")
-        if args.budgets_dir is not None and not args.budgets_dir.is_dir():
+        if args.budgets_dir is not None and not is_a(stat.S_ISDIR, args.budgets_dir, "--budgets-dir"):
             raise ConfigError(args.budgets_dir, None, "<no such directory>",
                               "an existing directory of budgets (<environment>.yaml) for --budgets-dir")
         usage = read_usage_file(args.usage_file)
