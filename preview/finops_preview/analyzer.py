@@ -27,6 +27,8 @@ from finops_core.reading import load_json, probe, resolved
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from .child_lifetime import child_options, kill_group
+
 LEVELS = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY,
           "remediate": analyzer_pb2.REMEDIATE, "disabled": analyzer_pb2.DISABLED}
 LEVEL_NAMES = {value: name for name, value in LEVELS.items()}
@@ -169,7 +171,7 @@ class PolicyPackProcess:
         env.update(self.extra_env)
         self._process = subprocess.Popen(
             [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
-            cwd=self.pack_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=self.pack_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **child_options(),
         )
         port = self._read_port()
         self._channel = grpc.insecure_channel(f"127.0.0.1:{port}",
@@ -191,7 +193,7 @@ class PolicyPackProcess:
         reader.join(_START_TIMEOUT_S)
         line = result[0].strip() if result else b""
         if not line.isdigit():
-            self._process.kill()
+            kill_group(self._process)
             _, stderr = self._process.communicate(timeout=10)
             detail = stderr.decode(errors="replace").strip().splitlines()
             tail = detail[-1] if detail else "no output"
@@ -213,8 +215,7 @@ class PolicyPackProcess:
             self._channel.close()
             self._channel = None
         if self._process is not None:
-            self._process.kill()
-            self._process.wait(timeout=10)
+            kill_group(self._process)
             for stream in (self._process.stdout, self._process.stderr):
                 if stream is not None:
                     stream.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import queue
-import signal
 import stat
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from finops_core.reading import ConfigError, probe
 
 from . import mock_engine
 from .analyzer import Diagnostic, PolicyPackProcess, ProviderRef, Remediation, StackResource
+from .child_lifetime import child_options, kill_group
 from .mock_engine import RecordedResource
 from .project import Project, StackConfig, load_project, load_stack_config
 
@@ -129,7 +129,7 @@ class ProgramProcess:
         command = [self.python, "-c", _BOOTSTRAP, str(Path(mock_engine.__file__).resolve())]
         try:
             self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=2, cwd=self.project.directory,
-                                             start_new_session=True, text=True, pass_fds=(write_end,))
+                                             text=True, pass_fds=(write_end,), **child_options())
         except OSError as exc:
             os.close(read_end)
             raise ProgramError(f"{self.project.main}: the program could not be started with {command[0]}: "
@@ -157,7 +157,7 @@ class ProgramProcess:
 
     def _timed_out(self) -> ProgramError:
         assert self._process is not None
-        _kill_group(self._process)
+        kill_group(self._process)
         return ProgramError(f"{self.project.main}: the program did not finish within {self.timeout:g} s and was "
                             "stopped (--timeout SECONDS allows longer)")
 
@@ -204,18 +204,9 @@ class ProgramProcess:
                 try:
                     self._process.wait(timeout=5 if self._end is not None else 0)
                 except subprocess.TimeoutExpired:
-                    _kill_group(self._process)
+                    kill_group(self._process)
             if self._process.stdin is not None and not self._process.stdin.closed:
                 self._process.stdin.close()
-
-
-def _kill_group(process: subprocess.Popen[str]) -> None:
-    """End the program and everything it started (it leads its own session)."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        process.kill()
-    process.wait()
 
 
 def default_provider(package: str, run: ProgramRun) -> ProviderRef:
