@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PACK_DIR, ROOT
+from conftest import PACK_DIR, ROOT, run_cli
 from finops_preview.formats import render
 from finops_preview.model import PreviewResult
 from finops_preview.preview import PreviewOptions, run_preview
@@ -49,7 +49,12 @@ def test_typed_usage_amounts_are_priced_and_what_is_left_out_is_said(plain: Prev
     assert pending and before["summary"]["usagePendingResources"] == len(pending)
     assert any("usage-priced costs without amounts" in note for note in before["notes"])
     noun = "resource" if len(pending) == 1 else "resources"
-    assert f"usage of {len(pending)} {noun} not included" in " ".join(render(plain, "table").split())
+    table = render(plain, "table")
+    assert f"usage of {len(pending)} {noun} not included" in " ".join(table.split())
+    # Every resource the summary counts is marked in the table: "usage", or a figure "+usage".
+    marked = [line for line in table.splitlines() if line.rstrip().endswith(("usage", "+usage"))]
+    assert len(marked) == len(pending), marked
+    assert "+usage = plus usage-priced lines without amounts" in " ".join(table.split())
     bucket = next(r for r in pending if r["type"] in ("aws:s3/bucketV2:BucketV2", "aws:s3/bucket:Bucket"))
     usage = tmp_path / "usage.yaml"
     usage.write_text(f"resources:\n  {bucket['name']}:\n    storageGb: 1000\n")
@@ -57,6 +62,25 @@ def test_typed_usage_amounts_are_priced_and_what_is_left_out_is_said(plain: Prev
     priced = next(r for r in after["resources"] if r["urn"] == bucket["urn"])
     assert priced["usageUsd"] > 0 and priced["monthlyUsd"] >= priced["usageUsd"]
     assert after["summary"]["usageUsd"] == priced["usageUsd"]
+
+
+@pytest.mark.parametrize(("entry", "words"), [
+    ("{bucket}:\n    storageGB: 1000\n", ["resources.{bucket}.storageGB: found 'storageGB'", "storageGb",
+                                           "did you mean storageGb?", "usage.yaml:3:"]),
+    ("no-such-bucket:\n    storageGb: 1000\n", ["resources.no-such-bucket: found 'no-such-bucket'",
+                                                "the name or URN of a resource in the stack", "usage.yaml:2:"]),
+], ids=["misspelt key", "unknown resource"])
+def test_a_usage_file_mistake_is_one_line_naming_the_file_and_key(plain: PreviewResult, tmp_path: Path, entry: str,
+                                                                  words: list[str]) -> None:
+    bucket = next(r.name for r in plain.resources if r.type in ("aws:s3/bucketV2:BucketV2", "aws:s3/bucket:Bucket"))
+    usage = tmp_path / "usage.yaml"
+    usage.write_text("resources:\n  " + entry.format(bucket=bucket))
+    completed = run_cli("preview", "-s", "dev", "--policy-pack", str(PACK_DIR), "--usage-file", str(usage))
+    assert completed.returncode == 2, completed.stderr
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"finops: error: {usage}:"), completed.stderr
+    for word in words:
+        assert word.format(bucket=bucket) in lines[0], (word, lines[0])
 
 
 def test_junit_has_one_case_per_applicable_policy_and_resource(plain: PreviewResult) -> None:

@@ -197,7 +197,8 @@ def test_usage_file_prices_usage_priced_resources(report: dict[str, Any], finops
     assert code == 0, err
     bare = json.loads(text)
     assert line(bare, "prod", "security")["estimateUsd"] == 0.0
-    assert "prod: 1 usage-priced resources counted as $0 (give amounts with --usage-file): audit-logs" in bare["notes"]
+    assert ("prod: usage of 1 resource not included (usage-priced lines without amounts; give them with "
+            "--usage-file): audit-logs") in bare["notes"]
 
 
 def test_threshold_is_a_flag(finops: Run) -> None:

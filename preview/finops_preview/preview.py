@@ -118,6 +118,9 @@ def build_rows(run: ProgramRun, environment: str, usage: UsageFile | None, *, de
         # a value, is cleaned of the resource's secrets.
         estimate = estimate_resource(resource.type, unwrap(properties), _region(run, resource, urns),
                                      entry.monthly_usd, usage=entry.amounts, related=related, price_book=price_book)
+        entry_key = usage.entry_for(resource.urn, resource.name) if usage is not None else None
+        if usage is not None and entry_key is not None and not (estimate and estimate.unpriced):
+            usage.check_amounts(entry_key, resource.type, estimate.components if estimate else ())
         secrets = secret_forms(secret_values(properties))
         rows.append(ResourceRow(
             type=resource.type, name=resource.name, urn=resource.urn,
@@ -279,6 +282,8 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
             assert engine_run is not None
             run, rows, violations, policies, remediations = _analyze(engine_run, list(engine_run.resources),
                                                                      lambda: engine_run, started, price)
+    if usage is not None:
+        usage.check_names((r.urn, r.name) for r in run.resources)
     apply_exceptions(violations, exceptions)
     violations.sort(key=Violation.sort_key)
 

@@ -105,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
         units = read_units(args.units, args.unit_metric) if args.units else None
         states = read_states(args.state, stacks, args.cwd)
         costs = load_stacks(args.cwd, stacks, args.budgets_dir, usage, states)
+        if usage is not None:
+            usage.check_names((row.urn, row.name) for stack in costs for row in stack.rows)
         actuals = _actuals(args, sorted({c.environment for c in costs}), day)
         report = summarize(allocate(costs), actuals, today=day, threshold=args.variance_threshold, units=units)
         write_output(RENDERERS[args.format](report), args.output)

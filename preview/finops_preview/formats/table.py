@@ -67,8 +67,9 @@ def _wrapped(line: str, width: int = WIDTH) -> list[str]:
 
 
 # What a MONTHLY cell other than an amount means, said under the table when one appears.
-_LEGEND = (("usage", "usage = priced by usage, amounts from --usage-file"), ("-", "- = no cost of its own"),
-           ("n/a", "n/a = could not be priced (the JSON report's basis says why)"),
+_LEGEND = (("usage", "usage = priced by usage, amounts from --usage-file"),
+           ("+usage", "+usage = plus usage-priced lines without amounts (not in the total)"),
+           ("-", "- = no cost of its own"), ("n/a", "n/a = could not be priced (the JSON report's basis says why)"),
            ("*", "* = priced with another region's prices (see the notes)"))
 
 
@@ -76,15 +77,20 @@ def render(result: PreviewResult) -> str:
     out = [f"Previewing {result.project} stack {result.stack} (environment {result.environment}, "
            f"region {result.region}): {judged(result)}", ""]
     rows = [["TYPE", "NAME", "ENV", "TEAM", "SERVICE", "MONTHLY"]]
+    marks: set[str] = set()
     for r in sorted(result.resources, key=lambda r: (r.type, r.name, r.urn)):
         cost = "usage" if r.usage_priced and not r.monthly_usd else money(r.monthly_usd) if r.monthly_usd is not None \
             else ("-" if r.basis == "no cost of its own" else "n/a")
+        marks.add(cost if cost in ("usage", "-", "n/a") else "")
         if r.monthly_usd is not None and r.fallback_regions:
             cost += "*"  # another region's prices: the notes say which
+            marks.add("*")
+        if r.usage_pending and cost != "usage":  # so every resource the summary counts as "usage of N" is marked
+            cost += "+usage"
+            marks.add("+usage")
         rows.append([display_type(r.type), r.name, r.environment, r.team or "-", r.service or "-", cost])
     out += [INDENT + line for line in _columns(rows, WIDTH - len(INDENT), flexible=(0, 1, 4))]
-    shown = {row[-1] for row in rows[1:]}
-    legend = [text for mark, text in _LEGEND if any(cost == mark or cost.endswith(mark) for cost in shown)]
+    legend = [text for mark, text in _LEGEND if mark in marks]
     if legend:
         out.append(INDENT + "MONTHLY: " + "; ".join(legend))
     out.append("")
