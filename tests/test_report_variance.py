@@ -83,7 +83,8 @@ def test_overspend_is_flagged_against_budget_and_estimate(report: dict[str, Any]
     assert backend["variancePercent"] == 70.0 and backend["estimateVariancePercent"] == 302.5
     assert backend["over"] == ["budget", "estimate"] and backend["flagged"] and backend["status"] == "overspend"
     assert "+70.0 %" in table_line(formats, "prod", "backend")
-    assert table_line(formats, "prod", "backend").endswith("<-- over 10 % (budget, estimate)")
+    assert table_line(formats, "prod", "backend").endswith(" overspend")  # the README's status word
+    assert max(len(t) for t in formats["table"].splitlines()) <= 120  # as the preview's table
     row = next(r for r in csv_rows(formats) if (r["environment"], r["team"]) == ("prod", "backend"))
     assert (row["team_actual_usd"], row["team_variance_vs_budget_percent"], row["team_status"]) == (
         "1700.00", "70.00", "overspend")
@@ -139,7 +140,7 @@ def test_financial_visibility(report: dict[str, Any], formats: dict[str, str]) -
     untagged_estimate = 3 * 8.23   # the orphan instance of each stack
     assert visibility["estimatePercent"] == round(100 * (1 - untagged_estimate / report["totalMonthlyUsd"]), 1)
     assert visibility["actualPercent"] == round(100 * (1 - (8.5 + 8 + 42.5) / 2293.5), 1) == 97.4
-    assert "97 % of actual spend carries Environment and Team" in formats["table"]
+    assert "97 % of actual spend carries Environment and Team" in " ".join(formats["table"].split())  # wrapped
     assert "97 % of actual spend carries Environment and Team" in formats["html"]
 
 

@@ -56,7 +56,8 @@ def _columns(rows: list[list[str]], width: int, flexible: tuple[int, ...]) -> li
 _KEEP = "\u00a0"  # a space the wrapping must not break at: "35.8 %" stays on one line
 
 
-def _wrapped(line: str, width: int = WIDTH) -> list[str]:
+def wrap_line(line: str, width: int = WIDTH) -> list[str]:
+    """``line`` in lines of at most ``width``, continued with its indent and two spaces more."""
     if len(line) <= width:
         return [line]
     indent = line[:len(line) - len(line.lstrip())]
@@ -120,4 +121,4 @@ def render(result: PreviewResult) -> str:
     out += [f"Prices: on-demand list prices ({dates}); compute for 730 h a month."]
     out += [f"Note: {note}" for note in result.notes]
     out += ["", "Summary:", f"    {summary_line(result)}"]
-    return "\n".join(wrapped for line in out for wrapped in _wrapped(line)) + "\n"
+    return "\n".join(wrapped for line in out for wrapped in wrap_line(line)) + "\n"
