@@ -207,6 +207,20 @@ def test_baseline_shows_the_difference_and_guards_the_increase(dev_json, tmp_pat
     assert allowed.returncode == 0, allowed.stdout
 
 
+def test_a_baseline_of_another_stack_gets_a_one_line_warning(dev_json, tmp_path: Path) -> None:
+    _, report = dev_json
+    baseline = tmp_path / "staging.json"
+    baseline.write_text(json.dumps(report).replace("urn:pulumi:dev::", "urn:pulumi:staging::"))
+    completed = run_cli("preview", "-s", "dev", "--baseline", str(baseline), "--format", "json")
+    notes = json.loads(completed.stdout)["notes"]
+    assert f"warning: the baseline {baseline} holds resources of stack 'staging', not 'dev': is it the right file?" \
+        in notes
+    same = tmp_path / "dev.json"
+    same.write_text(json.dumps(report))
+    completed = run_cli("preview", "-s", "dev", "--baseline", str(same), "--format", "json")
+    assert not [n for n in json.loads(completed.stdout)["notes"] if n.startswith("warning")]
+
+
 def test_a_refused_increase_is_a_mandatory_finding_in_every_format(dev_json, tmp_path: Path) -> None:
     # CI reads the summary, JUnit and SARIF: a red job must say there why it failed.
     _, report = dev_json

@@ -351,6 +351,17 @@ def test_chargeback_from_deployed_state(finops: Run, tmp_path: Path) -> None:
     assert line(report, "prod", "backend")["estimateUsd"] == prod[0]["monthlyUsd"]
 
 
+def test_a_state_file_of_another_stack_gets_a_one_line_warning(finops: Run, tmp_path: Path) -> None:
+    export = _export(tmp_path)
+    code, _, err = finops("--stacks", "prod", "--state", f"prod={export}", "--format", "json")
+    assert code == 0 and "warning" not in err, err
+    export.write_text(export.read_text().replace("urn:pulumi:prod::", "urn:pulumi:test::"))
+    code, _, err = finops("--stacks", "prod", "--state", f"prod={export}", "--format", "json")
+    assert code == 0, err
+    assert err == f"finops: warning: --state prod={export} holds resources of stack 'test', not 'prod': " \
+                  "is it the right file?\n"
+
+
 def test_a_state_file_that_is_not_an_export_names_the_file(finops: Run, tmp_path: Path) -> None:
     bad = tmp_path / "prod-state.json"
     bad.write_text('{"version": 3}')

@@ -120,6 +120,7 @@ class BaselineDiff:
     limit_usd: float | None
     limit_percent: float | None
     exceeded: str | None            # why the increase is refused, or None
+    warning: str | None = None      # the baseline is of another stack
 
     @property
     def delta(self) -> float:

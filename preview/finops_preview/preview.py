@@ -326,6 +326,8 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
     if options.baseline is not None:
         result.baseline = compare_baseline(options.baseline, rows, options.max_increase_usd,
                                            options.max_increase_percent)
+        if result.baseline.warning:
+            result.notes.append(result.baseline.warning)
     elif source.plan is not None:
         result.baseline = plan_delta(source.plan, run, environment, usage, rows, options, price_book)
     if result.baseline is not None and result.baseline.exceeded:
