@@ -46,3 +46,34 @@ def test_the_readme_team_project_previews_cleanly(tmp_path: Path) -> None:
     assert any('--policy-pack "$(finops pack)"' in c for c in commands)
     pack = run_cli("pack")
     assert pack.returncode == 0 and (Path(pack.stdout.strip()) / "PulumiPolicy.yaml").is_file(), pack.stderr
+
+
+ORGANISATION_RULES = ROOT / "examples" / "other-organisation-rules.yaml"
+
+
+def _team_project(directory: Path, team: str, service: str, extra_config: str = "") -> Path:
+    files, _ = readme_project()
+    for name, body in files.items():
+        if name == "__main__.py":
+            body = body.replace('service="ui", team="frontend"', f'service="{service}", team="{team}"')
+            body = body.replace('LogGroupArgs(service="ui")', f'LogGroupArgs(service="{service}")')
+        (directory / name).write_text(body + (extra_config if name == "Pulumi.dev.yaml" else ""), encoding="utf-8")
+    return directory
+
+
+def test_a_team_outside_the_rules_is_refused_with_the_way_to_an_organisations_own(tmp_path: Path) -> None:
+    project = _team_project(tmp_path, "payments", "checkout")
+    completed = run_cli("preview", "-s", "dev", cwd=project)
+    assert completed.returncode == 2, completed.stdout + completed.stderr
+    (line,) = completed.stderr.strip().splitlines()
+    assert "team: found 'payments'; expected one of backend, frontend, devops, security" in line
+    assert "--rules FILE or $FINOPS_RULES_FILE" in line and "examples/other-organisation-rules.yaml" in line
+
+
+def test_the_example_rules_of_another_organisation_accept_its_teams(tmp_path: Path) -> None:
+    project = _team_project(tmp_path, "payments", "checkout", "  checkout:costCenter: cc-100\n")
+    completed = run_cli("preview", "-s", "dev", "--rules", str(ORGANISATION_RULES), cwd=project)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "0 mandatory" in completed.stdout
+    by_env = run_cli("preview", "-s", "dev", cwd=project, env={"FINOPS_RULES_FILE": str(ORGANISATION_RULES)})
+    assert by_env.returncode == 0, by_env.stdout + by_env.stderr
