@@ -14,6 +14,7 @@ from pathlib import Path
 from finops_core.reading import ConfigError, is_a
 
 from ..exit_codes import EXIT_BAD_INPUT, EXIT_OK
+from ..foreign_errors import summarise_error
 from ..output import write_output
 from ..preview import read_usage_file
 from ..report.actuals import Actuals, from_cost_explorer, from_file, last_full_month
@@ -84,7 +85,7 @@ def _actuals(args: argparse.Namespace, environments: list[str], day: dt.date) ->
         except ConfigError:
             raise
         except Exception as exc:  # boto3/botocore raise many kinds; each is one line for the user
-            raise ConfigError("Cost Explorer (--actuals ce)", None, f"<{type(exc).__name__}: {exc}>",
+            raise ConfigError("Cost Explorer (--actuals ce)", None, f"<{summarise_error(exc)}>",
                               "a reachable Cost Explorer with credentials (AWS_PROFILE, AWS_ENDPOINT_URL ...)",
                               ) from None
     if args.actuals:
