@@ -172,6 +172,11 @@ def _source(options: PreviewOptions) -> _Source:
     return _Source(program.project.name, options.stack, program.project.directory, program.config, program=program)
 
 
+def _names(rows: Sequence[ResourceRow], most: int = 6) -> str:
+    names = sorted(r.name for r in rows)
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
 def _default_pack(directory: Path) -> Path:
     """The project's own ``policy_pack/``, else the pack installed with the library (a team's
     project has none of its own)."""
@@ -299,13 +304,14 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
         notes.append(f"no budget file {budgets_dir / (environment + '.yaml')}: estimate shown without a budget")
     unpriced = [r for r in rows if r.monthly_usd is None and r.unpriced]
     if unpriced:
-        notes.append(f"not priced, so left out of the total: {count(len(unpriced), 'resource')} (see the basis of "
-                     "each)")
+        notes.append(f"not priced, so left out of the total: {count(len(unpriced), 'resource')}: "
+                     f"{_names(unpriced)} (the JSON report's basis of each says why)")
     stand_ins = sorted({region for r in rows if r.monthly_usd is not None for region in r.fallback_regions})
     if stand_ins:
-        marked = sum(1 for r in rows if r.monthly_usd is not None and r.fallback_regions)
+        marked = [r for r in rows if r.monthly_usd is not None and r.fallback_regions]
+        # Named, not "marked in the table": the markdown comment and JSON have no such table.
         notes.append(f"priced with {' and '.join(stand_ins)} list prices, none being recorded for their own region: "
-                     f"{count(marked, 'resource')} (marked * in the table)")
+                     f"{count(len(marked), 'resource')}: {_names(marked)}")
     pending = [r for r in rows if r.usage_pending]
     if pending:
         notes.append(f"usage-priced costs without amounts, so left out of the total: {count(len(pending), 'resource')} "

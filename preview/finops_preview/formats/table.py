@@ -10,7 +10,7 @@ import textwrap
 from collections import defaultdict
 
 from ..model import PreviewResult, Violation
-from .common import judged, money, summary_line
+from .common import judged, money, summary_line, without_repeats
 
 WIDTH = 120
 INDENT = "    "
@@ -102,7 +102,7 @@ def render(result: PreviewResult) -> str:
             grouped[(v.pack, v.policy, v.level)].append(v)
         for (pack, policy, level), items in sorted(grouped.items(), key=lambda kv: (kv[0][2] != "mandatory", kv[0])):
             out.append(f"    [{level}]  {pack}  {policy}  ({len(items)})")
-            out += [f"        {v.message}" for v in items]
+            out += [f"        {message}" for message in without_repeats([v.message for v in items])]
         out.append("")
     if result.remediations:
         out.append("Policy Remediations (applied before the policies judged the resource):")
