@@ -87,8 +87,8 @@ def test_untagged_oversized_instance_exits_1_and_names_the_violations() -> None:
     assert "Summary:" in out and "mandatory" in out
     # Two resources lack tags: the allowed values are listed once, then "as above".
     assert out.count("Team = one of backend, frontend, devops, security") == 1
-    assert "'token': required tags: found no Project, Environment, Team, Service, CostCenter, Phase (present: Owner); " \
-           "allowed: as above. Fix: as above." in out
+    assert ("'token': required tags: found no Project, Environment, Team, Service, CostCenter, Phase "
+            "(present: Owner); allowed: as above. Fix: as above.") in out
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -40,7 +40,24 @@ def test_a_price_book_discounts_the_estimate_and_shows_the_list_price(plain: Pre
     groups = [r for r in report["resources"] if r["type"] == "aws:eks/nodeGroup:NodeGroup"]
     assert groups and all(g["discount"].endswith("Compute Savings Plan 28 %") for g in groups)
     assert all(abs(g["monthlyUsd"] - 0.72 * g["listUsd"]) < 0.02 for g in groups)
-    assert f"list price ${base['summary']['monthlyUsd']:,.2f} before discounts" in render(discounted, "table")
+    table = render(discounted, "table")
+    assert f"list price ${base['summary']['monthlyUsd']:,.2f} before discounts" in table
+    # Each discounted row shows its list price beside the figure after the discount.
+    group = groups[0]
+    line = next(t for t in table.splitlines() if "aws:eks:NodeGroup" in t and group["name"] in t)
+    assert line.split()[-2:] == [f"${group['monthlyUsd']:,.2f}", f"${group['listUsd']:,.2f}"], line
+    assert "LIST: the list price" in table and "LIST" not in render(plain, "table")
+
+
+def test_a_discount_for_ec2_reaches_what_is_billed_as_ec2(plain: PreviewResult, tmp_path: Path) -> None:
+    # A Compute Savings Plan written as `service: ec2` covers the EC2 instances of EKS node groups.
+    book = tmp_path / "price-book.yaml"
+    book.write_text("name: EDP\ndiscounts:\n  - {service: ec2, percent: 28, label: Compute Savings Plan}\n")
+    report = _json(_preview(price_book=book))
+    groups = [r for r in report["resources"] if r["type"] == "aws:eks/nodeGroup:NodeGroup"]
+    assert groups and all(g["discount"].endswith("Compute Savings Plan 28 %") for g in groups), groups
+    cluster = next(r for r in report["resources"] if r["type"] == "aws:eks/cluster:Cluster")
+    assert not cluster.get("discount")  # the control plane is billed as EKS
 
 
 def test_typed_usage_amounts_are_priced_and_what_is_left_out_is_said(plain: PreviewResult, tmp_path: Path) -> None:

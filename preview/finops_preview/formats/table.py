@@ -77,7 +77,9 @@ _LEGEND = (("usage", "usage = priced by usage, amounts from --usage-file"),
 def render(result: PreviewResult) -> str:
     out = [f"Previewing {result.project} stack {result.stack} (environment {result.environment}, "
            f"region {result.region}): {judged(result)}", ""]
-    rows = [["TYPE", "NAME", "ENV", "TEAM", "SERVICE", "MONTHLY"]]
+    # With a price book, the list price beside each discounted figure (as the README promises).
+    discounted = any(r.list_usd is not None for r in result.resources)
+    rows = [["TYPE", "NAME", "ENV", "TEAM", "SERVICE", "MONTHLY", *(["LIST"] if discounted else [])]]
     marks: set[str] = set()
     for r in sorted(result.resources, key=lambda r: (r.type, r.name, r.urn)):
         cost = "usage" if r.usage_priced and not r.monthly_usd else money(r.monthly_usd) if r.monthly_usd is not None \
@@ -89,11 +91,14 @@ def render(result: PreviewResult) -> str:
         if r.usage_pending and cost != "usage":  # so every resource the summary counts as "usage of N" is marked
             cost += "+usage"
             marks.add("+usage")
-        rows.append([display_type(r.type), r.name, r.environment, r.team or "-", r.service or "-", cost])
+        rows.append([display_type(r.type), r.name, r.environment, r.team or "-", r.service or "-", cost,
+                     *([money(r.list_usd) if r.list_usd is not None else ""] if discounted else [])])
     out += [INDENT + line for line in _columns(rows, WIDTH - len(INDENT), flexible=(0, 1, 4))]
     legend = [text for mark, text in _LEGEND if mark in marks]
     if legend:
         out.append(INDENT + "MONTHLY: " + "; ".join(legend))
+    if discounted:
+        out.append(INDENT + "LIST: the list price of a row the price book discounts (MONTHLY is after the discount)")
     out.append("")
     if result.violations:
         out.append("Policy Violations:")
