@@ -27,12 +27,14 @@ from finops_core.reading import load_json, probe, resolved
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-from .child_lifetime import child_options, kill_group
+from .child_lifetime import DIE_WITH_PARENT, child_env, child_options, kill_group
 
 LEVELS = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY,
           "remediate": analyzer_pb2.REMEDIATE, "disabled": analyzer_pb2.DISABLED}
 LEVEL_NAMES = {value: name for name, value in LEVELS.items()}
 _START_TIMEOUT_S = 60.0
+_PACK_BOOTSTRAP = DIE_WITH_PARENT + ("import runpy; "
+                                     "runpy.run_module('pulumi.policy', run_name='__main__', alter_sys=True)")
 
 
 class PolicyPackError(Exception):
@@ -170,8 +172,10 @@ class PolicyPackProcess:
         })
         env.update(self.extra_env)
         self._process = subprocess.Popen(
-            [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
-            cwd=self.pack_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **child_options(),
+            # `python -u -m pulumi.policy ADDRESS DIR`, as the language host runs it, after asking
+            # to die with finops (child_lifetime).
+            [self.python, "-u", "-c", _PACK_BOOTSTRAP, "127.0.0.1:0", str(self.pack_dir)],
+            cwd=self.pack_dir, env=child_env(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, **child_options(),
         )
         port = self._read_port()
         self._channel = grpc.insecure_channel(f"127.0.0.1:{port}",

@@ -19,7 +19,7 @@ from finops_core.reading import ConfigError, probe
 
 from . import mock_engine
 from .analyzer import Diagnostic, PolicyPackProcess, ProviderRef, Remediation, StackResource
-from .child_lifetime import child_options, kill_group
+from .child_lifetime import DIE_WITH_PARENT, child_env, child_options, kill_group
 from .mock_engine import RecordedResource
 from .project import Project, StackConfig, load_project, load_stack_config
 
@@ -34,8 +34,8 @@ class ProgramError(Exception):
 DEFAULT_TIMEOUT_S = 300.0
 # Runs the mock engine by path: it imports nothing of this library, so a program's own
 # virtualenv needs only pulumi (and what the program imports), not finops.
-_BOOTSTRAP = ("import runpy, sys; path = sys.argv.pop(1); "
-              "runpy.run_path(path, run_name='finops_mock_engine')")
+_BOOTSTRAP = DIE_WITH_PARENT + ("import runpy, sys; path = sys.argv.pop(1); "
+                                "runpy.run_path(path, run_name='finops_mock_engine')")
 
 
 @dataclass
@@ -129,7 +129,8 @@ class ProgramProcess:
         command = [self.python, "-c", _BOOTSTRAP, str(Path(mock_engine.__file__).resolve())]
         try:
             self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=2, cwd=self.project.directory,
-                                             text=True, pass_fds=(write_end,), **child_options())
+                                             text=True, pass_fds=(write_end,), env=child_env(),
+                                             **child_options())
         except OSError as exc:
             os.close(read_end)
             raise ProgramError(f"{self.project.main}: the program could not be started with {command[0]}: "
