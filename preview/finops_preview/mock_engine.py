@@ -383,7 +383,7 @@ def _describe(exc: BaseException, project_dir: str) -> str:
     text = " ".join(str(exc).split())
     # A message that already starts at the line (the components' errors do) is not told it twice.
     where = f" ({location})" if location and not text.startswith(location) else ""
-    return f"{type(exc).__name__}: {text[:300]}{where}"
+    return f"{type(exc).__name__}: {text[:500]}{where}"  # room for a path and the allowed values
 
 
 def _plain(value: Any) -> Any:
