@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STACK ?= dev
 
-.PHONY: setup preview docs test lint typecheck bench clean
+.PHONY: setup preview docs test fuzz lint typecheck bench clean
 
 setup: $(STAMP)
 
@@ -26,6 +26,11 @@ test: setup docs
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q
+
+# The property and fuzz tests with a fresh random search, 20 times as many examples as `make test`
+# draws (always the same ones there); what fails is kept in .hypothesis/ and replayed first.
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -q -p no:cacheprovider tests/test_fuzz_inputs.py tests/test_policy_properties.py
 
 lint: setup
 	$(BIN)/ruff check .

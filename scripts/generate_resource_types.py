@@ -46,13 +46,14 @@ def _write(name: str, package: str, types: dict[str, str], why: str) -> None:
 
 
 def main() -> None:
+    # Both scans before either file is written: a scan that fails leaves the committed files alone.
     aws = _scan("pulumi_aws", "aws:", "tags")
-    _write("aws_taggable_types.tsv", "pulumi_aws", aws,
-           "resource types whose inputs include tags, and the shape of tags")
     # Patch and List kinds are not objects of their own: a patch edits another object's
     # fields, a list wraps objects that are judged one by one.
     k8s = {t: s for t, s in _scan("pulumi_kubernetes", "kubernetes:", "metadata").items()
            if not t.endswith(("Patch", "List"))}
+    _write("aws_taggable_types.tsv", "pulumi_aws", aws,
+           "resource types whose inputs include tags, and the shape of tags")
     _write("kubernetes_labelled_types.tsv", "pulumi_kubernetes", k8s,
            "object kinds whose inputs include metadata (no Patch or List kinds)")
 

@@ -37,9 +37,29 @@ from typing import Any
 
 import pytest
 from finops_preview.analyzer import Diagnostic, PolicyPackProcess, ProviderRef
+from hypothesis import settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 ROOT = Path(__file__).resolve().parents[1]
 PACK_DIR = ROOT / "policy_pack"
+
+# Hypothesis: the property and fuzz tests draw the same examples on every run (derandomized, no
+# example database) so that `make test` and CI never fail at random on a good change. `make fuzz`
+# (HYPOTHESIS_PROFILE=fuzz) searches afresh, FUZZ_SCALE times as many examples, and keeps what it
+# finds in .hypothesis/; each input it finds becomes an explicit @example in the test.
+_PROFILE = "ci" if os.environ.get("CI") == "true" else os.environ.get("HYPOTHESIS_PROFILE", "ci")
+FUZZ_SCALE = 20
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("fuzz", database=DirectoryBasedExampleDatabase(str(ROOT / ".hypothesis" / "examples")),
+                          print_blob=True)
+settings.load_profile(_PROFILE)
+
+
+def examples(count: int) -> int:
+    """``max_examples`` for a property test: ``count`` in CI, FUZZ_SCALE times more under `make fuzz`."""
+    return count * FUZZ_SCALE if _PROFILE == "fuzz" else count
+
+
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 VALID_TAGS = {

@@ -48,6 +48,9 @@ def test_help_says_what_a_component_creates_its_caps_and_an_example(component: s
     args = getattr(finops, f"{component}Args")
     assert dataclasses.is_dataclass(args)
     assert args.__doc__ and "Example" in args.__doc__ and "dataclass" not in args.__doc__.split("\n")[0]
+    # The constructor's own parameters, not ComponentResource's (t, props, remote).
+    assert ":param str t:" not in shown and "remote" not in shown, shown
+    assert f":param args: a ``{component}Args``" in shown
 
 
 def test_mypy_sees_the_real_types(tmp_path: Path) -> None:

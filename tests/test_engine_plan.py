@@ -12,7 +12,7 @@ from conftest import PACK_DIR, ROOT, run_cli
 from finops_core.values import UNKNOWN_STRING as UNKNOWN
 from finops_preview.engine_plan import read_plan
 from finops_preview.formats import render
-from finops_preview.model import PreviewResult
+from finops_preview.model import PreviewResult, RemediationRow
 from finops_preview.preview import PreviewOptions, run_preview
 
 pytestmark = pytest.mark.usefixtures("program_replay")  # program runs replayed per program key (conftest)
@@ -201,3 +201,16 @@ def test_default_tags_from_the_plans_config_count(tmp_path: Path) -> None:
     big = next(r for r in result.resources if r.name == "big")
     assert (big.team, big.service) == ("backend", "ssa")
     assert not [v for v in result.violations if v.policy == "finops-required-tags" and "'big'" in v.resource]
+
+
+def test_a_lambda_from_a_plan_reports_no_code_hash_change_after_remediation() -> None:
+    # The plan's archive carries the engine's hash; the policy SDK sends the archive back without
+    # it. Only what the policy changed (the tags) is reported.
+    archive = {"4dabf18193072939515e22adb298388d": "0def7320c3a5731c473e5ecbe6d01bc7",
+               "assets": {"app.py": {"4dabf18193072939515e22adb298388d": "c44067f5952c0a294b673a41bacd8c17",
+                                     "text": "def handler(e, c): pass"}}}
+    before = {"code": {**archive, "hash": "0f3c5a"}, "runtime": "python3.12", "tags": {}}
+    after = {"code": archive, "runtime": "python3.12", "tags": {"Team": "backend"}}
+    row = RemediationRow.of("finops-required-tags", "finops-guardrails", "urn", "aws:lambda/function:Function 'f'",
+                            before, after)
+    assert row.changed == ["tags.Team"]

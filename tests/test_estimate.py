@@ -15,7 +15,7 @@ from finops_core.kinds import kind_of, kinds_table
 from finops_core.price_book import load_price_book
 from finops_core.quote import MODELS
 from finops_core.related import RelatedResource, related_lookup
-from finops_core.usage import load_usage_file, unused_keys
+from finops_core.usage import load_usage_file
 
 US = "us-east-1"
 RDS = "aws:rds/instance:Instance"
@@ -259,7 +259,10 @@ def test_usage_file_reads_typed_amounts(tmp_path: Path) -> None:
     assert logs.amounts == {"storageGb": 200, "monthlyGetRequest": 5} and logs.monthly_usd is None
     assert usage.for_resource("urn:x", "legacy").monthly_usd == 25
     estimate = estimate_resource("aws:s3/bucket:Bucket", {}, US, usage=logs.amounts)
-    assert estimate is not None and unused_keys(logs, estimate.components) == ["monthlyGetRequest"]  # a typo
+    assert estimate is not None
+    with pytest.raises(ConfigError, match=r"usage.yaml:4: resources.logs.monthlyGetRequest: found 'monthlyGetRequest'; "
+                                          r"expected an amount aws:s3/bucket:Bucket takes: .*monthlyGetRequests"):
+        usage.check_amounts("logs", "aws:s3/bucket:Bucket", estimate.components)  # a typo
     path.write_text("resources:\n  logs:\n    storageGb: -3\n")
     with pytest.raises(ConfigError, match=r"usage.yaml:3: resources.logs.storageGb: found -3; expected an amount"):
         load_usage_file(path)

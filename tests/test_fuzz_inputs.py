@@ -25,9 +25,9 @@ from types import FrameType
 from typing import Any
 
 import pytest
-from conftest import PACK_DIR, ROOT
+from conftest import PACK_DIR, ROOT, examples
 from finops_core.rules.loader import DEFAULT_RULES_FILE
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 pytestmark = pytest.mark.usefixtures("program_replay")  # program runs replayed per program key (conftest)
@@ -88,6 +88,14 @@ HOSTILE = [
     b'{"a": ' * 3_000 + b"1" + b"}" * 3_000, b"a: 1\na: 2\n", b'{"a": 1, "a": 2}', b"a: .nan\n", b'{"a": NaN}',
     b"x: 2026-02-30\n", b"x: " + b"9" * 5000 + b"\n", b'{"x": ' + b"9" * 5000 + b"}", b"x: !!float six-hundred\n",
     b"", b"\xff\xfe\x00", b"---\n...\n---\n", b"[1, 2]", b"null", b'"text"', b"x: " + b"y" * 50_000 + b"\n",
+]
+
+
+# Every input a fuzz run has found to break a reader, kept so that each run tries it again, in
+# every file kind (`make fuzz` finds new ones; add them here).
+FOUND = [
+    # stackConfigDir 400 nines + "stacks": ENAMETOOLONG from pathlib, a traceback (issue 29).
+    b"name: demo\nruntime: python\nstackConfigDir: " + b"9" * 400 + b"stacks\n",
 ]
 
 
@@ -188,13 +196,15 @@ def assert_clean_exit(code: int | None, stderr: str) -> None:
 def test_any_bytes_in_any_input_file_exit_cleanly(kind: Kind, project: Path, stop_after_reading: None) -> None:
     serial = [0]
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+    @settings(max_examples=examples(EXAMPLES), deadline=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                      HealthCheck.data_too_large])
     @given(data=contents(kind.seed))
     def check(data: bytes) -> None:
         assert_clean_exit(*run_in_process(kind, project, data, serial))
 
+    for data in FOUND:
+        check = example(data=data)(check)
     check()
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import examples
 from finops_core.kinds import kinds_table
 from finops_core.rules import load_rules
 from finops_policies import PACK_NAME, all_policies, servicer
@@ -89,7 +90,7 @@ def _stack(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PULUMI_STACK", "dev")
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.function_scoped_fixture])
 @given(resource_type=st.sampled_from(TYPES), props=bags, provider_props=bags)
 def test_no_resource_policy_ever_raises(resource_type: str, props: dict[str, Any],
@@ -105,7 +106,7 @@ def test_no_resource_policy_ever_raises(resource_type: str, props: dict[str, Any
                 policy.remediate(args)
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(resources=st.lists(st.tuples(st.sampled_from([*TYPES, "aws:budgets/budget:Budget",
                                                      "aws:scheduler/schedule:Schedule"]), bags), max_size=6))
@@ -187,7 +188,7 @@ def _answer(servicer: Any, request: proto.AnalyzeRequest) -> list[tuple[str, str
         [(n.policy_name, n.reason, -1, "") for n in response.not_applicable]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.function_scoped_fixture])
 @given(resource_type=st.sampled_from(TYPES), props=wire_bags, provider_props=wire_bags, with_provider=st.booleans(),
        config=st.integers(min_value=0, max_value=len(CONFIGS) - 1))
@@ -209,7 +210,7 @@ def _stack_answer(servicer: Any, request: proto.AnalyzeStackRequest) -> list[tup
                   + [(n.policy_name, n.reason, -1, "") for n in response.not_applicable])
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(resources=st.lists(st.tuples(st.sampled_from([*TYPES, "aws:budgets/budget:Budget"]), wire_bags,
                                     st.integers(min_value=-1, max_value=5), st.lists(st.integers(0, 5), max_size=3)),

@@ -70,11 +70,12 @@ def test_a_row_priced_with_another_regions_prices_is_marked(dev_json) -> None:
     _, report = dev_json
     database = next(r for r in report["resources"] if r["type"] == "aws:rds/instance:Instance")
     assert "price of us-east-1" in database["basis"]
-    assert any(n.startswith("priced with us-east-1 list prices") and "(marked * in the table)" in n
+    # The note names the resources (the markdown comment and the JSON have no table to point to).
+    assert any(n.startswith("priced with us-east-1 list prices") and database["name"] in n and "table" not in n
                for n in report["notes"]), report["notes"]
     table = run_cli("preview", "-s", "dev").stdout
     line = next(line for line in table.splitlines() if "aws:rds:Instance" in line)
-    assert line.rstrip().endswith("*"), line
+    assert "*" in line.split()[-1], line  # "$13.98*" (and "+usage": its backup storage has no amount)
     assert "* = priced with another region's prices (see the notes)" in unwrapped(table)  # the legend says so
 
 
@@ -86,6 +87,10 @@ def test_untagged_oversized_instance_exits_1_and_names_the_violations() -> None:
     assert "[mandatory]  finops-guardrails  finops-instance-size" in out
     assert "found instanceType=m5.24xlarge (96 vCPU, 384 GiB, no GPU)" in out
     assert "Summary:" in out and "mandatory" in out
+    # Two resources lack tags: the allowed values are listed once, then "as above".
+    assert out.count("Team = one of backend, frontend, devops, security") == 1
+    assert ("'token': required tags: found no Project, Environment, Team, Service, CostCenter, Phase "
+            "(present: Owner); allowed: as above. Fix: as above.") in out
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -150,8 +155,9 @@ def test_a_bad_value_in_code_is_said_once_at_its_line(project: Path) -> None:
     completed = run_cli("preview", "-s", "dev", "-C", str(project), "--policy-pack", str(PACK_DIR))
     assert completed.returncode == 2
     [line] = completed.stderr.splitlines()
-    assert line.endswith("the program failed: ConfigError: __main__.py:3: team: found 'frontnd'; expected one of "
-                         "backend, frontend, devops, security"), line
+    assert ("the program failed: ConfigError: __main__.py:3: team: found 'frontnd'; expected one of "
+            "backend, frontend, devops, security (from rules.yaml; an organisation's own values go in its rules file: "
+            "--rules FILE or $FINOPS_RULES_FILE") in line, line
 
 
 def test_cost_figures_come_from_the_catalogue(untagged: PreviewResult) -> None:
@@ -222,6 +228,20 @@ def test_baseline_shows_the_difference_and_guards_the_increase(dev_json, tmp_pat
     assert "refused: monthly cost rises by 73.00 USD; allowed: at most 50.00 USD" in completed.stdout
     allowed = run_cli("preview", "-s", "dev", "--baseline", str(baseline), "--max-increase-percent", "60")
     assert allowed.returncode == 0, allowed.stdout
+
+
+def test_a_baseline_of_another_stack_gets_a_one_line_warning(dev_json, tmp_path: Path) -> None:
+    _, report = dev_json
+    baseline = tmp_path / "staging.json"
+    baseline.write_text(json.dumps(report).replace("urn:pulumi:dev::", "urn:pulumi:staging::"))
+    completed = run_cli("preview", "-s", "dev", "--baseline", str(baseline), "--format", "json")
+    notes = json.loads(completed.stdout)["notes"]
+    assert f"warning: the baseline {baseline} holds resources of stack 'staging', not 'dev': is it the right file?" \
+        in notes
+    same = tmp_path / "dev.json"
+    same.write_text(json.dumps(report))
+    completed = run_cli("preview", "-s", "dev", "--baseline", str(same), "--format", "json")
+    assert not [n for n in json.loads(completed.stdout)["notes"] if n.startswith("warning")]
 
 
 def test_a_refused_increase_is_a_mandatory_finding_in_every_format(dev_json, tmp_path: Path) -> None:

@@ -85,7 +85,8 @@ def test_overspend_is_flagged_against_budget_and_estimate(report: dict[str, Any]
     assert backend["variancePercent"] == 70.0 and backend["estimateVariancePercent"] == 302.5
     assert backend["over"] == ["budget", "estimate"] and backend["flagged"] and backend["status"] == "overspend"
     assert "+70.0 %" in table_line(formats, "prod", "backend")
-    assert table_line(formats, "prod", "backend").endswith("<-- over 10 % (budget, estimate)")
+    assert table_line(formats, "prod", "backend").endswith(" overspend")  # the README's status word
+    assert max(len(t) for t in formats["table"].splitlines()) <= 120  # as the preview's table
     row = next(r for r in csv_rows(formats) if (r["environment"], r["team"]) == ("prod", "backend"))
     assert (row["team_actual_usd"], row["team_variance_vs_budget_percent"], row["team_status"]) == (
         "1700.00", "70.00", "overspend")
@@ -141,7 +142,7 @@ def test_financial_visibility(report: dict[str, Any], formats: dict[str, str]) -
     untagged_estimate = 3 * 8.23   # the orphan instance of each stack
     assert visibility["estimatePercent"] == round(100 * (1 - untagged_estimate / report["totalMonthlyUsd"]), 1)
     assert visibility["actualPercent"] == round(100 * (1 - (8.5 + 8 + 42.5) / 2293.5), 1) == 97.4
-    assert "97 % of actual spend carries Environment and Team" in formats["table"]
+    assert "97 % of actual spend carries Environment and Team" in " ".join(formats["table"].split())  # wrapped
     assert "97 % of actual spend carries Environment and Team" in formats["html"]
 
 
@@ -198,7 +199,8 @@ def test_usage_file_prices_usage_priced_resources(report: dict[str, Any], finops
     assert code == 0, err
     bare = json.loads(text)
     assert line(bare, "prod", "security")["estimateUsd"] == 0.0
-    assert "prod: 1 usage-priced resources counted as $0 (give amounts with --usage-file): audit-logs" in bare["notes"]
+    assert ("prod: usage of 1 resource not included (usage-priced lines without amounts; give them with "
+            "--usage-file): audit-logs") in bare["notes"]
 
 
 def test_threshold_is_a_flag(finops: Run) -> None:
@@ -314,7 +316,8 @@ def test_actuals_from_a_local_moto_server(finops: Run, monkeypatch: pytest.Monke
     assert line(report, "prod", "backend")["status"] == "overspend"
     assert line(report, "(untagged)", None)["actualUsd"] == 42.5
     # moto has no GetCostForecast: the report says so and goes on.
-    assert any(n.startswith("no month-end forecast for prod:") for n in report["notes"])
+    forecast = next(n for n in report["notes"] if n.startswith("no month-end forecast for prod:"))
+    assert "<" not in forecast and "an HTML page" in forecast and "AWS_ENDPOINT_URL" in forecast, forecast  # summarised
 
 
 def _export(tmp_path: Path) -> Path:
@@ -350,6 +353,17 @@ def test_chargeback_from_deployed_state(finops: Run, tmp_path: Path) -> None:
     assert [(c["team"], c["service"], c["feature"]) for c in prod] == [("backend", "policy-engine", "agent-sandbox")]
     assert prod[0]["monthlyUsd"] == round(0.384 * 730 + 8 * 0.08, 2)   # m5.2xlarge and its 8 GiB root volume
     assert line(report, "prod", "backend")["estimateUsd"] == prod[0]["monthlyUsd"]
+
+
+def test_a_state_file_of_another_stack_gets_a_one_line_warning(finops: Run, tmp_path: Path) -> None:
+    export = _export(tmp_path)
+    code, _, err = finops("--stacks", "prod", "--state", f"prod={export}", "--format", "json")
+    assert code == 0 and "warning" not in err, err
+    export.write_text(export.read_text().replace("urn:pulumi:prod::", "urn:pulumi:test::"))
+    code, _, err = finops("--stacks", "prod", "--state", f"prod={export}", "--format", "json")
+    assert code == 0, err
+    assert err == f"finops: warning: --state prod={export} holds resources of stack 'test', not 'prod': " \
+                  "is it the right file?\n"
 
 
 def test_a_state_file_that_is_not_an_export_names_the_file(finops: Run, tmp_path: Path) -> None:

@@ -79,8 +79,9 @@ def test_an_invoke_the_mocks_do_not_know_answers_with_the_shape_of_its_result_ty
 
 def test_print_in_a_program_reaches_the_user_apart_from_the_report(project: Project) -> None:
     directory = project("""
-        import pulumi_aws as aws
+        import pulumi, pulumi_aws as aws
         print("hello from the program")
+        pulumi.log.warn("a long warning, " * 30 + "the end")
         aws.s3.Bucket("logs")
     """)
     completed = finops_process("preview", "-C", str(directory), "-s", "dev", "--policy-pack", str(PACK_DIR), "--json")
@@ -88,6 +89,9 @@ def test_print_in_a_program_reaches_the_user_apart_from_the_report(project: Proj
     report = json.loads(completed.stdout)  # the report alone on stdout
     assert [r["name"] for r in report["resources"]] == ["logs"]
     assert "hello from the program" in completed.stderr
+    # The program's warnings as the Pulumi CLI shows them: "warning: ", wrapped at 120 columns.
+    assert "warning: a long warning, a long warning," in completed.stderr and "the end" in completed.stderr
+    assert max(len(line) for line in completed.stderr.splitlines()) <= 120, completed.stderr
 
 
 def test_a_program_that_never_returns_is_stopped_with_everything_it_started(project: Project, tmp_path: Path) -> None:

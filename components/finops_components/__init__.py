@@ -15,6 +15,9 @@ The rules, catalogue, prices and budget plans live in the Pulumi-free core, ``fi
 
 from __future__ import annotations
 
+import inspect
+
+import pulumi
 from finops_core.budget_plans import BudgetPlan, load_budget_plan
 
 from .audit_log_bucket import AuditLogBucket, AuditLogBucketArgs
@@ -34,6 +37,24 @@ from .log_group import LogGroup, LogGroupArgs
 from .network_traffic_alarms import NetworkTrafficAlarms, NetworkTrafficAlarmsArgs
 from .tagging import current_environment, enforce
 from .team_namespace import TeamNamespace, TeamNamespaceArgs
+
+
+def _document_constructors() -> None:
+    """``help(finops.Database)`` shows the component's own parameters: an ``__init__`` without a
+    docstring would show ComponentResource's (``t``, ``props``, ``remote``), which no caller passes."""
+    for component in (AuditLogBucket, AutoShutdown, BudgetAlerts, Cache, DailyCostReport, Database,
+                      KubernetesCluster, LogGroup, TeamNamespace):
+        init = component.__dict__["__init__"]
+        if init.__doc__ is None or init.__doc__ is pulumi.ComponentResource.__init__.__doc__:
+            optional = inspect.signature(init).parameters["args"].default is not inspect.Parameter.empty
+            init.__doc__ = (f"Create the {component.__name__} ``name`` (the prefix of its children's names).\n\n"
+                            f":param name: the component's name, unique in the stack.\n"
+                            f":param args: a ``{component.__name__}Args``: what to build (see its fields)"
+                            f"{'; optional: the defaults of the environment' if optional else ''}.\n"
+                            ":param opts: Pulumi resource options (parent, provider, protect ...).")
+
+
+_document_constructors()
 
 __all__ = [
     "AuditLogBucket",

@@ -79,7 +79,7 @@ class Environment:
             raise ConfigError(code_location(), CONFIG_KEYS.get(tag, tag), value,
                               f"no value: the rules ({self.all_rules.source}) define no {tag} tag") from None
         if not rule.accepts(value):
-            raise ConfigError(code_location(), CONFIG_KEYS.get(tag, tag), value, rule.describe())
+            raise ConfigError(code_location(), CONFIG_KEYS.get(tag, tag), value, self.all_rules.expected_value(rule))
         return value
 
 
@@ -122,10 +122,11 @@ def environment_from_config(service: str | None = None, team: str | None = None,
         if value is None or not rule.accepts(value):
             found = "<missing>" if value is None else value
             if from_code:
-                raise ConfigError(code_location(), CONFIG_KEYS.get(rule.key, rule.key), found, rule.describe())
+                raise ConfigError(code_location(), CONFIG_KEYS.get(rule.key, rule.key), found,
+                                  rules.expected_value(rule))
             key = f"{project}:{CONFIG_KEYS.get(rule.key, rule.key)}"
             source = config_source(project, stack, CONFIG_KEYS.get(rule.key, rule.key))
-            raise ConfigError(source.file, key, found, rule.describe(), source.line)
+            raise ConfigError(source.file, key, found, rules.expected_value(rule), source.line)
         tags[rule.key] = value
     environment = Environment(env.name, env, rules, tags)
     if feature is not None and "Feature" not in tags:

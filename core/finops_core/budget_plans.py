@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .approval_tiers import Approval, approval_day, parse_approvals
-from .reading import ConfigError, Path_, YamlDoc, load_yaml, require_mapping
+from .reading import ConfigError, Path_, YamlDoc, load_yaml, probe, require_mapping
 from .rules import Rules, load_rules
 
 # AWS Budgets: e-mail subscribers per notification (CreateNotification / Subscriber docs).
@@ -185,7 +185,8 @@ def _increases(doc: YamlDoc, raw: object) -> tuple[BudgetIncrease, ...]:
 
 def find_budget_plan(environment: str, budgets_dir: str | Path, rules: Rules | None = None) -> BudgetPlan | None:
     """The plan of ``environment`` if ``<budgets_dir>/<environment>.yaml`` exists, else None."""
-    if not (Path(budgets_dir) / f"{environment}.yaml").exists():
+    path = Path(budgets_dir) / f"{environment}.yaml"
+    if probe(path, path, None, "<unusable path>", f"the budget file of {environment}") is None:
         return None
     return load_budget_plan(environment, budgets_dir, rules)
 

@@ -133,7 +133,10 @@ def estimate_kind(kind: ResourceKind, inputs: Mapping[str, Any], region: str, *,
     if q.fallbacks:
         basis += f" (price of {', '.join(sorted(q.fallbacks))}: none recorded for {region})"
     list_usd = round(fixed + variable, 2)
-    discount = price_book.discount_for(kind.type) if price_book else None
+    # A discount for a service reaches what is billed as that service: `service: ec2` (a Compute
+    # Savings Plan) the EC2 instances of EKS node groups and Auto Scaling groups too.
+    billed_as = {c.source.partition("[")[0] for c in q.components if c.source}
+    discount = price_book.discount_for(kind.type, billed_as) if price_book else None
     factor = 1 - discount.percent / 100 if discount else 1.0
     if discount:
         basis += f"; {discount.label} -{discount.percent:g} % (list ${list_usd:,.2f})"

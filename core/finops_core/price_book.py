@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .reading import ConfigError, YamlDoc, load_yaml, require_mapping
+from .reading import ConfigError, YamlDoc, load_yaml, probe, require_mapping
 
 PRICE_BOOK_ENV = "FINOPS_PRICE_BOOK"
 
@@ -44,9 +44,13 @@ class PriceBook:
     name: str
     discounts: Sequence[Discount]
 
-    def discount_for(self, resource_type: str) -> Discount | None:
+    def discount_for(self, resource_type: str, billed_as: Iterable[str] = ()) -> Discount | None:
+        """The most specific discount for ``resource_type``: by type glob, by service (its Pulumi
+        module, or a price table its cost comes from, ``billed_as``: a node group is billed as
+        ``ec2``), else one for everything."""
+        services = {_service(resource_type), *billed_as}
         by_type = [d for d in self.discounts if d.type and fnmatch.fnmatchcase(resource_type, d.type)]
-        by_service = [d for d in self.discounts if d.service and d.service == _service(resource_type)]
+        by_service = [d for d in self.discounts if d.service and d.service in services]
         everything = [d for d in self.discounts if not d.type and not d.service]
         for found in (by_type, by_service, everything):
             if found:
@@ -103,6 +107,6 @@ def price_book_from_environment() -> PriceBook | None:
     path = os.environ.get(PRICE_BOOK_ENV)
     if not path:
         return None
-    if not Path(path).is_file():
+    if probe(Path(path), PRICE_BOOK_ENV, None, path, "the path of a price book YAML file") is None:
         raise ConfigError(PRICE_BOOK_ENV, None, path, "the path of a price book YAML file")
     return load_price_book(path)

@@ -16,8 +16,9 @@ are in :mod:`.config_documents`. This module reads files and is what the rest im
 
 from __future__ import annotations
 
+import os
 import stat
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +37,37 @@ from .config_documents import (
 from .strict_json import JsonDoc, parse_json
 from .strict_yaml import parse_yaml
 
-__all__ = ["MAX_DEPTH", "MAX_JSON_BYTES", "MAX_NODES", "MAX_YAML_BYTES", "ConfigError", "JsonDoc", "Path_",
-           "YamlDoc", "dotted", "finite_number", "load_json", "load_yaml", "parse_finite_number", "parse_json",
-           "parse_yaml", "require_mapping"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_JSON_BYTES",
+    "MAX_NODES",
+    "MAX_YAML_BYTES",
+    "ConfigError",
+    "JsonDoc",
+    "Path_",
+    "YamlDoc",
+    "dotted",
+    "finite_number",
+    "is_a",
+    "load_json",
+    "load_yaml",
+    "os_problem",
+    "parse_finite_number",
+    "parse_json",
+    "parse_yaml",
+    "path_value",
+    "probe",
+    "require_keys",
+    "require_mapping",
+    "resolved",
+]
+
+
+def os_problem(exc: OSError | RuntimeError) -> str:
+    """What went wrong with a path, in words (``File name too long``, ``Permission denied``)."""
+    if isinstance(exc, RuntimeError):  # pathlib's resolve() reports a symlink loop this way
+        return "a loop of symbolic links"
+    return exc.strerror or exc.__class__.__name__
 
 
 def _read_text(path: Path, kind: str, limit: int) -> str:
@@ -49,7 +78,9 @@ def _read_text(path: Path, kind: str, limit: int) -> str:
     except FileNotFoundError:
         raise ConfigError(path, None, "<no such file>", f"an existing {kind} file") from None
     except OSError as exc:
-        raise ConfigError(path, None, f"<unreadable: {exc.strerror or exc.__class__.__name__}>", expected) from None
+        raise ConfigError(path, None, f"<unreadable: {os_problem(exc)}>", expected) from None
+    except ValueError:  # "embedded null byte"
+        raise ConfigError(path, None, "<a path with a NUL character>", expected) from None
     if stat.S_ISDIR(info.st_mode):
         raise ConfigError(path, None, "<a directory>", expected)
     if not stat.S_ISREG(info.st_mode):
@@ -60,7 +91,7 @@ def _read_text(path: Path, kind: str, limit: int) -> str:
         with open(path, "rb") as handle:
             raw = handle.read(limit + 1)
     except OSError as exc:
-        raise ConfigError(path, None, f"<unreadable: {exc.strerror or exc.__class__.__name__}>", expected) from None
+        raise ConfigError(path, None, f"<unreadable: {os_problem(exc)}>", expected) from None
     if len(raw) > limit:
         raise ConfigError(path, None, f"<more than {limit} bytes>", f"a {kind} file of at most {limit} bytes")
     try:
@@ -69,6 +100,47 @@ def _read_text(path: Path, kind: str, limit: int) -> str:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise ConfigError(path, None, f"<a byte that is not UTF-8: 0x{raw[exc.start]:02x}>",
                           f"a UTF-8 {kind} file", line) from None
+
+
+def probe(path: Path, where: str | Path, key: str | None, found: object, expected: str,
+          line: int | None = None) -> os.stat_result | None:
+    """``stat()`` of a path that a file's key (or an option) names: None when nothing is there;
+    any other problem (a name too long, a loop of links, a file where a directory should be,
+    permission denied, a NUL byte) is a ConfigError naming ``where`` and ``key``, not a traceback.
+    ``found`` is the value as the user wrote it."""
+    try:
+        return os.stat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError(where, key, found, f"{expected} ({os_problem(exc)})", line) from None
+    except ValueError:  # "embedded null byte"
+        raise ConfigError(where, key, found, f"{expected} (a path without NUL characters)", line) from None
+
+
+def is_a(kind: Callable[[int], bool], path: str | Path, where: str) -> bool:
+    """Whether ``path`` (given as ``where``, an option) is there and of ``kind`` (``stat.S_ISDIR``);
+    an unusable path is a ConfigError naming ``where``."""
+    found = probe(Path(path), where, None, str(path), "a usable path")
+    return found is not None and kind(found.st_mode)
+
+
+def resolved(path: Path, where: str | Path, key: str | None = None) -> Path:
+    """``path.resolve()``, with a loop of symbolic links or an unusable name as a ConfigError."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as exc:
+        raise ConfigError(where, key, str(path), f"a usable path ({os_problem(exc)})") from None
+    except ValueError:
+        raise ConfigError(where, key, str(path), "a path without NUL characters") from None
+
+
+def path_value(doc: YamlDoc, keys: Path_, value: object, base: Path, expected: str) -> Path:
+    """A path written in a file at ``keys`` (``stackConfigDir``, ``main``), relative to ``base``:
+    text, without NUL characters, checked as any other value of the file."""
+    if not isinstance(value, str) or not value or "\0" in value:
+        raise doc.error(keys, value, f"{expected}, as text (a path relative to {base.name or base})")
+    return base / value
 
 
 def load_yaml(path: str | Path) -> YamlDoc:

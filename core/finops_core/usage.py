@@ -11,16 +11,20 @@
 
 Which amounts a type takes is stated by its estimate: each usage line names its key
 (``Component.usage_key``) and unit price. ``monthlyUsd`` replaces the typed amounts of a resource.
+The file is the user's promise about usage, so a key that no usage line of the resource takes
+(``storageGB`` for ``storageGb``) and a name that is no resource of the stack are errors naming
+the file, line and key with the valid ones -- a typo never silently costs $0.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .quote import Component
-from .reading import YamlDoc, load_yaml, require_mapping
+from .reading import ConfigError, Path_, YamlDoc, load_yaml, require_mapping
 
 MONTHLY_USD = "monthlyUsd"
 
@@ -35,10 +39,43 @@ class ResourceUsage:
 class UsageFile:
     source: str
     resources: Mapping[str, ResourceUsage]
+    lines: Mapping[Path_, int] = field(default_factory=dict)
 
     def for_resource(self, urn: str, name: str) -> ResourceUsage:
         """A resource's usage, by URN first, then by name; empty when the file has none."""
         return self.resources.get(urn) or self.resources.get(name) or ResourceUsage()
+
+    def entry_for(self, urn: str, name: str) -> str | None:
+        """The file's key for a resource (its URN or its name), or None."""
+        return urn if urn in self.resources else name if name in self.resources else None
+
+    def _error(self, keys: Path_, found: str, expected: str) -> ConfigError:
+        return ConfigError(self.source, ".".join(str(k) for k in keys), found, expected, self.lines.get(keys))
+
+    def check_amounts(self, entry: str, resource_type: str, components: Iterable[Component]) -> None:
+        """Every typed amount of ``entry`` is one a usage line of the resource takes, else a ConfigError
+        naming the key and the valid ones."""
+        taken = sorted({c.usage_key for c in components if c.usage_key})
+        for key in sorted(self.resources[entry].amounts):
+            if key not in taken:
+                close = difflib.get_close_matches(key, taken, 1, 0.6)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                valid = f"one of {', '.join(taken)} or {MONTHLY_USD}" if taken else \
+                    f"only {MONTHLY_USD} (the estimate has no usage-priced line for this type)"
+                raise self._error(("resources", entry, key), key, f"an amount {resource_type} takes: {valid}{hint}")
+
+    def check_names(self, resources: Iterable[tuple[str, str]]) -> None:
+        """Every entry names one of ``resources`` ((urn, name) pairs: the stacks judged), else a
+        ConfigError naming the entry and the closest names."""
+        pairs = list(resources)
+        known = {u for u, _ in pairs} | {n for _, n in pairs}
+        for entry in self.resources:
+            if entry not in known:
+                names = sorted({n for _, n in pairs})
+                close = difflib.get_close_matches(entry, names, 5, 0.5) or names[:5]
+                listed = ", ".join(close) + (" ..." if len(names) > len(close) else "")
+                raise self._error(("resources", entry), entry,
+                                  f"the name or URN of a resource in the stack ({listed or 'it has none'})")
 
 
 def parse_usage(doc: YamlDoc) -> UsageFile:
@@ -58,15 +95,10 @@ def parse_usage(doc: YamlDoc) -> UsageFile:
             amounts[str(key)] = amount
         monthly = amounts.pop(MONTHLY_USD, None)
         resources[str(name)] = ResourceUsage(amounts, monthly)
-    return UsageFile(doc.source, resources)
+    return UsageFile(doc.source, resources, doc.lines)
 
 
 def load_usage_file(path: str | Path) -> UsageFile:
     """Raises ConfigError (file, key, found, expected) for a malformed usage file."""
     return parse_usage(load_yaml(path))
 
-
-def unused_keys(usage: ResourceUsage, components: Iterable[Component]) -> list[str]:
-    """The amounts a resource's usage entry gives that none of its usage lines takes (likely a typo)."""
-    taken = {c.usage_key for c in components if c.usage_key}
-    return sorted(set(usage.amounts) - taken)

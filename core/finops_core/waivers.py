@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .approval_tiers import Approval, ApprovalTier, approval_gap, parse_approvals, parse_tiers
-from .reading import ConfigError, YamlDoc, load_yaml, require_mapping
+from .reading import ConfigError, YamlDoc, load_yaml, probe, require_mapping
 
 BUDGET_POLICIES = frozenset({"finops-cost-vs-budget", "finops-cost-vs-budget-warning"})
 _REQUIRED = ("policy", "reason", "ticket", "expires")
@@ -199,7 +199,9 @@ def load_waivers(path: str | Path) -> WaiverSet:
     is asked for every finding, and a pack that outlives one preview (a kept server) must still see
     the file as it is now."""
     try:
-        stat = Path(path).stat()
-    except OSError:
+        stat = probe(Path(path), str(path), None, "<unusable path>", "a waivers file")
+    except ConfigError as exc:  # a name too long, a loop of links ...: said as a problem of the file
+        return WaiverSet(str(path), problems=[str(exc)])
+    if stat is None:
         return _load(str(path), None)
     return _load(str(path), (stat.st_mtime_ns, stat.st_size))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import stat
 import subprocess
 import sys
 import threading
@@ -22,14 +23,18 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-from finops_core.reading import load_json
+from finops_core.reading import load_json, probe, resolved
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+from .child_lifetime import DIE_WITH_PARENT, child_env, child_options, kill_group
 
 LEVELS = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY,
           "remediate": analyzer_pb2.REMEDIATE, "disabled": analyzer_pb2.DISABLED}
 LEVEL_NAMES = {value: name for name, value in LEVELS.items()}
 _START_TIMEOUT_S = 60.0
+_PACK_BOOTSTRAP = DIE_WITH_PARENT + ("import runpy; "
+                                     "runpy.run_module('pulumi.policy', run_name='__main__', alter_sys=True)")
 
 
 class PolicyPackError(Exception):
@@ -117,12 +122,22 @@ def read_policy_config(path: str | Path) -> dict[str, Any]:
     """A ``--policy-pack-config`` file: policy name -> level string or {enforcementLevel, ...}
     (plus ``exceptions``, see :mod:`finops_preview.policy_exceptions`). Read strictly: NaN,
     Infinity, duplicate keys and absurd depth are refused with one line (ConfigError)."""
-    if not Path(path).exists():
+    if probe(Path(path), "--policy-pack-config", None, str(path), "a policy pack config file") is None:
         raise PolicyPackError(f"{path}: no such policy pack config file")
     doc = load_json(path)
     if not isinstance(doc.data, dict):
         raise PolicyPackError(f"{path}: found {type(doc.data).__name__}; expected a JSON object of policy names")
     return doc.data
+
+
+def policy_pack_dir(path: str | Path) -> Path:
+    """``--policy-pack DIR`` as an absolute path, if it holds a PulumiPolicy.yaml; an unusable path
+    is a ConfigError naming the option, a directory without one a PolicyPackError."""
+    directory = resolved(Path(path), "--policy-pack")
+    found = probe(directory / "PulumiPolicy.yaml", "--policy-pack", None, str(path), "a policy pack directory")
+    if found is None or not stat.S_ISREG(found.st_mode):
+        raise PolicyPackError(f"{directory}: not a policy pack (no PulumiPolicy.yaml)")
+    return directory
 
 
 class PolicyPackProcess:
@@ -131,7 +146,7 @@ class PolicyPackProcess:
     def __init__(self, pack_dir: str | Path, *, stack: str, project: str, organization: str = "organization",
                  dry_run: bool = True, config: Mapping[str, str] | None = None,
                  python: str | None = None, env: Mapping[str, str] | None = None) -> None:
-        self.pack_dir = Path(pack_dir).resolve()
+        self.pack_dir = Path(pack_dir)
         self.stack, self.project, self.organization, self.dry_run = stack, project, organization, dry_run
         self.config = dict(config or {})
         self.python = python or sys.executable
@@ -148,8 +163,7 @@ class PolicyPackProcess:
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> PolicyPackProcess:
-        if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
-            raise PolicyPackError(f"{self.pack_dir}: not a policy pack (no PulumiPolicy.yaml)")
+        self.pack_dir = policy_pack_dir(self.pack_dir)
         env = dict(os.environ)
         env.update({
             "PULUMI_PROJECT": self.project, "PULUMI_STACK": self.stack,
@@ -158,8 +172,10 @@ class PolicyPackProcess:
         })
         env.update(self.extra_env)
         self._process = subprocess.Popen(
-            [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
-            cwd=self.pack_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            # `python -u -m pulumi.policy ADDRESS DIR`, as the language host runs it, after asking
+            # to die with finops (child_lifetime).
+            [self.python, "-u", "-c", _PACK_BOOTSTRAP, "127.0.0.1:0", str(self.pack_dir)],
+            cwd=self.pack_dir, env=child_env(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, **child_options(),
         )
         port = self._read_port()
         self._channel = grpc.insecure_channel(f"127.0.0.1:{port}",
@@ -181,7 +197,7 @@ class PolicyPackProcess:
         reader.join(_START_TIMEOUT_S)
         line = result[0].strip() if result else b""
         if not line.isdigit():
-            self._process.kill()
+            kill_group(self._process)
             _, stderr = self._process.communicate(timeout=10)
             detail = stderr.decode(errors="replace").strip().splitlines()
             tail = detail[-1] if detail else "no output"
@@ -203,8 +219,7 @@ class PolicyPackProcess:
             self._channel.close()
             self._channel = None
         if self._process is not None:
-            self._process.kill()
-            self._process.wait(timeout=10)
+            kill_group(self._process)
             for stream in (self._process.stdout, self._process.stderr):
                 if stream is not None:
                     stream.close()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from finops_core.reading import finite_number, load_json
 
+from .engine_values import split_urn
 from .model import BaselineDiff, CostChange, ResourceRow
 
 _EXPECTED = "the JSON of an earlier `finops preview --json`"
@@ -37,6 +39,25 @@ def read_baseline(path: Path) -> dict[str, Mapping[str, Any]]:
     return before
 
 
+def other_stacks(urns: Iterable[str], stack: str) -> list[str]:
+    """The stacks other than ``stack`` that ``urns`` (``urn:pulumi:<stack>::...``) belong to."""
+    found = set()
+    for urn in urns:
+        with contextlib.suppress(ValueError):
+            found.add(split_urn(urn)[0])
+    return sorted(found - {stack})
+
+
+def stack_warning(what: str, urns: Iterable[str], stack: str) -> str | None:
+    """One line when an input file holds another stack's resources (a baseline of staging given
+    to a preview of dev compares every resource as removed and added), else None."""
+    others = other_stacks(urns, stack)
+    if not others:
+        return None
+    return (f"warning: {what} holds resources of stack {', '.join(repr(o) for o in others)}, not {stack!r}: "
+            "is it the right file?")
+
+
 def compare_baseline(path: Path, rows: Sequence[ResourceRow], max_increase_usd: float | None,
                      max_increase_percent: float | None) -> BaselineDiff:
     max_increase_usd = _limit(max_increase_usd, "--max-increase-usd")
@@ -64,5 +85,9 @@ def compare_baseline(path: Path, rows: Sequence[ResourceRow], max_increase_usd: 
                     f"{max_increase_percent:g} %")
     elif max_increase_percent is not None and total_before == 0 and increase > 0:
         exceeded = f"monthly cost rises from 0 to {total_after:.2f} USD; allowed: at most {max_increase_percent:g} %"
-    return BaselineDiff(str(path), total_before, total_after, sorted(changes, key=lambda c: -abs(c.delta)),
+    diff = BaselineDiff(str(path), total_before, total_after, sorted(changes, key=lambda c: -abs(c.delta)),
                         max_increase_usd, max_increase_percent, exceeded)
+    stacks = {split_urn(r.urn)[0] for r in rows if r.urn.startswith("urn:pulumi:") and r.urn.count("::") >= 3}
+    if len(stacks) == 1:
+        diff.warning = stack_warning(f"the baseline {path}", before, stacks.pop())
+    return diff

@@ -73,7 +73,14 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = next(c for c in COMMANDS if c.name == args.command)
-    return command.run(args)
+    try:
+        return command.run(args)
+    except OSError as exc:
+        # The last guard: every path a user gives is checked where it is read (naming the file
+        # and key, or the option); one missed is still one line, never a traceback.
+        where = exc.filename if exc.filename is not None else "finops"
+        print(f"finops: error: {where}: {exc.strerror or exc.__class__.__name__}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 def run() -> None:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from finops_core.reading import ConfigError, load_json
+from finops_core.reading import ConfigError, load_json, resolved
 
 from .engine_values import recorded, split_urn
 from .mock_engine import RecordedResource
@@ -91,7 +91,7 @@ def document_run(path: Path, resources: list[RecordedResource], config: Mapping[
     stack_name, project_name = next(iter(names)) if names else (stack or "stack", "project")
     if stack is not None and names and stack != stack_name:
         raise ConfigError(path, "urn", f"<resources of stack {stack_name!r}>", f"resources of stack {stack!r} (-s)")
-    directory = Path(cwd).resolve()
+    directory = resolved(Path(cwd), "--cwd")
     project = Project(directory, project_name, path.resolve(), directory)
     values: dict[str, Any] = dict(config)
     return ProgramRun(project, stack_name, StackConfig({k: str(v) for k, v in values.items()}, frozenset()),

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import re
 import runpy
 import sys
+import textwrap
 import traceback
 import typing
 from collections.abc import Callable, Mapping, Sequence
@@ -372,7 +374,7 @@ class MockSession:
 
         mocks = Mocks()
         pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview,
-                                 monitor=RecordingMonitor(mocks))
+                                 monitor=RecordingMonitor(mocks), logger=_program_log())
         pulumi.runtime.set_all_config(config, list(secret_keys))
 
     def run(self, program: Callable[[], object]) -> list[RecordedResource]:
@@ -436,6 +438,28 @@ class ResultChannel:
             self._stream.close()
 
 
+class _WrappedLog(logging.Formatter):
+    """A program's ``pulumi.log`` messages as the Pulumi CLI shows them: the severity first
+    (``warning: ...``), and wrapped at 120 columns like the rest of the output (a component's
+    warning can run to 400 characters)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        prefix = "" if record.levelno == logging.INFO else f"{record.levelname.lower()}: "
+        lines = (prefix + record.getMessage()).splitlines() or [""]
+        return "\n".join(wrapped for line in lines for wrapped in textwrap.wrap(
+            line, 120, subsequent_indent="    ", break_long_words=False, break_on_hyphens=False) or [""])
+
+
+def _program_log() -> logging.Logger:
+    logger = logging.getLogger("finops.program")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_WrappedLog())
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+    return logger
+
+
 def _describe(exc: BaseException, project_dir: str) -> str:
     frames = traceback.extract_tb(exc.__traceback__)
     root = str(Path(project_dir).resolve())
@@ -444,7 +468,7 @@ def _describe(exc: BaseException, project_dir: str) -> str:
     text = " ".join(str(exc).split())
     # A message that already starts at the line (the components' errors do) is not told it twice.
     where = f" ({location})" if location and not text.startswith(location) else ""
-    return f"{type(exc).__name__}{': ' if text else ''}{text[:300]}{where}"
+    return f"{type(exc).__name__}{': ' if text else ''}{text[:500]}{where}"  # room for a path and the allowed values
 
 
 def _plain(value: Any) -> Any:
@@ -463,8 +487,6 @@ def _plain(value: Any) -> Any:
 
 
 def main() -> None:
-    import logging
-
     # A failing program leaves pending registrations; asyncio's "Future exception was never
     # retrieved" for each would bury the one line that says what failed.
     logging.getLogger("asyncio").setLevel(logging.CRITICAL)

@@ -91,12 +91,20 @@ class RemediationRow:
         return cls(policy, pack, urn, resource, changed_paths(before, after))
 
 
+# An asset or archive as the engine encodes it (a Lambda's ``code``): the engine adds the content's
+# ``hash``, which the policy SDK does not send back, so a remediated resource read from a plan
+# would otherwise report a change of ``code.hash`` that no policy made.
+_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_ASSET_SIGS = {"c44067f5952c0a294b673a41bacd8c17", "0def7320c3a5731c473e5ecbe6d01bc7"}
+
+
 def changed_paths(before: Any, after: Any, prefix: str = "") -> list[str]:
     """Where two property trees differ, as dotted paths into maps (values are not shown: they
     may be secret)."""
     if isinstance(before, dict) and isinstance(after, dict):
         paths: list[str] = []
-        for key in sorted(set(before) | set(after)):
+        engine_only = {"hash"} if before.get(_SIG_KEY) in _ASSET_SIGS or after.get(_SIG_KEY) in _ASSET_SIGS else set()
+        for key in sorted((set(before) | set(after)) - engine_only):
             if before.get(key) != after.get(key) or (key in before) != (key in after):
                 paths += changed_paths(before.get(key), after.get(key), f"{prefix}.{key}" if prefix else key)
         return paths
@@ -125,6 +133,7 @@ class BaselineDiff:
     limit_usd: float | None
     limit_percent: float | None
     exceeded: str | None            # why the increase is refused, or None
+    warning: str | None = None      # the baseline is of another stack
 
     @property
     def delta(self) -> float:

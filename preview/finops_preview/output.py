@@ -15,13 +15,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from finops_core.reading import ConfigError
+from finops_core.reading import ConfigError, os_problem, probe
 
 OPTION = "--output"
 
 
-def _problem(path: Path, exc: OSError) -> ConfigError:
-    return ConfigError(OPTION, None, str(path), f"a writable file ({exc.strerror or exc.__class__.__name__})")
+def _problem(path: Path, exc: OSError | RuntimeError) -> ConfigError:
+    return ConfigError(OPTION, None, str(path), f"a writable file ({os_problem(exc)})")
 
 
 def _encoded(text: str) -> bytes:
@@ -67,18 +67,17 @@ def _target(path: Path) -> tuple[Path, os.stat_result | None, Path]:
     """The file to write (a link's target), its stat (None: not there yet) and its directory; a
     directory, or a file in a directory that does not exist, is a ConfigError."""
     path = Path(path)
-    if path.is_symlink():
-        path = path.resolve()  # replace the file the link points to, not the link
     try:
-        info: os.stat_result | None = path.stat()
-    except FileNotFoundError:
-        info = None
-    except OSError as exc:
+        if path.is_symlink():
+            path = path.resolve()  # replace the file the link points to, not the link
+    except (OSError, RuntimeError) as exc:
         raise _problem(path, exc) from None
+    info = probe(path, OPTION, None, str(path), "a writable file")
     if info is not None and stat.S_ISDIR(info.st_mode):
         raise ConfigError(OPTION, None, str(path), "a file path, not a directory")
     directory = path.parent if str(path.parent) else Path(".")
-    if info is None and not directory.is_dir():
+    found = probe(directory, OPTION, None, str(path), "a file in an existing directory") if info is None else None
+    if info is None and (found is None or not stat.S_ISDIR(found.st_mode)):
         raise ConfigError(OPTION, None, str(path), f"a file in an existing directory ({directory} does not exist)")
     return path, info, directory
 

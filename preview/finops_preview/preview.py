@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
@@ -16,14 +17,14 @@ from finops_core.budget_increases import BudgetOnDay, budget_on
 from finops_core.budget_plans import COVERED_BY_BUDGET, BudgetPlan, find_budget_plan
 from finops_core.effective_tags import allocation_tags
 from finops_core.price_book import PRICE_BOOK_ENV, PriceBook, load_price_book, price_book_from_environment
-from finops_core.reading import finite_number, load_json, load_yaml
+from finops_core.reading import finite_number, is_a, load_json, load_yaml, probe, resolved
 from finops_core.related import RelatedResource, related_lookup
 from finops_core.rules import ConfigError, Rules, load_rules
 from finops_core.usage import ResourceUsage, UsageFile, load_usage_file
 from finops_core.waivers import load_waivers, parse_waivers, today
 from pulumi.runtime.proto import analyzer_pb2
 
-from .analyzer import PolicyPackError, PolicyPackProcess, read_policy_config
+from .analyzer import PolicyPackError, PolicyPackProcess, policy_pack_dir, read_policy_config
 from .baseline import compare_baseline
 from .engine_plan import Plan, before_run, plan_run, read_plan
 from .engine_state import state_run
@@ -75,7 +76,7 @@ class PreviewOptions:
 
 def check_waivers_file(path: Path) -> None:
     """A waivers file that cannot be read at all is bad input; a bad entry is reported by the pack."""
-    if path.exists():
+    if probe(path, path, None, "<unusable path>", "a waivers file") is not None:
         parse_waivers(load_yaml(path))  # raises for the file; collects problems of single entries
 
 
@@ -123,6 +124,9 @@ def build_rows(run: ProgramRun, environment: str, usage: UsageFile | None, *, de
         # a value, is cleaned of the resource's secrets.
         estimate = estimate_resource(resource.type, unwrap(properties), _region(run, resource, urns),
                                      entry.monthly_usd, usage=entry.amounts, related=related, price_book=price_book)
+        entry_key = usage.entry_for(resource.urn, resource.name) if usage is not None else None
+        if usage is not None and entry_key is not None and not (estimate and estimate.unpriced):
+            usage.check_amounts(entry_key, resource.type, estimate.components if estimate else ())
         secrets = secret_forms(secret_values(properties))
         rows.append(ResourceRow(
             type=resource.type, name=resource.name, urn=resource.urn,
@@ -170,7 +174,7 @@ def _source(options: PreviewOptions) -> _Source:
         raise ConfigError("--from-plan/--from-state", None, "<both>", "one of them: a plan or a state")
     if options.stack:
         check_stack_name(options.stack)
-    cwd = Path(options.cwd).resolve()
+    cwd = resolved(Path(options.cwd), "--cwd")
     if options.from_plan is not None or options.from_state is not None:
         plan = read_plan(options.from_plan) if options.from_plan is not None else None
         engine_run = (plan_run(plan, cwd, options.stack or None) if plan is not None
@@ -182,6 +186,11 @@ def _source(options: PreviewOptions) -> _Source:
                           "the stack to judge (-s dev), or --from-plan/--from-state FILE")
     program = ProgramProcess(cwd, options.stack, timeout=options.timeout)
     return _Source(program.project.name, options.stack, program.project.directory, program.config, program=program)
+
+
+def _names(rows: Sequence[ResourceRow], most: int = 6) -> str:
+    names = sorted(r.name for r in rows)
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def _default_pack(directory: Path) -> Path:
@@ -244,6 +253,8 @@ def run_preview(options: PreviewOptions) -> PreviewResult:
     source = _source(options)
     inputs = _read_inputs(options, source, rules)
     run, rows, violations, policies, remediations = _run_and_judge(options, source, inputs)
+    if inputs.usage is not None:
+        inputs.usage.check_names((r.urn, r.name) for r in run.resources)
     apply_exceptions(violations, inputs.exceptions)
     violations.sort(key=Violation.sort_key)
     result = PreviewResult(
@@ -272,13 +283,13 @@ def _read_inputs(options: PreviewOptions, source: _Source, rules: Rules) -> _Inp
         policy_config = read_policy_config(options.policy_pack_config)
         exceptions = read_exceptions(policy_config, options.policy_pack_config)
         policy_config.pop(EXCEPTIONS_KEY, None)
-    if options.budgets_dir is not None and not Path(options.budgets_dir).is_dir():
+    if options.budgets_dir is not None and not is_a(stat.S_ISDIR, options.budgets_dir, "--budgets-dir"):
         raise ConfigError(options.budgets_dir, None, "<no such directory>", "an existing directory of budgets "
                           "(--budgets-dir)")
-    if options.waivers_file is not None and not Path(options.waivers_file).is_file():
+    if options.waivers_file is not None and not is_a(stat.S_ISREG, options.waivers_file, "--waivers"):
         raise ConfigError(options.waivers_file, None, "<no such file>", "an existing waivers file (--waivers)")
     today()  # a bad FINOPS_TODAY is one line here, not a failure per resource in the pack
-    packs = list(options.policy_packs) or [_default_pack(source.directory)]
+    packs = [policy_pack_dir(pack) for pack in options.policy_packs] or [_default_pack(source.directory)]
     # One of each file per run, from the command line or the policy config: the summary and
     # every policy read the same (run_inputs).
     located = {spec: one_path(spec, option, policy_config, options.policy_pack_config, Path(packs[0]).resolve())
@@ -286,7 +297,7 @@ def _read_inputs(options: PreviewOptions, source: _Source, rules: Rules) -> _Inp
                                     (USAGE, options.usage_file), (PRICE_BOOK, options.price_book))}
     budgets_dir = located[BUDGETS] or source.directory / "budgets"
     plan = find_budget_plan(env.name, budgets_dir, rules) if env is not None else None
-    waivers_file = Path(located[WAIVERS] or source.directory / "waivers.yaml").resolve()
+    waivers_file = resolved(Path(located[WAIVERS] or source.directory / "waivers.yaml"), "--waivers")
     check_waivers_file(waivers_file)
     usage = read_usage_file(located[USAGE])
     price_book = read_price_book(located[PRICE_BOOK])
@@ -380,13 +391,14 @@ def _notes(options: PreviewOptions, source: _Source, inputs: _Inputs, rows: list
                      f"them out: {', '.join(not_expanded)}; to see and price their children, run `pulumi preview "
                      "--json > plan.json` and `finops preview --from-plan plan.json`")
     if unpriced:
-        notes.append(f"not priced, so left out of the total: {count(len(unpriced), 'resource')} (see the basis of "
-                     "each)")
+        notes.append(f"not priced, so left out of the total: {count(len(unpriced), 'resource')}: "
+                     f"{_names(unpriced)} (the JSON report's basis of each says why)")
     stand_ins = sorted({region for r in rows if r.monthly_usd is not None for region in r.fallback_regions})
     if stand_ins:
-        marked = sum(1 for r in rows if r.monthly_usd is not None and r.fallback_regions)
+        marked = [r for r in rows if r.monthly_usd is not None and r.fallback_regions]
+        # Named, not "marked in the table": the markdown comment and JSON have no such table.
         notes.append(f"priced with {' and '.join(stand_ins)} list prices, none being recorded for their own region: "
-                     f"{count(marked, 'resource')} (marked * in the table)")
+                     f"{count(len(marked), 'resource')}: {_names(marked)}")
     pending = [r for r in rows if r.usage_pending]
     if pending:
         notes.append(f"usage-priced costs without amounts, so left out of the total: {count(len(pending), 'resource')} "
@@ -404,6 +416,8 @@ def _judge_cost_increase(result: PreviewResult, options: PreviewOptions, source:
     if options.baseline is not None:
         result.baseline = compare_baseline(options.baseline, result.resources, options.max_increase_usd,
                                            options.max_increase_percent)
+        if result.baseline.warning:
+            result.notes.append(result.baseline.warning)
     elif source.plan is not None:
         result.baseline = plan_delta(source.plan, run, inputs.environment, inputs.usage, result.resources, options,
                                      inputs.price_book)

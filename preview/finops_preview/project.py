@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from finops_core.reading import ConfigError, YamlDoc, load_yaml, require_mapping
+from finops_core.reading import ConfigError, YamlDoc, load_yaml, path_value, probe, require_mapping, resolved
 
 # Pulumi's own rules (ValidateProjectName in its templates package, ValidateStackName in its
 # backends): letters, digits, hyphens, underscores and periods, at most 100 characters. A name
@@ -52,23 +54,10 @@ def _qualify(key: str, project: str) -> str:
     return key if ":" in key else f"{project}:{key}"
 
 
-def _openable(doc: YamlDoc, key: str, value: object, path: Path) -> Path:
-    """``path`` (from ``key`` of Pulumi.yaml) if the system can look it up, missing or not; a name too
-    long or otherwise impossible is a ConfigError here, not an OSError from a later ``exists()``."""
-    try:
-        path.stat()
-    except (FileNotFoundError, NotADirectoryError):
-        pass
-    except OSError as exc:
-        raise doc.error((key,), value, f"a path the system can open ({exc.strerror or type(exc).__name__})") \
-            from None
-    return path
-
-
 def load_project(directory: str | Path) -> Project:
-    directory = Path(directory).resolve()
+    directory = resolved(Path(directory), "--cwd")
     path = directory / "Pulumi.yaml"
-    if not path.exists():
+    if probe(path, "--cwd", None, str(directory), "a Pulumi project directory (with Pulumi.yaml)") is None:
         raise ConfigError(path, None, "<no such file>", "a Pulumi project directory (with Pulumi.yaml)")
     doc = load_yaml(path)
     top = require_mapping(doc, doc.data, ())
@@ -87,13 +76,8 @@ def load_project(directory: str | Path) -> Project:
     virtualenv = (options or {}).get("virtualenv")
     if virtualenv is not None and (not isinstance(virtualenv, str) or not virtualenv):
         raise doc.error(("runtime", "options", "virtualenv"), virtualenv, "a directory name such as venv")
-    main = _openable(doc, "main", top.get("main"), directory / str(top.get("main") or "."))
-    if main.is_dir():
-        main = main / "__main__.py"
-    if not main.exists():
-        raise doc.error(("main",), str(main), "an existing program (__main__.py)")
-    config_dir = _openable(doc, "stackConfigDir", top.get("stackConfigDir"),
-                           directory / str(top.get("stackConfigDir") or "."))
+    main = _main_program(doc, top.get("main"), directory)
+    config_dir = _stack_config_dir(doc, top.get("stackConfigDir"), directory)
     defaults: dict[str, Any] = {}
     for key, decl in require_mapping(doc, top.get("config") or {}, ("config",)).items():
         if isinstance(decl, Mapping):
@@ -102,6 +86,36 @@ def load_project(directory: str | Path) -> Project:
         else:
             defaults[_qualify(str(key), name)] = decl
     return Project(directory, name, main, config_dir, defaults, dict(options or {}))
+
+
+def _located(doc: YamlDoc, key: str, value: object, path: Path, expected: str) -> os.stat_result | None:
+    """``probe`` of a path that Pulumi.yaml's ``key`` names: its OS errors name Pulumi.yaml and the key."""
+    return probe(path, doc.source, key, value, expected, doc.line((key,)))
+
+
+def _main_program(doc: YamlDoc, value: object, directory: Path) -> Path:
+    expected = "an existing program (__main__.py, or a directory holding one)"
+    main = path_value(doc, ("main",), value, directory, expected) if value not in (None, "") else directory
+    info = _located(doc, "main", value, main, expected)
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        main = main / "__main__.py"
+        info = _located(doc, "main", value, main, expected)
+    if info is None or not stat.S_ISREG(info.st_mode):
+        raise doc.error(("main",), str(main), expected)
+    return main
+
+
+def _stack_config_dir(doc: YamlDoc, value: object, directory: Path) -> Path:
+    """Pulumi.yaml's ``stackConfigDir`` (the project directory when absent); a directory that is
+    not there yet is the missing stack file's message later, with the stacks that exist."""
+    expected = "a directory of stack config files (Pulumi.<stack>.yaml)"
+    if value in (None, ""):
+        return directory
+    config_dir = path_value(doc, ("stackConfigDir",), value, directory, expected)
+    info = _located(doc, "stackConfigDir", value, config_dir, expected)
+    if info is not None and not stat.S_ISDIR(info.st_mode):
+        raise doc.error(("stackConfigDir",), value, f"{expected} (it is a file)")
+    return config_dir
 
 
 def _as_config_string(value: Any) -> str:
@@ -114,7 +128,7 @@ def _as_config_string(value: Any) -> str:
 def load_stack_config(project: Project, stack: str) -> StackConfig:
     check_stack_name(stack)
     path = project.stack_file(stack)
-    if not path.exists():
+    if probe(path, path, None, "<unusable path>", "a stack config file") is None:
         known = ", ".join(project.stacks()) or "none"
         raise ConfigError(path, None, f"<no stack named {stack!r}>", f"one of the project's stacks: {known}")
     doc = load_yaml(path)

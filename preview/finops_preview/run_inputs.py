@@ -12,12 +12,13 @@ not exist are bad input.
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from finops_core.reading import ConfigError
+from finops_core.reading import ConfigError, probe, resolved
 
 # The policies that price the stack and read budgets/<environment>.yaml.
 COST_POLICIES = ("finops-cost-vs-budget", "finops-cost-vs-budget-warning", "finops-spending-limits",
@@ -48,13 +49,13 @@ def one_path(spec: _Input, option: Path | None, policy_config: MutableMapping[st
     where = str(config_file or "policy pack config")
     chosen: tuple[str, Path] | None = None
     if option is not None:  # checked where it is read, as before the config could give it
-        chosen = (spec.option, Path(option).resolve())
+        chosen = (spec.option, resolved(Path(option), spec.option))
     for name in spec.policies:
         entry = policy_config.get(name)
         if not isinstance(entry, Mapping) or entry.get(spec.key) is None:
             continue
         given = Path(str(entry[spec.key]))
-        path = (given if given.is_absolute() else pack_dir / given).resolve()
+        path = resolved(given if given.is_absolute() else pack_dir / given, where, f"{name}.{spec.key}")
         key = f"{name}.{spec.key}"
         _exists(spec, path, where, key)
         if chosen is not None and chosen[1] != path:
@@ -66,10 +67,11 @@ def one_path(spec: _Input, option: Path | None, policy_config: MutableMapping[st
 
 
 def _exists(spec: _Input, path: Path, where: str, key: str | None) -> None:
-    if spec.directory and not path.is_dir():
-        raise ConfigError(where, key, str(path), "an existing directory")
-    if not spec.directory and not path.is_file():
-        raise ConfigError(where, key, str(path), "an existing file")
+    expected = "an existing directory" if spec.directory else "an existing file"
+    found = probe(path, where, key, str(path), expected)  # a name too long ...: one located line too
+    if found is None or (stat.S_ISDIR(found.st_mode) != spec.directory) or \
+            (not spec.directory and not stat.S_ISREG(found.st_mode)):
+        raise ConfigError(where, key, str(path), expected)
 
 
 def policy_defaults(budgets_dir: Path, waivers_file: Path, usage_file: Path | None, price_book: Path | None,

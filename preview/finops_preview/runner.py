@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import queue
-import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from finops_core.packaged_components import expansion_request
-from finops_core.reading import ConfigError
+from finops_core.reading import ConfigError, probe
 
 from . import mock_engine
 from .analyzer import Diagnostic, PolicyPackProcess, ProviderRef, Remediation, StackResource
+from .child_lifetime import DIE_WITH_PARENT, child_env, child_options, kill_group
 from .mock_engine import RecordedResource
 from .project import Project, StackConfig, load_project, load_stack_config
 
@@ -34,8 +35,8 @@ class ProgramError(Exception):
 DEFAULT_TIMEOUT_S = 300.0
 # Runs the mock engine by path: it imports nothing of this library, so a program's own
 # virtualenv needs only pulumi (and what the program imports), not finops.
-_BOOTSTRAP = ("import runpy, sys; path = sys.argv.pop(1); "
-              "runpy.run_path(path, run_name='finops_mock_engine')")
+_BOOTSTRAP = DIE_WITH_PARENT + ("import runpy, sys; path = sys.argv.pop(1); "
+                                "runpy.run_path(path, run_name='finops_mock_engine')")
 
 
 @dataclass
@@ -68,7 +69,8 @@ def program_python(project: Project) -> str:
     root = Path(str(virtualenv))
     root = root if root.is_absolute() else project.directory / root
     for candidate in (root / "bin" / "python", root / "Scripts" / "python.exe"):
-        if candidate.exists():
+        found = probe(candidate, source, "runtime.options.virtualenv", virtualenv, "an existing virtualenv")
+        if found is not None and stat.S_ISREG(found.st_mode):
             return str(candidate)
     raise ConfigError(source, "runtime.options.virtualenv", str(virtualenv),
                       f"an existing virtualenv ({root} has no bin/python): create it with "
@@ -129,7 +131,8 @@ class ProgramProcess:
         command = [self.python, "-c", _BOOTSTRAP, str(Path(mock_engine.__file__).resolve())]
         try:
             self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=2, cwd=self.project.directory,
-                                             start_new_session=True, text=True, pass_fds=(write_end,))
+                                             text=True, pass_fds=(write_end,), env=child_env(),
+                                             **child_options())
         except OSError as exc:
             os.close(read_end)
             raise ProgramError(f"{self.project.main}: the program could not be started with {command[0]}: "
@@ -157,7 +160,7 @@ class ProgramProcess:
 
     def _timed_out(self) -> ProgramError:
         assert self._process is not None
-        _kill_group(self._process)
+        kill_group(self._process)
         return ProgramError(f"{self.project.main}: the program did not finish within {self.timeout:g} s and was "
                             "stopped (--timeout SECONDS allows longer)")
 
@@ -204,18 +207,9 @@ class ProgramProcess:
                 try:
                     self._process.wait(timeout=5 if self._end is not None else 0)
                 except subprocess.TimeoutExpired:
-                    _kill_group(self._process)
+                    kill_group(self._process)
             if self._process.stdin is not None and not self._process.stdin.closed:
                 self._process.stdin.close()
-
-
-def _kill_group(process: subprocess.Popen[str]) -> None:
-    """End the program and everything it started (it leads its own session)."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        process.kill()
-    process.wait()
 
 
 def default_provider(package: str, run: ProgramRun) -> ProviderRef:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from ..quantity import parse_quantity
@@ -353,6 +354,14 @@ class Rules:
             if rule.key == tag_key:
                 return rule
         raise KeyError(tag_key)
+
+    def expected_value(self, rule: TagRule) -> str:
+        """What a refused tag value should have been, for a team writing its program: the allowed
+        values, and where an organisation with teams and services of its own puts them."""
+        if rule.allowed is None:
+            return rule.describe()
+        return (f"{rule.describe()} (from {Path(self.source).name}; an organisation's own values go in its rules "
+                f"file: --rules FILE or $FINOPS_RULES_FILE, see examples/other-organisation-rules.yaml)")
 
     @cached_property
     def label_rules(self) -> tuple[TagRule, ...]:

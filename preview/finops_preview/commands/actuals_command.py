@@ -16,6 +16,7 @@ from finops_core.reading import ConfigError
 from finops_core.waivers import today
 
 from ..exit_codes import EXIT_BAD_INPUT, EXIT_OK
+from ..foreign_errors import summarise_error
 from ..output import write_output
 from ..report.actuals import from_cost_explorer, from_file
 from ..report.billing_source import COSTS, is_billing_export, month_actuals
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
             except ConfigError:
                 raise
             except Exception as exc:  # boto3/botocore raise many kinds; each is one line for the user
-                raise ConfigError("Cost Explorer", None, f"<{type(exc).__name__}: {exc}>",
+                raise ConfigError("Cost Explorer", None, f"<{summarise_error(exc)}>",
                                   "a reachable Cost Explorer with credentials") from None
             taken_at = dt.datetime.now(dt.timezone.utc)
         snapshot = snapshot_of(actuals, taken_at)

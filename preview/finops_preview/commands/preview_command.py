@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from finops_core.reading import ConfigError, parse_finite_number
+from finops_core.reading import ConfigError, parse_finite_number, resolved
 
 from ..analyzer import PolicyPackError
 from ..exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_VIOLATION
@@ -92,12 +92,12 @@ def run(args: argparse.Namespace) -> int:
         timeout = parse_finite_number(args.timeout, "--timeout", expected="a number of seconds > 0")
         if timeout <= 0:
             raise ConfigError("--timeout", None, args.timeout, "a number of seconds > 0")
+        if args.rules is not None:
+            # The program under mocks and the policy packs are child processes: they read it from here.
+            os.environ["FINOPS_RULES_FILE"] = str(resolved(args.rules, "--rules"))
     except ConfigError as exc:
         print(f"finops: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if args.rules is not None:
-        # The program under mocks and the policy packs are child processes: they read it from here.
-        os.environ["FINOPS_RULES_FILE"] = str(args.rules.resolve())
     options = PreviewOptions(
         cwd=args.cwd, stack=args.stack, policy_packs=args.policy_packs, policy_pack_config=args.policy_pack_config,
         usage_file=args.usage_file, baseline=args.baseline, max_increase_usd=args.max_increase_usd,

@@ -7,12 +7,14 @@ import argparse
 import datetime as dt
 import math
 import os
+import stat
 import sys
 from pathlib import Path
 
-from finops_core.reading import ConfigError
+from finops_core.reading import ConfigError, is_a
 
 from ..exit_codes import EXIT_BAD_INPUT, EXIT_OK
+from ..foreign_errors import summarise_error
 from ..output import write_output
 from ..preview import read_usage_file
 from ..report.actuals import Actuals, from_cost_explorer, from_file, last_full_month
@@ -102,7 +104,7 @@ def _actuals(args: argparse.Namespace, environments: list[str], day: dt.date) ->
         except ConfigError:
             raise
         except Exception as exc:  # boto3/botocore raise many kinds; each is one line for the user
-            raise ConfigError("Cost Explorer (--actuals ce)", None, f"<{type(exc).__name__}: {exc}>",
+            raise ConfigError("Cost Explorer (--actuals ce)", None, f"<{summarise_error(exc)}>",
                               "a reachable Cost Explorer with credentials (AWS_PROFILE, AWS_ENDPOINT_URL ...)",
                               ) from None
     if args.actuals:
@@ -116,13 +118,15 @@ def run(args: argparse.Namespace) -> int:
         day = today()
         if not math.isfinite(args.variance_threshold) or args.variance_threshold < 0:
             raise ConfigError("--variance-threshold", None, str(args.variance_threshold), "a percentage >= 0, e.g. 10")
-        if args.budgets_dir is not None and not args.budgets_dir.is_dir():
+        if args.budgets_dir is not None and not is_a(stat.S_ISDIR, args.budgets_dir, "--budgets-dir"):
             raise ConfigError(args.budgets_dir, None, "<no such directory>",
                               "an existing directory of budgets (<environment>.yaml) for --budgets-dir")
         usage = read_usage_file(args.usage_file)
         units = read_units(args.units, args.unit_metric) if args.units else None
         states = read_states(args.state, stacks, args.cwd)
         costs = load_stacks(args.cwd, stacks, args.budgets_dir, usage, states)
+        if usage is not None:
+            usage.check_names((row.urn, row.name) for stack in costs for row in stack.rows)
         options = BillingOptions(args.actuals if is_billing_export(args.actuals) else None, args.cost,
                                  args.month, args.months, args.period, args.phases,
                                  (args.budgets_dir or args.cwd / "budgets") / "phases.yaml", args.ledger, args.record)

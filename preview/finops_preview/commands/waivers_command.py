@@ -22,7 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from finops_core.reading import ConfigError, load_yaml
+from finops_core.reading import ConfigError, load_yaml, resolved
 from finops_core.waivers import BUDGET_POLICIES, Waiver, WaiverSet, parse_waivers, today
 
 from ..analyzer import PolicyPackError
@@ -111,7 +111,7 @@ def exceptions_for(result: PreviewResult, waivers: WaiverSet, on: dt.date) -> di
 @interruptible
 def run(args: argparse.Namespace) -> int:
     try:
-        cwd = Path(args.cwd).resolve()
+        cwd = resolved(Path(args.cwd), "--cwd")
         waivers_path = Path(args.waivers or cwd / "waivers.yaml")
         waivers = parse_waivers(load_yaml(waivers_path))
         with tempfile.TemporaryDirectory(prefix="finops-waivers-") as scratch:

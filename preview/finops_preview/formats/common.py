@@ -16,6 +16,31 @@ def budget_line(result: PreviewResult) -> str:
             f"({result.budget_percent:.1f} %){_left_out(result)}")
 
 
+_ALLOWED, _FIX = "; allowed: ", ". Fix: "
+
+
+def without_repeats(messages: list[str]) -> list[str]:
+    """Messages of one policy for reading one after another: allowed values and a fix that an
+    earlier message gave (``...; allowed: <values>. Fix: ...``, the shape of every finding; several
+    tags' values are ``Key = values; Key = values``) are said "as above", not listed again."""
+    seen_allowed: set[str] = set()
+    seen_fixes: set[str] = set()
+    out = []
+    for message in messages:
+        head, sep, rest = message.partition(_ALLOWED)
+        allowed, has_fix, fix = rest.partition(_FIX)
+        if not sep or not has_fix:
+            out.append(message)
+            continue
+        items = allowed.split("; ")
+        new = [item for item in items if item not in seen_allowed]
+        said = "as above" if not new else allowed if len(new) == len(items) else "; ".join(new) + "; others as above"
+        out.append(f"{head}{_ALLOWED}{said}{_FIX}{'as above.' if fix in seen_fixes else fix}")
+        seen_allowed.update(items)
+        seen_fixes.add(fix)
+    return out
+
+
 def count(number: int, noun: str, plural: str | None = None) -> str:
     """``1 resource``, ``2 resources``: the messages read as sentences."""
     return f"{number} {noun if number == 1 else plural or noun + 's'}"

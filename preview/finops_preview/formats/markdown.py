@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..model import PreviewResult
-from .common import budget_line, judged, money
+from .common import budget_line, judged, money, without_repeats
 
 
 def _cell(text: str) -> str:
@@ -23,9 +23,10 @@ def render(result: PreviewResult) -> str:
            f"- **Resources:** {len(result.resources)}", ""]
     if result.violations:
         out += ["#### Violations", "", "| level | policy | resource | message |", "|---|---|---|---|"]
-        for v in sorted(result.violations, key=lambda v: (v.level != "mandatory", v.policy)):
+        ordered = sorted(result.violations, key=lambda v: (v.level != "mandatory", v.policy))
+        for v, said in zip(ordered, without_repeats([v.message for v in ordered]), strict=True):
             # The message starts with the resource the column already names.
-            message = v.message.removeprefix(f"{v.resource}: ")
+            message = said.removeprefix(f"{v.resource}: ")
             out.append(f"| {v.level} | `{v.policy}` | {_cell(v.resource)} | {_cell(message)} |")
         out.append("")
     if result.remediations:

@@ -10,7 +10,7 @@ import textwrap
 from collections import defaultdict
 
 from ..model import NOT_EXPANDED, PreviewResult, Violation
-from .common import judged, money, summary_line
+from .common import judged, money, summary_line, without_repeats
 
 WIDTH = 120
 INDENT = "    "
@@ -56,7 +56,8 @@ def _columns(rows: list[list[str]], width: int, flexible: tuple[int, ...]) -> li
 _KEEP = "\u00a0"  # a space the wrapping must not break at: "35.8 %" stays on one line
 
 
-def _wrapped(line: str, width: int = WIDTH) -> list[str]:
+def wrap_line(line: str, width: int = WIDTH) -> list[str]:
+    """``line`` in lines of at most ``width``, continued with its indent and two spaces more."""
     if len(line) <= width:
         return [line]
     indent = line[:len(line) - len(line.lstrip())]
@@ -68,26 +69,37 @@ def _wrapped(line: str, width: int = WIDTH) -> list[str]:
 
 # What a MONTHLY cell other than an amount means, said under the table when one appears.
 NOT_EXPANDED_CELL = "children not expanded offline"
-_LEGEND = (("usage", "usage = priced by usage, amounts from --usage-file"), ("-", "- = no cost of its own"),
-           ("n/a", "n/a = could not be priced (the JSON report's basis says why)"),
+_LEGEND = (("usage", "usage = priced by usage, amounts from --usage-file"),
+           ("+usage", "+usage = plus usage-priced lines without amounts (not in the total)"),
+           ("-", "- = no cost of its own"), ("n/a", "n/a = could not be priced (the JSON report's basis says why)"),
            ("*", "* = priced with another region's prices (see the notes)"))
 
 
 def render(result: PreviewResult) -> str:
     out = [f"Previewing {result.project} stack {result.stack} (environment {result.environment}, "
            f"region {result.region}): {judged(result)}", ""]
-    rows = [["TYPE", "NAME", "ENV", "TEAM", "SERVICE", "MONTHLY"]]
+    # With a price book, the list price beside each discounted figure (as the README promises).
+    discounted = any(r.list_usd is not None for r in result.resources)
+    rows = [["TYPE", "NAME", "ENV", "TEAM", "SERVICE", "MONTHLY", *(["LIST"] if discounted else [])]]
+    marks: set[str] = set()
     for r in sorted(result.resources, key=lambda r: (r.type, r.name, r.urn)):
         cost = "usage" if r.usage_priced and not r.monthly_usd else money(r.monthly_usd) if r.monthly_usd is not None \
             else "-" if r.basis == "no cost of its own" else NOT_EXPANDED_CELL if r.unpriced == NOT_EXPANDED else "n/a"
+        marks.add(cost if cost in ("usage", "-", "n/a") else "")
         if r.monthly_usd is not None and r.fallback_regions:
             cost += "*"  # another region's prices: the notes say which
-        rows.append([display_type(r.type), r.name, r.environment, r.team or "-", r.service or "-", cost])
+            marks.add("*")
+        if r.usage_pending and cost != "usage":  # so every resource the summary counts as "usage of N" is marked
+            cost += "+usage"
+            marks.add("+usage")
+        rows.append([display_type(r.type), r.name, r.environment, r.team or "-", r.service or "-", cost,
+                     *([money(r.list_usd) if r.list_usd is not None else ""] if discounted else [])])
     out += [INDENT + line for line in _columns(rows, WIDTH - len(INDENT), flexible=(0, 1, 4))]
-    shown = {row[-1] for row in rows[1:]}
-    legend = [text for mark, text in _LEGEND if any(cost == mark or cost.endswith(mark) for cost in shown)]
+    legend = [text for mark, text in _LEGEND if mark in marks]
     if legend:
         out.append(INDENT + "MONTHLY: " + "; ".join(legend))
+    if discounted:
+        out.append(INDENT + "LIST: the list price of a row the price book discounts (MONTHLY is after the discount)")
     out.append("")
     if result.violations:
         out.append("Policy Violations:")
@@ -96,7 +108,7 @@ def render(result: PreviewResult) -> str:
             grouped[(v.pack, v.policy, v.level)].append(v)
         for (pack, policy, level), items in sorted(grouped.items(), key=lambda kv: (kv[0][2] != "mandatory", kv[0])):
             out.append(f"    [{level}]  {pack}  {policy}  ({len(items)})")
-            out += [f"        {v.message}" for v in items]
+            out += [f"        {message}" for message in without_repeats([v.message for v in items])]
         out.append("")
     if result.remediations:
         out.append("Policy Remediations (applied before the policies judged the resource):")
@@ -115,4 +127,4 @@ def render(result: PreviewResult) -> str:
     out += [f"Prices: on-demand list prices ({dates}); compute for 730 h a month."]
     out += [f"Note: {note}" for note in result.notes]
     out += ["", "Summary:", f"    {summary_line(result)}"]
-    return "\n".join(wrapped for line in out for wrapped in _wrapped(line)) + "\n"
+    return "\n".join(wrapped for line in out for wrapped in wrap_line(line)) + "\n"

@@ -25,6 +25,8 @@ from typing import Any
 
 from finops_core.reading import ConfigError, load_json
 
+from ..foreign_errors import summarise_error
+
 UNTAGGED = "(untagged)"
 METRIC = "UnblendedCost"
 EXPECTED_FILE = ('{"<environment>": <GetCostAndUsage response>, ...} or '
@@ -192,8 +194,7 @@ def from_cost_explorer(environments: list[str], start: str, end: str, today: dt.
                     Filter={"Tags": {"Key": "Environment", "Values": [environment], "MatchOptions": ["EQUALS"]}})
                 rest[environment] = _forecast_amount(response)
             except Exception as exc:  # e.g. DataUnavailableException: too little history to forecast
-                first = (str(exc).strip().splitlines() or [""])[0][:160]
-                notes.append(f"no month-end forecast for {environment}: {type(exc).__name__}: {first}")
+                notes.append(f"no month-end forecast for {environment}: {summarise_error(exc)}")
     result = collector.actuals("Cost Explorer", rest, all_environments=True)
     result.period = f"{start} to {actual_end}"   # what was asked, even where nothing was spent
     result.notes += notes

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+from ..formats.table import wrap_line
 from .billing_text import billing_lines, executive_lines
 from .page import as_html
 from .summary import Report
@@ -23,15 +24,18 @@ def table(report: Report) -> str:
                 for key, value in sorted(a.by[dimension].items(), key=lambda kv: -kv[1])]
         out.append("")
     out.append("Budgets" + (f" (actuals {report.actuals_period})" if report.actuals_period else ""))
-    env_w = max([11, *(len(b.environment) for b in report.budgets)])
-    team_w = max([10, *(len(b.team) for b in report.budgets)])
-    out.append(f"    {'environment':<{env_w}} {'team':<{team_w}} {'budget':>11} {'estimate':>11} {'used':>7} "
-               f"{'actual':>11} {'vs budget':>10} {'vs estim.':>10} {'forecast':>11}  status")
+    # Sized to fit WIDTH with names of up to 10 characters ("(untagged)"); longer ones wrap rather
+    # than run off the terminal.
+    env_w = max([3, *(len(b.environment) for b in report.budgets)])
+    team_w = max([5, *(len(b.team) for b in report.budgets)])
+    money_w = max([9, *(len(money(v)) for b in report.budgets for v in (b.budget, b.estimate, b.actual, b.forecast))])
+    out.append(f"    {'env':<{env_w}} {'team':<{team_w}} {'budget':>{money_w}} {'estimate':>{money_w}} {'used':>7} "
+               f"{'actual':>{money_w}} {'vs budget':>9} {'vs estim.':>9} {'forecast':>{money_w}} status")
     for b in report.budgets:
-        out.append(f"    {b.environment:<{env_w}} {b.team or '(all)':<{team_w}} {money(b.budget):>11} "
-                   f"{money(b.estimate):>11} {share(b.used_percent):>7} {money(b.actual):>11} "
-                   f"{signed_percent(b.variance_percent):>10} {signed_percent(b.estimate_variance_percent):>10} "
-                   f"{money(b.forecast):>11}  {flag(b, report.threshold)}".rstrip())
+        out.append(f"    {b.environment:<{env_w}} {b.team or '(all)':<{team_w}} {money(b.budget):>{money_w}} "
+                   f"{money(b.estimate):>{money_w}} {share(b.used_percent):>7} {money(b.actual):>{money_w}} "
+                   f"{signed_percent(b.variance_percent):>9} {signed_percent(b.estimate_variance_percent):>9} "
+                   f"{money(b.forecast):>{money_w}} {flag(b)}".rstrip())
     out.append(f"    (used: actual spend, else the estimate, as a share of the budget; flagged: overspend beyond "
                f"{report.threshold:g} %; underspend is shown, not flagged)")
     if report.unit_metric is not None:
@@ -44,7 +48,7 @@ def table(report: Report) -> str:
                        f"{unit_money(u.actual_per_unit):>10}")
     out += billing_lines(report.billing_sections)
     out += [f"Note: {n}" for n in report.notes]
-    return "\n".join(out) + "\n"
+    return "\n".join(wrapped for line in out for wrapped in wrap_line(line)) + "\n"
 
 
 def _fmt(value: float | None) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from finops_core.reading import ConfigError
 
+from ..baseline import stack_warning
 from ..engine_state import state_run
 from ..runner import ProgramRun
 
@@ -24,4 +26,7 @@ def read_states(values: Sequence[str], stacks: Sequence[str], cwd: Path = Path("
         if stack in runs:
             raise ConfigError("--state", stack, value, "one state file per stack")
         runs[stack] = state_run(Path(file), cwd)
+        warning = stack_warning(f"--state {value}", (r.urn for r in runs[stack].resources), stack)
+        if warning:
+            print(f"finops: {warning}", file=sys.stderr)
     return runs

@@ -10,6 +10,7 @@ from typing import Any
 from finops_core import load_prices
 from finops_core.rules import load_rules
 
+from ..formats.common import count
 from .actuals import Actuals
 from .allocation import UNTAGGED, Allocation, StackCosts
 from .units import UnitMetric
@@ -250,8 +251,8 @@ def summarize(allocation: Allocation, actuals: Actuals | None, *, today: dt.date
         unpriced = stack.usage_priced_without_amount
         if unpriced:
             names = ", ".join(sorted(r.name for r in unpriced)[:8]) + (" ..." if len(unpriced) > 8 else "")
-            notes.append(f"{stack.stack}: {len(unpriced)} usage-priced resources counted as $0 (give amounts "
-                         f"with --usage-file): {names}")
+            notes.append(f"{stack.stack}: usage of {count(len(unpriced), 'resource')} not included (usage-priced "
+                         f"lines without amounts; give them with --usage-file): {names}")
     report = Report(allocation, lines, actuals, (today or dt.date.today()).isoformat(), load_prices().dates(),
                     threshold, marks, units, notes=notes)
     if units is not None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from finops_core.reading import ConfigError, load_yaml, require_mapping
+from finops_core.reading import ConfigError, load_yaml, probe, require_mapping
 
 DEFAULT_METRIC = "unit"
 
@@ -49,7 +49,7 @@ def _inline(text: str, metric: str | None) -> UnitMetric:
 def read_units(value: str, metric: str | None = None) -> UnitMetric:
     """A units file, or ``ENV=N,...`` when no such file exists and the value has an ``=``."""
     path = Path(value)
-    if "=" in value and not path.exists():
+    if "=" in value and probe(path, "--units", None, value, "a units file or ENV=N pairs") is None:
         return _inline(value, metric)
     doc = load_yaml(path)
     top = require_mapping(doc, doc.data, ())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from .summary import BudgetLine, Report
-from .variance import OVERSPEND
 
 TITLES = {"team": "By team", "service": "By service", "environment": "By environment",
           "cost_center": "By cost center", "owner": "By owner"}
@@ -35,10 +34,9 @@ def dated(report: Report) -> str:
     return f"Report date {report.report_date}; prices of {report.prices_date}; actual spend: {period}"
 
 
-def flag(line: BudgetLine, threshold: float) -> str:
-    """The words beside a line in the table: why it is flagged, or what status it has."""
-    if line.status == OVERSPEND:
-        return f"<-- over {threshold:g} % ({', '.join(line.over)})"
+def flag(line: BudgetLine) -> str:
+    """The word beside a line in the table: its status, exactly as the README's status table and
+    the CSV and JSON word it (what an overspend exceeds: the two variance columns beside it)."""
     return line.status
 
 
