@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STACK ?= dev
 
-.PHONY: setup preview test lint typecheck bench clean
+.PHONY: setup preview docs test lint typecheck bench clean
 
 setup: $(STAMP)
 
@@ -18,7 +18,11 @@ $(STAMP): pyproject.toml policy_pack/requirements.txt
 preview: setup
 	$(BIN)/finops preview --stack $(STACK)
 
-test: setup
+# The README's counts and table of resource kinds, written from core/finops_core/data/kinds.
+docs: setup
+	$(BIN)/python scripts/generate_kinds_docs.py
+
+test: setup docs
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q

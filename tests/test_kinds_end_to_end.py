@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PACK_DIR, run_cli
+from finops_core.kinds import kinds_table
 
 PROGRAM = '''\
 import pulumi_aws as aws
@@ -50,50 +51,19 @@ def test_an_opensearch_domain_is_refused_in_dev_and_priced_in_prod(project: Path
 
 
 EVERY_KIND = Path(__file__).parent / "fixtures" / "every_kind"
-EXPECTED = {
-    "aws:ec2/instance:Instance": "finops-instance-size",
-    "aws:ec2/launchTemplate:LaunchTemplate": "finops-instance-size",
-    "aws:ec2/spotInstanceRequest:SpotInstanceRequest": "finops-ebs-volume-size",
-    "aws:ec2/spotFleetRequest:SpotFleetRequest": "finops-instance-size",
-    "aws:ec2/fleet:Fleet": "finops-instance-size",
-    "aws:autoscaling/group:Group": "finops-node-group-size",
-    "aws:eks/nodeGroup:NodeGroup": "finops-instance-size",
-    "aws:ebs/volume:Volume": "finops-ebs-volume-size",
-    "aws:lambda/function:Function": "finops-lambda-memory",
-    "aws:cloudwatch/logGroup:LogGroup": "finops-log-retention",
-    "aws:rds/instance:Instance": "finops-database-size",
-    "aws:rds/clusterInstance:ClusterInstance": "finops-database-size",
-    "aws:rds/cluster:Cluster": "finops-database-size",
-    "aws:docdb/clusterInstance:ClusterInstance": "finops-database-size",
-    "aws:neptune/clusterInstance:ClusterInstance": "finops-database-size",
-    "aws:elasticache/cluster:Cluster": "finops-cache-size",
-    "aws:elasticache/replicationGroup:ReplicationGroup": "finops-cache-size",
-    "aws:memorydb/cluster:Cluster": "finops-cache-size",
-    "aws:opensearch/domain:Domain": "finops-search-size",
-    "aws:elasticsearch/domain:Domain": "finops-search-size",
-    "aws:msk/cluster:Cluster": "finops-streaming-size",
-    "aws:redshift/cluster:Cluster": "finops-warehouse-size",
-    "aws:redshiftserverless/workgroup:Workgroup": "finops-warehouse-size",
-    "aws:emr/cluster:Cluster": "finops-analytics-size",
-    "aws:emr/instanceGroup:InstanceGroup": "finops-analytics-size",
-    "aws:emr/instanceFleet:InstanceFleet": "finops-analytics-size",
-    "aws:sagemaker/endpointConfiguration:EndpointConfiguration": "finops-ml-size",
-    "aws:sagemaker/notebookInstance:NotebookInstance": "finops-ml-size",
-    "aws:ecs/taskDefinition:TaskDefinition": "finops-task-size",
-    "kubernetes:core/v1:Pod": "finops-container-limits",
-    "kubernetes:apps/v1:Deployment": "finops-required-labels",
-}
+# Beside the table's kinds, the program writes two Kubernetes objects that other policies judge.
+KUBERNETES = {"kubernetes:core/v1:Pod": {"finops-container-limits"},
+              "kubernetes:apps/v1:Deployment": {"finops-required-labels"}}
 
 
 def test_every_kind_is_judged_in_an_ordinary_program() -> None:
-    from finops_core.kinds import kinds_table
-
+    """The program registers the first oversizedInDev example of every row; each is refused by its policy."""
     code, report = _preview(EVERY_KIND, "dev")
     assert code == 1
     found: dict[str, set[str]] = {}
     for v in report["violations"]:  # type: ignore[union-attr]
         if v["enforcementLevel"] == "mandatory" and v["resource"] != "stack":
             found.setdefault(v["resource"].split(" '")[0], set()).add(v["policy"])
-    assert {t: {p} for t, p in EXPECTED.items()} == found
-    judged = {t for t, kind in kinds_table().items() if kind.sizes}
-    assert judged <= set(EXPECTED), sorted(judged - set(EXPECTED))
+    expected = {t: {kind.examples.oversized_in_dev[0].policy}
+                for t, kind in kinds_table().items() if kind.examples.oversized_in_dev}
+    assert found == {**expected, **KUBERNETES}

@@ -80,15 +80,3 @@ def test_ci_posts_the_comment_and_uploads_sarif_even_when_the_preview_fails() ->
     verdict = steps[-1]
     assert "always()" in verdict["if"] and "steps.preview.outputs.exit-code" in verdict["run"]
     assert steps.index(comment) < steps.index(verdict) and steps.index(upload) < steps.index(verdict)
-
-
-def test_the_readme_counts_the_kinds_as_the_table_holds_them() -> None:
-    from finops_core.kinds import kinds_table
-
-    readme = (ROOT / "README.md").read_text()
-    fixed = [t for t, k in kinds_table().items()
-             if t.startswith("aws:") and k.price.get("model") not in ("free", "usage")]
-    assert f"**{len(fixed)} AWS resource types** get an estimate fixed by configuration" in readme
-    assert f"{len(kinds_table())} types" in readme
-    usage = [t for t, k in kinds_table().items() if k.price.get("model") == "usage"]
-    assert f"A further {len(usage)} types are usage-priced" in readme

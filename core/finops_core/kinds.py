@@ -13,8 +13,18 @@ A row::
         - {property: instanceCount, cap: search.maxNodes}      # a number: at most the cap
       price: {model: opensearch-domain}          # how the estimator prices it (see estimate.py)
       counts: {instances: instanceCount}         # what it adds to the stack's provisioning limits
+      examples:                                  # the tests and the README's tables are made of these
+        oversizedInDev:                          # each breaks a cap in dev and fits prod's caps:
+          - inputs: {clusterConfig: {instanceType: r6g.4xlarge.search}}    # engine names, no tags
+            policy: finops-search-size                                      # the one mandatory violation
+            says: clusterConfig.instanceType=r6g.4xlarge.search             # ... and words of its message
+        priced:                                  # a configuration, its monthly figure and where it comes from
+          - inputs: {clusterConfig: {instanceType: r6g.large.search, instanceCount: 2}}
+            monthlyUsd: 243.82
+            origin: price-list                   # see ORIGINS; within: 0.05 allows a tolerance
+            source: 'prices.json: 1,460 hours x $0.167 (opensearch[r6g.large.search])'
 
-Adding a kind is a row here plus, for a new cap, its entry in the rules.
+Adding a kind is a row here (with its examples) plus its prices and, for a new cap, its entry in the rules.
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ from functools import cache
 from typing import Any, Literal
 
 from .data import DATA_DIR
-from .reading import ConfigError, Path_, YamlDoc, load_yaml, require_mapping
+from .reading import ConfigError, Path_, YamlDoc, load_yaml, require_keys, require_mapping
 from .values import MISSING, get_path, values_at
 
 KINDS_DIR = DATA_DIR / "kinds"
@@ -57,6 +67,47 @@ class SizeRule:
 COUNTS: tuple[str, ...] = ("instances", "nodes", "databases")
 
 
+# Where a priced example's figure comes from, so that what is checked twice is told from what is not:
+#   price-list   prices.json's unit prices times the configuration: the estimate to the cent, single-sourced
+#   same-file    a figure published in a file that prices.json's tables also cite (an Infracost golden file):
+#                it checks the arithmetic, not the prices
+#   independent  a figure from a source the prices it uses do not cite (AWS's pages and posts, Karpenter ...)
+ORIGINS: tuple[str, ...] = ("price-list", "same-file", "independent")
+US_EAST_1 = "us-east-1"
+
+
+@dataclass(frozen=True)
+class OversizedExample:
+    """Inputs (engine names, without tags) that break one cap in dev and fit prod's caps."""
+
+    inputs: Mapping[str, Any]
+    policy: str
+    says: str
+
+
+@dataclass(frozen=True)
+class PricedExample:
+    """A configuration and its monthly figure: the estimate must be within ``within`` (a fraction) of
+    ``monthly_usd``, or equal to the cent where ``within`` is 0."""
+
+    inputs: Mapping[str, Any]
+    monthly_usd: float
+    origin: str
+    source: str
+    related: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
+    region: str = US_EAST_1
+    within: float = 0.0
+    name: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class KindExamples:
+    oversized_in_dev: tuple[OversizedExample, ...] = ()
+    priced: tuple[PricedExample, ...] = ()
+    unpriced: str = ""   # why a kind with a pricing model has no priced example yet
+
+
 @dataclass(frozen=True)
 class ResourceKind:
     type: str
@@ -65,6 +116,7 @@ class ResourceKind:
     price: Mapping[str, Any] = field(default_factory=dict)
     source: str = ""
     counts: Mapping[str, str | float] = field(default_factory=dict)
+    examples: KindExamples = field(default_factory=KindExamples)
 
     @property
     def sections(self) -> frozenset[str]:
@@ -102,11 +154,7 @@ def _path(doc: YamlDoc, raw: object, where: Path_) -> tuple[str, ...]:
 
 
 def _size_rule(doc: YamlDoc, raw: object, where: Path_, properties: Mapping[str, tuple[str, ...]]) -> SizeRule:
-    spec = require_mapping(doc, raw, where)
-    unknown = set(spec) - {"property", "cap", "check", "scale"}
-    if unknown:
-        bad = sorted(unknown)[0]
-        raise doc.error((*where, bad), bad, "property, cap, check or scale")
+    spec = require_keys(doc, raw, where, ("property", "cap", "check", "scale"))
     role = spec.get("property")
     if role not in properties:
         raise doc.error((*where, "property"), role, "a role declared under properties: " + ", ".join(properties))
@@ -127,17 +175,63 @@ def _size_rule(doc: YamlDoc, raw: object, where: Path_, properties: Mapping[str,
     return SizeRule(str(role), properties[str(role)], section, cap_key, check, float(scale))
 
 
+def _text(doc: YamlDoc, spec: Mapping[str, Any], key: str, where: Path_, required: bool = True) -> str:
+    value = spec.get(key, None if required else "")
+    if not isinstance(value, str) or (required and not value):
+        raise doc.error((*where, key), value, "a text")
+    return value
+
+
+def _oversized(doc: YamlDoc, raw: object, where: Path_) -> OversizedExample:
+    spec = require_keys(doc, raw, where, ("inputs", "policy", "says"))
+    return OversizedExample(dict(require_mapping(doc, spec.get("inputs"), (*where, "inputs"))),
+                            _text(doc, spec, "policy", where), _text(doc, spec, "says", where))
+
+
+PRICED_KEYS = ("name", "inputs", "related", "region", "monthlyUsd", "within", "origin", "source", "note")
+
+
+def _priced(doc: YamlDoc, raw: object, where: Path_) -> PricedExample:
+    spec = require_keys(doc, raw, where, PRICED_KEYS)
+    numbers: dict[str, float] = {}
+    for key, default in (("monthlyUsd", None), ("within", 0.0)):
+        value = spec.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise doc.error((*where, key), value, "a number of at least 0")
+        numbers[key] = float(value)
+    origin = spec.get("origin")
+    if origin not in ORIGINS:
+        raise doc.error((*where, "origin"), origin, "one of " + ", ".join(ORIGINS))
+    related = {str(t): {str(ref): dict(require_mapping(doc, inputs, (*where, "related", t, ref)))
+                        for ref, inputs in require_mapping(doc, refs, (*where, "related", t)).items()}
+               for t, refs in require_mapping(doc, spec.get("related", {}), (*where, "related")).items()}
+    return PricedExample(dict(require_mapping(doc, spec.get("inputs"), (*where, "inputs"))), numbers["monthlyUsd"],
+                         str(origin), _text(doc, spec, "source", where), related,
+                         _text(doc, spec, "region", where, False) or US_EAST_1, numbers["within"],
+                         _text(doc, spec, "name", where, False), _text(doc, spec, "note", where, False))
+
+
+def _examples(doc: YamlDoc, raw: object, where: Path_) -> KindExamples:
+    spec = require_keys(doc, raw, where, ("oversizedInDev", "priced", "unpriced"))
+    lists = {}
+    for key in ("oversizedInDev", "priced"):
+        items = spec.get(key, [])
+        if not isinstance(items, list):
+            raise doc.error((*where, key), items, "a list of examples")
+        lists[key] = items
+    return KindExamples(tuple(_oversized(doc, item, (*where, "oversizedInDev", i))
+                              for i, item in enumerate(lists["oversizedInDev"])),
+                        tuple(_priced(doc, item, (*where, "priced", i)) for i, item in enumerate(lists["priced"])),
+                        _text(doc, spec, "unpriced", where, False))
+
+
 def parse_kinds(doc: YamlDoc) -> dict[str, ResourceKind]:
     kinds: dict[str, ResourceKind] = {}
     for type_token, raw in require_mapping(doc, doc.data, ()).items():
         where: Path_ = (type_token,)
         if not isinstance(type_token, str) or type_token.count(":") < 2:
             raise doc.error(where, type_token, "a Pulumi type token such as aws:ec2/instance:Instance")
-        spec = require_mapping(doc, raw, where)
-        unknown = set(spec) - {"properties", "sizes", "price", "counts"}
-        if unknown:
-            bad = sorted(unknown)[0]
-            raise doc.error((*where, bad), bad, "properties, sizes, price or counts")
+        spec = require_keys(doc, raw, where, ("properties", "sizes", "price", "counts", "examples"))
         properties = {str(role): _path(doc, path, (*where, "properties", role))
                       for role, path in require_mapping(doc, spec.get("properties", {}),
                                                         (*where, "properties")).items()}
@@ -156,7 +250,8 @@ def parse_kinds(doc: YamlDoc) -> dict[str, ResourceKind]:
                     isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0):
                 raise doc.error((*where, "counts", what), value, "a positive number or a role under properties")
             counts[str(what)] = value
-        kinds[type_token] = ResourceKind(type_token, properties, sizes, price, doc.source, counts)
+        examples = _examples(doc, spec.get("examples", {}), (*where, "examples"))
+        kinds[type_token] = ResourceKind(type_token, properties, sizes, price, doc.source, counts, examples)
     return kinds
 
 
@@ -182,4 +277,5 @@ def kinds_in_section(section: str) -> dict[str, ResourceKind]:
     return {t: k for t, k in kinds_table().items() if section in k.sections}
 
 
-__all__ = ["ResourceKind", "SizeRule", "kind_of", "kinds_in_section", "kinds_table"]
+__all__ = ["ORIGINS", "KindExamples", "OversizedExample", "PricedExample", "ResourceKind", "SizeRule", "kind_of",
+           "kinds_in_section", "kinds_table"]

@@ -17,7 +17,7 @@ are in :mod:`.config_documents`. This module reads files and is what the rest im
 from __future__ import annotations
 
 import stat
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -85,3 +85,13 @@ def require_mapping(doc: YamlDoc, value: object, path: Path_) -> Mapping[str, An
     if not isinstance(value, Mapping):
         raise doc.error(path, value, "a mapping of keys to values")
     return value
+
+
+def require_keys(doc: YamlDoc, value: object, path: Path_, allowed: Collection[str]) -> Mapping[str, Any]:
+    """A mapping whose keys are all among ``allowed``; the first other key is the error."""
+    spec = require_mapping(doc, value, path)
+    unknown = sorted(str(key) for key in set(spec) - set(allowed))
+    if unknown:
+        names = list(allowed)
+        raise doc.error((*path, unknown[0]), unknown[0], ", ".join(names[:-1]) + " or " + names[-1])
+    return spec

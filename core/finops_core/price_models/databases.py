@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import catalogue
 from ..quote import Quote, Unpriced, model
-from ..values import MISSING
+from ..values import MISSING, UNKNOWN
 from ..waivers import today as estimate_day
 
 AURORA = {"aurora": "aurora-mysql", "aurora-mysql": "aurora-mysql", "aurora-postgresql": "aurora-postgresql"}
@@ -85,8 +85,13 @@ def rds_instance(q: Quote) -> None:
 def extended_support(q: Quote, engine: str, cls: str, copies: float) -> None:
     """RDS Extended Support for an engine major version past its end of standard support on the day
     of the estimate: per vCPU-hour, twice the rate from year 3 (calendar ``rdsExtendedSupport``)."""
-    version = q.known("engineVersion")
+    version = q.value("engineVersion")
     starts = q.catalogue.calendars.get("rdsExtendedSupport", {}).get("starts", {}).get(engine)
+    if version is UNKNOWN and starts:
+        # A cluster instance takes its version from the cluster, known only after the update: price
+        # the standard rate rather than nothing, and say what was not judged.
+        q.note("Extended Support not judged: engineVersion not known until the update")
+        return
     if not isinstance(version, str) or not starts:
         return
     parts = version.split(".")
