@@ -61,6 +61,8 @@ budgets = finops.BudgetAlerts("budget", finops.BudgetAlertsArgs(
     service="audit",
     # What dev's emergency action stops at 100 % of the budget (staging/prod deny new compute instead).
     emergency_db_instance_ids=[database.instance.identifier],
+    # The nodes launch through their own role: staging/prod's brake reaches it as well as the deployer.
+    compute_roles=[cluster.node_role.name],
     activate_cost_allocation_tags=config.get_bool("activateCostAllocationTags") is not False))
 
 if env.rules.auto_shutdown.enabled:
