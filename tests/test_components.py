@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pulumi_kubernetes as k8s
 import pytest
 from conftest import ROOT, budgets_of, named, run_in
 from finops_components.audit_log_bucket import lifecycle_rules
+from finops_components.auto_shutdown import NodeGroupSchedule
 from finops_components.aws_budget_limits import BudgetLimitError, batches
 from finops_core.rules import ConfigError
 
@@ -266,6 +268,25 @@ def test_auto_shutdown_only_where_the_environment_asks(mock_stack) -> None:
     assert stop["target"]["arn"] == "arn:aws:scheduler:::aws-sdk:ec2:stopInstances"  # no Lambda
     assert stop["scheduleExpression"] == "cron(0 20 * * ? *)"
     assert [r for r in mock_stack(program, "prod") if r.type == "aws:scheduler/schedule:Schedule"] == []
+
+
+def test_auto_shutdown_may_touch_only_this_environment_s_resources_and_the_named_node_groups(mock_stack) -> None:
+    def program() -> None:
+        finops.enforce()
+        finops.AutoShutdown("night", finops.AutoShutdownArgs(node_groups=[NodeGroupSchedule(
+            cluster_name="platform", node_group_name="platform-ui", desired_size=1, max_size=2)]))
+
+    resources = mock_stack(program, "dev")
+    statements = {s["Sid"]: s for s in json.loads(named(resources, "night-policy").inputs["policy"])["Statement"]}
+    for sid in ("StartStopThisEnvironmentsInstances", "StartStopThisEnvironmentsDatabases"):
+        assert statements[sid]["Condition"] == {"StringEquals": {"aws:ResourceTag/Environment": "dev"}}
+    assert statements["ScaleTheNamedNodeGroups"]["Resource"] == [
+        "arn:aws:eks:eu-west-1:123456789012:nodegroup/platform/platform-ui/*"]
+    assert all(s["Resource"] != "*" for s in statements.values())
+    trust = json.loads(named(resources, "night-role").inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+    assert trust["Condition"]["ArnLike"]["aws:SourceArn"].startswith(
+        "arn:aws:scheduler:eu-west-1:123456789012:schedule-group/night-group")
 
 
 def test_lifecycle_rules_transition_before_expiry() -> None:
