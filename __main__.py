@@ -28,6 +28,8 @@ node_size = config.get_object("nodeGroups") or {}
 cluster = finops.KubernetesCluster("platform", finops.KubernetesClusterArgs(
     subnet_ids=subnet_ids,
     service="ssa",
+    # The API endpoint is private; stack config may open it to CI's and operators' addresses.
+    public_access_cidrs=config.get_object("publicAccessCidrs"),
     node_groups=[
         finops.NodeGroupSpec(
             service=service,

@@ -223,7 +223,35 @@ def test_gpu_node_group_in_staging(mock_stack) -> None:
     assert gpu["instanceTypes"] == ["g4dn.xlarge"] and gpu["taints"][0]["key"] == "nvidia.com/gpu"
     # Children are parented and named after the component.
     component = next(r for r in resources if r.name == "k" and not r.custom)
-    assert all(r.parent == component.urn for r in resources if r.name.startswith("k-"))
+    # (the control-plane log group, a LogGroup component of its own, is the one grandchild)
+    parents = {component.urn} | {r.urn for r in resources if r.parent == component.urn and not r.custom}
+    assert all(r.parent in parents for r in resources if r.name.startswith("k-"))
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_the_cluster_is_private_encrypted_and_audited_where_the_rules_say(mock_stack, stack: str) -> None:
+    def program() -> None:
+        finops.enforce()
+        finops.KubernetesCluster("k", finops.KubernetesClusterArgs(
+            subnet_ids=SUBNETS, node_groups=[finops.NodeGroupSpec(service="ui")],
+            public_access_cidrs=["198.51.100.0/24"] if stack == "prod" else None))
+
+    resources = mock_stack(program, stack)
+    cluster = next(r for r in resources if r.type == "aws:eks/cluster:Cluster").inputs
+    vpc = cluster["vpcConfig"]
+    assert vpc["endpointPrivateAccess"] is True
+    assert vpc["endpointPublicAccess"] is (stack == "prod")
+    assert vpc.get("publicAccessCidrs") == (["198.51.100.0/24"] if stack == "prod" else None)
+    assert cluster["encryptionConfig"]["resources"] == ["secrets"]
+    assert cluster["encryptionConfig"]["provider"]["keyArn"] == named(resources, "k-secrets-key").outputs["arn"]
+    logs = [r for r in resources if r.type == "aws:cloudwatch/logGroup:LogGroup"]
+    if stack == "dev":
+        assert "enabledClusterLogTypes" not in cluster and logs == []
+    else:
+        assert cluster["enabledClusterLogTypes"] == ["audit", "authenticator"]
+        [group] = logs
+        assert group.inputs["name"] == f"/aws/eks/{cluster['name']}/cluster"
+        assert group.inputs["retentionInDays"] == {"staging": 30, "prod": 365}[stack]
 
 
 def test_node_groups_run_on_spot_capacity_outside_prod(mock_stack) -> None:

@@ -38,6 +38,7 @@ from .environment import Environment
 from .iam_principals import DenyTargets, deny_targets
 from .service_trust import account_and_partition, service_trust
 from .tagging import current_environment
+from .topic_encryption import topic_key
 
 # How a budget adds up the filtered spend: with a filter expression AWS wants the metric named
 # (``metrics`` conflicts with the older cost types); unblended is what cost types defaulted to.
@@ -78,9 +79,9 @@ class BudgetAlerts(pulumi.ComponentResource):
     rules' thresholds (50/75/90 %) and a FORECASTED alert at 100 %; one budget per team of the
     plan, filtered by the Team tag *and* the Environment tag (a filter expression: the team's
     spend in this environment only); an SNS topic only AWS Budgets of this account may publish
-    to, with the plan's e-mail subscribers; the activation of the cost-allocation tags (in
-    batches of at most 20); a Cost Anomaly Detection monitor and subscription; and an
-    emergency budget action at its threshold (default 100 % of actual spend).
+    to, encrypted with a KMS key of its own ($1 a month), with the plan's e-mail subscribers;
+    the activation of the cost-allocation tags (in batches of at most 20); a Cost Anomaly
+    Detection monitor and subscription; and an emergency budget action at its threshold (default 100 % of actual spend).
 
     The emergency action (plan ``emergencyAction``; in code, defaults per environment from
     :func:`default_emergency_action`: dev stops, automatically; staging/prod deny, on approval):
@@ -127,6 +128,7 @@ class BudgetAlerts(pulumi.ComponentResource):
     budget: aws.budgets.Budget
     team_budgets: dict[str, aws.budgets.Budget]
     topic: aws.sns.Topic
+    topic_key: aws.kms.Key
 
     def __init__(self, name: str, args: BudgetAlertsArgs | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -152,7 +154,9 @@ class BudgetAlerts(pulumi.ComponentResource):
         budget_name = monitor_name = stack_budget_name(env)
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
 
-        self.topic = aws.sns.Topic(f"{name}-alerts", tags=tags, opts=child)
+        # Encrypted at rest with a key AWS Budgets of this account may use to publish.
+        self.topic_key = topic_key(f"{name}-alerts", self, tags, services=("budgets.amazonaws.com",))
+        self.topic = aws.sns.Topic(f"{name}-alerts", kms_master_key_id=self.topic_key.arn, tags=tags, opts=child)
         aws.sns.TopicPolicy(f"{name}-alerts-policy", arn=self.topic.arn, policy=pulumi.Output.json_dumps({
             "Version": "2012-10-17",
             "Statement": [{

@@ -22,6 +22,7 @@ from finops_core.rules import ConfigError
 from .log_group import LogGroup, LogGroupArgs
 from .service_trust import account_and_partition, service_trust
 from .tagging import current_environment
+from .topic_encryption import topic_key
 
 HANDLER_FILE = Path(__file__).resolve().parent / "daily_report_handler" / "handler.py"
 RUNTIME = "python3.12"
@@ -69,20 +70,6 @@ class DailyCostReport(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = env.tags_for(service=args.service, feature=args.feature)
 
-        self.topics = {team: pulumi.Output.from_input(arn) for team, arn in args.team_topic_arns.items()}
-        for team, addresses in sorted(args.team_emails.items()):
-            if team in self.topics:
-                topic_arn = self.topics[team]
-            else:
-                topic = aws.sns.Topic(f"{name}-{team}", tags=env.tags_for(service=args.service, team=team,
-                                                                            feature=args.feature),
-                                      opts=child)
-                topic_arn = topic.arn
-                self.topics[team] = topic_arn
-            for index, address in enumerate(addresses):
-                aws.sns.TopicSubscription(f"{name}-{team}-email-{index}", topic=topic_arn, protocol="email",
-                                          endpoint=address, opts=child)
-
         account_id, partition = account_and_partition(self)
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
         # Lambda assumes the role for this function only: its name is the logical name plus the
@@ -91,6 +78,23 @@ class DailyCostReport(pulumi.ComponentResource):
             "lambda.amazonaws.com", account_id,
             pulumi.Output.format("arn:{0}:lambda:{1}:{2}:function:{3}-function-*", partition, region, account_id,
                                  name)), tags=tags, opts=child)
+        # The teams' new topics are encrypted with a key the function (its role) may publish with.
+        key = (topic_key(f"{name}-topics", self, tags, role_arns=[role.arn]) if set(args.team_emails) -
+               set(args.team_topic_arns) else None)
+        self.topics = {team: pulumi.Output.from_input(arn) for team, arn in args.team_topic_arns.items()}
+        for team, addresses in sorted(args.team_emails.items()):
+            if team in self.topics:
+                topic_arn = self.topics[team]
+            else:
+                topic = aws.sns.Topic(f"{name}-{team}", kms_master_key_id=key.arn if key is not None else None,
+                                      tags=env.tags_for(service=args.service, team=team, feature=args.feature),
+                                      opts=child)
+                topic_arn = topic.arn
+                self.topics[team] = topic_arn
+            for index, address in enumerate(addresses):
+                aws.sns.TopicSubscription(f"{name}-{team}-email-{index}", topic=topic_arn, protocol="email",
+                                          endpoint=address, opts=child)
+
         variables: dict[str, pulumi.Input[str]] = {
             "TEAM_TOPICS": pulumi.Output.json_dumps({t: self.topics[t] for t in teams})}
         if args.this_environment_only:

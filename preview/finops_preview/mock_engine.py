@@ -70,6 +70,7 @@ PLAUSIBLE_OUTPUTS: Mapping[str, Mapping[str, Any]] = {
     "aws:cloudwatch/logGroup:LogGroup": {"arn": "arn:aws:logs:{region}:{account}:log-group:{physical}"},
     "aws:lambda/function:Function": {"arn": "arn:aws:lambda:{region}:{account}:function:{physical}"},
     "aws:iam/policy:Policy": {"arn": "arn:aws:iam::{account}:policy/{physical}"},
+    "aws:kms/key:Key": {"arn": "arn:aws:kms:{region}:{account}:key/{name}-mock-key-id", "keyId": "{name}-mock-key-id"},
     "aws:iam/role:Role": {"arn": "arn:aws:iam::{account}:role/{physical}"},
     "aws:organizations/policy:Policy": {"id": "p-mock0001",
                                         "arn": "arn:aws:organizations::{account}:policy/o-mock/"
