@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -25,6 +24,8 @@ import grpc
 from finops_core.reading import load_json
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
+
+from .child_environment import child_environment
 
 LEVELS = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY,
           "remediate": analyzer_pb2.REMEDIATE, "disabled": analyzer_pb2.DISABLED}
@@ -150,13 +151,11 @@ class PolicyPackProcess:
     def start(self) -> PolicyPackProcess:
         if not (self.pack_dir / "PulumiPolicy.yaml").is_file():
             raise PolicyPackError(f"{self.pack_dir}: not a policy pack (no PulumiPolicy.yaml)")
-        env = dict(os.environ)
-        env.update({
+        # What the engine sets, on the allow-list of child_environment: no credentials.
+        env = child_environment({
             "PULUMI_PROJECT": self.project, "PULUMI_STACK": self.stack,
             "PULUMI_ORGANIZATION": self.organization, "PULUMI_DRY_RUN": "true" if self.dry_run else "false",
-            "PULUMI_CONFIG": json.dumps(self.config),
-        })
-        env.update(self.extra_env)
+            "PULUMI_CONFIG": json.dumps(self.config), **self.extra_env})
         self._process = subprocess.Popen(
             [self.python, "-u", "-m", "pulumi.policy", "127.0.0.1:0", str(self.pack_dir)],
             cwd=self.pack_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

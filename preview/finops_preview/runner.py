@@ -19,6 +19,7 @@ from finops_core.reading import ConfigError
 
 from . import mock_engine
 from .analyzer import Diagnostic, PolicyPackProcess, ProviderRef, Remediation, StackResource
+from .child_environment import GUARD_FILE, child_environment
 from .mock_engine import RecordedResource
 from .project import Project, StackConfig, load_project, load_stack_config
 
@@ -33,8 +34,9 @@ class ProgramError(Exception):
 DEFAULT_TIMEOUT_S = 300.0
 # Runs the mock engine by path: it imports nothing of this library, so a program's own
 # virtualenv needs only pulumi (and what the program imports), not finops.
-_BOOTSTRAP = ("import runpy, sys; path = sys.argv.pop(1); "
-              "runpy.run_path(path, run_name='finops_mock_engine')")
+# The offline guard first (a program's boto3 calls fail naming the call), then the mock engine.
+_BOOTSTRAP = ("import runpy, sys; guard = sys.argv.pop(1); path = sys.argv.pop(1); "
+              "runpy.run_path(guard)['install'](); runpy.run_path(path, run_name='finops_mock_engine')")
 
 
 @dataclass
@@ -124,10 +126,12 @@ class ProgramProcess:
         request = {"project_dir": str(self.project.directory), "main": str(self.project.main),
                    "project": self.project.name, "stack": self.stack, "config": self.config.values,
                    "secret_keys": sorted(self.config.secret_keys), "result_fd": write_end}
-        command = [self.python, "-c", _BOOTSTRAP, str(Path(mock_engine.__file__).resolve())]
+        command = [self.python, "-c", _BOOTSTRAP, str(GUARD_FILE), str(Path(mock_engine.__file__).resolve())]
         try:
+            # No credentials in the program's environment: the allow-list of child_environment.
             self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=2, cwd=self.project.directory,
-                                             start_new_session=True, text=True, pass_fds=(write_end,))
+                                             start_new_session=True, text=True, pass_fds=(write_end,),
+                                             env=child_environment())
         except OSError as exc:
             os.close(read_end)
             raise ProgramError(f"{self.project.main}: the program could not be started with {command[0]}: "
