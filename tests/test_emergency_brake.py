@@ -132,3 +132,13 @@ def test_the_deny_fits_an_iam_policy_and_an_scp(environment: str) -> None:
     assert json.loads(compact) == deny_document(environment)
     assert len(compact) <= MAX_SCP_CHARS
     assert len(re.sub(r"\s", "", compact)) <= MAX_IAM_POLICY_CHARS
+
+
+@pytest.mark.parametrize("stack", ["staging", "prod"])
+def test_the_reference_platform_s_brake_reaches_its_node_role(shared_program_runs: Any, stack: str) -> None:
+    resources = shared_program_runs(ROOT, stack).resources
+    node_role = next(r for r in resources if r.name == "platform-node-role")
+    [action] = [r.inputs for r in resources if r.type == "aws:budgets/budgetAction:BudgetAction"]
+    assert node_role.outputs["name"] in action["definition"]["iamActionDefinition"]["roles"]
+    [deny] = [r for r in resources if r.name == "budget-deny-new-compute"]
+    assert json.loads(deny.inputs["policy"]) == deny_document(stack)
