@@ -130,8 +130,10 @@ def test_the_stop_role_may_stop_the_named_instances_through_ssm_only(team_projec
     for sid in ("StopTheNamedInstances", "StopTheNamedDatabases", "SeeInstanceStatus"):
         assert statements[sid]["Condition"] == {"ForAnyValue:StringEquals": {"aws:CalledVia": ["ssm.amazonaws.com"]}}
     assert statements["StartTheStopDocuments"]["Resource"] == [
+        "arn:aws:ssm:eu-west-1::document/AWS-StopEC2Instance", "arn:aws:ssm:eu-west-1::document/AWS-StopRdsInstance",
         "arn:aws:ssm:eu-west-1:*:automation-definition/AWS-StopEC2Instance:*",
-        "arn:aws:ssm:eu-west-1:*:automation-definition/AWS-StopRdsInstance:*"]
+        "arn:aws:ssm:eu-west-1:*:automation-definition/AWS-StopRdsInstance:*",
+        "arn:aws:ssm:eu-west-1:123456789012:automation-execution/*"]
     trust = json.loads(named(resources, "budget-action-role").inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Condition"] == {
         "StringEquals": {"aws:SourceAccount": "123456789012"},

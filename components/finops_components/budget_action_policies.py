@@ -35,9 +35,13 @@ def stop_policy(partition: pulumi.Input[str], region: pulumi.Input[str], account
         part, reg, account, instances, databases = values
         ec2 = [f"arn:{part}:ec2:{reg}:{account}:instance/{i}" for i in instances]
         rds = [f"arn:{part}:rds:{reg}:{account}:db:{d}" for d in databases]
+        # StartAutomationExecution is authorized on the document (AWS-owned: no account in its ARN),
+        # its automation definition, and the execution it starts.
         statements: list[dict[str, Any]] = [{
             "Sid": "StartTheStopDocuments", "Effect": "Allow", "Action": "ssm:StartAutomationExecution",
-            "Resource": [f"arn:{part}:ssm:{reg}:*:automation-definition/{doc}:*" for doc in STOP_DOCUMENTS]}]
+            "Resource": [*(f"arn:{part}:ssm:{reg}::document/{doc}" for doc in STOP_DOCUMENTS),
+                         *(f"arn:{part}:ssm:{reg}:*:automation-definition/{doc}:*" for doc in STOP_DOCUMENTS),
+                         f"arn:{part}:ssm:{reg}:{account}:automation-execution/*"]}]
         if ec2:
             statements += [
                 {"Sid": "StopTheNamedInstances", "Effect": "Allow", "Action": "ec2:StopInstances",
