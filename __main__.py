@@ -33,6 +33,8 @@ cluster = finops.KubernetesCluster("platform", finops.KubernetesClusterArgs(
         ("availability_zones", "availabilityZones"), ("cidr_block", "cidrBlock"), ("nat_gateways", "natGateways"))
         if c in network}) if network is not None else None,
     service="ssa",
+    # The API endpoint is private; stack config may open it to CI's and operators' addresses.
+    public_access_cidrs=config.get_object("publicAccessCidrs"),
     node_groups=[
         finops.NodeGroupSpec(
             service=service,
@@ -68,6 +70,8 @@ budgets = finops.BudgetAlerts("budget", finops.BudgetAlertsArgs(
     service="audit",
     # What dev's emergency action stops at 100 % of the budget (staging/prod deny new compute instead).
     emergency_db_instance_ids=[database.instance.identifier],
+    # The nodes launch through their own role: staging/prod's brake reaches it as well as the deployer.
+    compute_roles=[cluster.node_role.name],
     activate_cost_allocation_tags=config.get_bool("activateCostAllocationTags") is not False))
 
 # NAT egress watched day by day against the environment's monthly limit (rules.yaml network), on

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from conftest import ROOT, budgets_of, named, run_in
 from finops_components import iam_principals
 from finops_components.aws_budget_limits import BudgetLimitError
+from finops_core.emergency_brake import deny_document
 from finops_core.rules import ConfigError
 
 ACTION = "aws:budgets/budgetAction:BudgetAction"
@@ -92,6 +94,50 @@ def test_the_deny_policy_goes_to_the_principals_that_deploy_not_to_the_action_ro
     # The execution role may attach and detach that one policy, nothing else.
     policy = named(resources, "budget-action-policy").inputs["policy"]
     assert '"iam:PolicyARN"' in policy and "iam:AttachRolePolicy" in policy
+
+
+def test_the_brake_denies_the_kinds_table_s_grow_actions_and_reaches_the_compute_roles(team_project: Path) -> None:
+    resources = run_in("shop", in_code(emergency_roles=["shop-deploy"], compute_roles=["shop-nodes", "autoscaler"]),
+                       stack="staging")
+    assert json.loads(named(resources, "budget-deny-new-compute").inputs["policy"]) == deny_document("staging")
+    [action] = [r.inputs for r in of_type(resources, ACTION)]
+    assert action["definition"]["iamActionDefinition"]["roles"] == ["shop-deploy", "shop-nodes", "autoscaler"]
+
+
+def test_in_an_organization_an_scp_of_the_same_content_is_offered(team_project: Path) -> None:
+    resources = run_in("shop", in_code(emergency_roles=["shop-deploy"], emergency_scp_target_ids=["ou-ab12-cd34ef56"]),
+                       stack="prod")
+    [scp] = of_type(resources, "aws:organizations/policy:Policy")
+    assert scp.inputs["type"] == "SERVICE_CONTROL_POLICY"
+    assert json.loads(scp.inputs["content"]) == deny_document("prod")
+    actions = {r.inputs["actionType"]: r.inputs for r in of_type(resources, ACTION)}
+    assert set(actions) == {"APPLY_IAM_POLICY", "APPLY_SCP_POLICY"}
+    assert actions["APPLY_SCP_POLICY"]["definition"]["scpActionDefinition"]["targetIds"] == ["ou-ab12-cd34ef56"]
+    # The execution role may attach and detach that SCP too, and no other Organizations action.
+    statements = json.loads(named(resources, "budget-action-policy").inputs["policy"])["Statement"]
+    assert {a for s in statements for a in s["Action"] if a.startswith("organizations:")} == {
+        "organizations:AttachPolicy", "organizations:DetachPolicy"}
+
+
+def test_the_stop_role_may_stop_the_named_instances_through_ssm_only(team_project: Path) -> None:
+    resources = run_in("shop", in_code(emergency_instance_ids=["i-0123456789abcdef0"],
+                                       emergency_db_instance_ids=["shop-db"]))
+    policy = json.loads(named(resources, "budget-action-policy").inputs["policy"])
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    assert statements["StopTheNamedInstances"]["Resource"] == [
+        "arn:aws:ec2:eu-west-1:123456789012:instance/i-0123456789abcdef0"]
+    assert statements["StopTheNamedDatabases"]["Resource"] == ["arn:aws:rds:eu-west-1:123456789012:db:shop-db"]
+    for sid in ("StopTheNamedInstances", "StopTheNamedDatabases", "SeeInstanceStatus"):
+        assert statements[sid]["Condition"] == {"ForAnyValue:StringEquals": {"aws:CalledVia": ["ssm.amazonaws.com"]}}
+    assert statements["StartTheStopDocuments"]["Resource"] == [
+        "arn:aws:ssm:eu-west-1::document/AWS-StopEC2Instance", "arn:aws:ssm:eu-west-1::document/AWS-StopRdsInstance",
+        "arn:aws:ssm:eu-west-1:*:automation-definition/AWS-StopEC2Instance:*",
+        "arn:aws:ssm:eu-west-1:*:automation-definition/AWS-StopRdsInstance:*",
+        "arn:aws:ssm:eu-west-1:123456789012:automation-execution/*"]
+    trust = json.loads(named(resources, "budget-action-role").inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+        "ArnLike": {"aws:SourceArn": "arn:aws:budgets::123456789012:budget/shop-dev-backend*"}}
 
 
 def test_without_targets_the_deny_policy_goes_to_the_deploying_principal(team_project: Path) -> None:

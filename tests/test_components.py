@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pulumi_kubernetes as k8s
 import pytest
 from conftest import ROOT, budgets_of, named, run_in
 from finops_components.audit_log_bucket import lifecycle_rules
+from finops_components.auto_shutdown import NodeGroupSchedule
 from finops_components.aws_budget_limits import BudgetLimitError, batches
 from finops_core.rules import ConfigError
 
@@ -221,7 +223,35 @@ def test_gpu_node_group_in_staging(mock_stack) -> None:
     assert gpu["instanceTypes"] == ["g4dn.xlarge"] and gpu["taints"][0]["key"] == "nvidia.com/gpu"
     # Children are parented and named after the component.
     component = next(r for r in resources if r.name == "k" and not r.custom)
-    assert all(r.parent == component.urn for r in resources if r.name.startswith("k-"))
+    # (the control-plane log group, a LogGroup component of its own, is the one grandchild)
+    parents = {component.urn} | {r.urn for r in resources if r.parent == component.urn and not r.custom}
+    assert all(r.parent in parents for r in resources if r.name.startswith("k-"))
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_the_cluster_is_private_encrypted_and_audited_where_the_rules_say(mock_stack, stack: str) -> None:
+    def program() -> None:
+        finops.enforce()
+        finops.KubernetesCluster("k", finops.KubernetesClusterArgs(
+            subnet_ids=SUBNETS, node_groups=[finops.NodeGroupSpec(service="ui")],
+            public_access_cidrs=["198.51.100.0/24"] if stack == "prod" else None))
+
+    resources = mock_stack(program, stack)
+    cluster = next(r for r in resources if r.type == "aws:eks/cluster:Cluster").inputs
+    vpc = cluster["vpcConfig"]
+    assert vpc["endpointPrivateAccess"] is True
+    assert vpc["endpointPublicAccess"] is (stack == "prod")
+    assert vpc.get("publicAccessCidrs") == (["198.51.100.0/24"] if stack == "prod" else None)
+    assert cluster["encryptionConfig"]["resources"] == ["secrets"]
+    assert cluster["encryptionConfig"]["provider"]["keyArn"] == named(resources, "k-secrets-key").outputs["arn"]
+    logs = [r for r in resources if r.type == "aws:cloudwatch/logGroup:LogGroup"]
+    if stack == "dev":
+        assert "enabledClusterLogTypes" not in cluster and logs == []
+    else:
+        assert cluster["enabledClusterLogTypes"] == ["audit", "authenticator"]
+        [group] = logs
+        assert group.inputs["name"] == f"/aws/eks/{cluster['name']}/cluster"
+        assert group.inputs["retentionInDays"] == {"staging": 30, "prod": 365}[stack]
 
 
 def test_node_groups_run_on_spot_capacity_outside_prod(mock_stack) -> None:
@@ -266,6 +296,25 @@ def test_auto_shutdown_only_where_the_environment_asks(mock_stack) -> None:
     assert stop["target"]["arn"] == "arn:aws:scheduler:::aws-sdk:ec2:stopInstances"  # no Lambda
     assert stop["scheduleExpression"] == "cron(0 20 * * ? *)"
     assert [r for r in mock_stack(program, "prod") if r.type == "aws:scheduler/schedule:Schedule"] == []
+
+
+def test_auto_shutdown_may_touch_only_this_environment_s_resources_and_the_named_node_groups(mock_stack) -> None:
+    def program() -> None:
+        finops.enforce()
+        finops.AutoShutdown("night", finops.AutoShutdownArgs(node_groups=[NodeGroupSchedule(
+            cluster_name="platform", node_group_name="platform-ui", desired_size=1, max_size=2)]))
+
+    resources = mock_stack(program, "dev")
+    statements = {s["Sid"]: s for s in json.loads(named(resources, "night-policy").inputs["policy"])["Statement"]}
+    for sid in ("StartStopThisEnvironmentsInstances", "StartStopThisEnvironmentsDatabases"):
+        assert statements[sid]["Condition"] == {"StringEquals": {"aws:ResourceTag/Environment": "dev"}}
+    assert statements["ScaleTheNamedNodeGroups"]["Resource"] == [
+        "arn:aws:eks:eu-west-1:123456789012:nodegroup/platform/platform-ui/*"]
+    assert all(s["Resource"] != "*" for s in statements.values())
+    trust = json.loads(named(resources, "night-role").inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
+    assert trust["Condition"]["ArnLike"]["aws:SourceArn"].startswith(
+        "arn:aws:scheduler:eu-west-1:123456789012:schedule-group/night-group")
 
 
 def test_lifecycle_rules_transition_before_expiry() -> None:

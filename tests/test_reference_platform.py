@@ -103,7 +103,9 @@ def test_environment_shapes_the_platform(platform: tuple[ProgramRun, Analysis]) 
         assert group.inputs["scalingConfig"]["maxSize"] <= env.node_group.max_size
     database = of_type(run, "aws:rds/instance:Instance")[0].inputs
     assert database["multiAz"] is (run.stack == "prod")
-    assert database["deletionProtection"] is (run.stack == "prod")
+    # Staging's data is protected as prod's: deletion protection and a final snapshot.
+    assert database["deletionProtection"] is (run.stack != "dev")
+    assert database["skipFinalSnapshot"] is (run.stack == "dev")
     assert database["allocatedStorage"] <= env.database.max_storage_gib
     for log_group in of_type(run, "aws:cloudwatch/logGroup:LogGroup"):
         assert 0 < log_group.inputs["retentionInDays"] <= env.log_retention.max_days

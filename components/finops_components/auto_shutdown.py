@@ -15,6 +15,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from .service_trust import account_and_partition, service_trust
 from .tagging import current_environment
 
 
@@ -44,6 +45,30 @@ class AutoShutdownArgs:
     node_groups: Sequence[NodeGroupSchedule] = field(default_factory=list)
     service: str | None = None  # default: the program's Service (and Team), from enforce()
     feature: str | None = None
+
+
+def shutdown_policy(environment: str, partition: pulumi.Input[str], region: pulumi.Input[str],
+                    account_id: pulumi.Input[str], args: AutoShutdownArgs) -> pulumi.Output[str]:
+    """Start and stop this environment's instances and DB instances (by their Environment tag),
+    and set the scaling of the named node groups: nothing else in the account."""
+    groups = [pulumi.Output.format("{0}/{1}", g.cluster_name, g.node_group_name) for g in args.node_groups]
+
+    def build(values: list[Any]) -> str:
+        part, reg, account, names = values
+        mine = {"StringEquals": {"aws:ResourceTag/Environment": environment}}
+        statements: list[dict[str, Any]] = [
+            {"Sid": "StartStopThisEnvironmentsInstances", "Effect": "Allow",
+             "Action": ["ec2:StopInstances", "ec2:StartInstances"],
+             "Resource": f"arn:{part}:ec2:{reg}:{account}:instance/*", "Condition": mine},
+            {"Sid": "StartStopThisEnvironmentsDatabases", "Effect": "Allow",
+             "Action": ["rds:StopDBInstance", "rds:StartDBInstance"],
+             "Resource": f"arn:{part}:rds:{reg}:{account}:db:*", "Condition": mine}]
+        if names:
+            statements.append({"Sid": "ScaleTheNamedNodeGroups", "Effect": "Allow",
+                               "Action": "eks:UpdateNodegroupConfig",
+                               "Resource": [f"arn:{part}:eks:{reg}:{account}:nodegroup/{n}/*" for n in names]})
+        return json.dumps({"Version": "2012-10-17", "Statement": statements})
+    return pulumi.Output.all(partition, region, account_id, groups).apply(build)
 
 
 def _target(action: str) -> str:
@@ -81,16 +106,16 @@ class AutoShutdown(pulumi.ComponentResource):
             return
         child = pulumi.ResourceOptions(parent=self)
         tags = env.tags_for(service=args.service, feature=args.feature)
-        role = aws.iam.Role(f"{name}-role", assume_role_policy=json.dumps({
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                    "Principal": {"Service": "scheduler.amazonaws.com"}}]}),
-            tags=tags, opts=child)
-        aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=json.dumps({
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
-                "ec2:StopInstances", "ec2:StartInstances", "rds:StopDBInstance", "rds:StartDBInstance",
-                "eks:UpdateNodegroupConfig"]}]}), opts=child)
+        account_id, partition = account_and_partition(self)
+        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
         group = aws.scheduler.ScheduleGroup(f"{name}-group", tags=tags, opts=child)
-
+        # Scheduler assumes the role for this account's schedule group only.
+        role = aws.iam.Role(f"{name}-role", assume_role_policy=service_trust(
+            "scheduler.amazonaws.com", account_id,
+            pulumi.Output.format("arn:{0}:scheduler:{1}:{2}:schedule-group/{3}", partition, region, account_id,
+                                 group.name)), tags=tags, opts=child)
+        aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=shutdown_policy(
+            env.name, partition, region, account_id, args), opts=child)
         def schedule(suffix: str, when: str, action: str, payload: Any) -> None:
             self.schedules.append(aws.scheduler.Schedule(
                 f"{name}-{suffix}", group_name=group.name, schedule_expression=when,

@@ -51,6 +51,13 @@ class BudgetAlertsArgs:
     emergency_roles: Sequence[pulumi.Input[str]] = ()
     emergency_users: Sequence[pulumi.Input[str]] = ()
     emergency_groups: Sequence[pulumi.Input[str]] = ()
+    # The roles that grow compute without a person: EKS node roles, the cluster autoscaler's or
+    # Karpenter's controller role, an ASG's instance role. DENY_NEW_COMPUTE attaches its deny policy to
+    # them too, besides emergency_roles (or the deployer).
+    compute_roles: Sequence[pulumi.Input[str]] = ()
+    # AWS Organizations (a budget in the management account): the OU, account or root IDs to which a
+    # service control policy of the same content is attached by a second action, APPLY_SCP_POLICY.
+    emergency_scp_target_ids: Sequence[pulumi.Input[str]] = ()
     # What STOP_TAGGED_INSTANCES stops (at most 100 of each), e.g. [server.id] and
     # [database.instance.identifier]: ids of the stack's own resources stay current on every update.
     emergency_instance_ids: Sequence[pulumi.Input[str]] = ()

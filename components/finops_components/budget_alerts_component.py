@@ -28,16 +28,20 @@ import pulumi
 import pulumi_aws as aws
 from finops_core.budget_increases import aws_budget_limits
 from finops_core.budget_plans import COVERED_BY_BUDGET, BudgetPlan
+from finops_core.emergency_brake import deny_json
 from finops_core.waivers import load_waivers, today
 
 from .aws_budget_limits import batches, check_instance_ids, check_limits
+from .budget_action_policies import apply_policy, stop_policy
 from .budget_alerts_args import BudgetAlertsArgs
 from .budget_names import fitted_name, stack_budget_name
 from .budget_plan_resolution import covering_budget, plan_of
 from .environment import Environment
 from .iam_principals import DenyTargets, deny_targets
 from .locations import waivers_file
+from .service_trust import account_and_partition, service_trust
 from .tagging import current_environment
+from .topic_encryption import topic_key
 
 # How a budget adds up the filtered spend: with a filter expression AWS wants the metric named
 # (``metrics`` conflicts with the older cost types); unblended is what cost types defaulted to.
@@ -78,9 +82,9 @@ class BudgetAlerts(pulumi.ComponentResource):
     rules' thresholds (50/75/90 %) and a FORECASTED alert at 100 %; one budget per team of the
     plan, filtered by the Team tag *and* the Environment tag (a filter expression: the team's
     spend in this environment only); an SNS topic only AWS Budgets of this account may publish
-    to, with the plan's e-mail subscribers; the activation of the cost-allocation tags (in
-    batches of at most 20); a Cost Anomaly Detection monitor and subscription; and an
-    emergency budget action at its threshold (default 100 % of actual spend).
+    to, encrypted with a KMS key of its own ($1 a month), with the plan's e-mail subscribers;
+    the activation of the cost-allocation tags (in batches of at most 20); a Cost Anomaly
+    Detection monitor and subscription; and an emergency budget action at its threshold (default 100 % of actual spend).
 
     The emergency action (plan ``emergencyAction``; in code, defaults per environment from
     :func:`default_emergency_action`: dev stops, automatically; staging/prod deny, on approval):
@@ -93,13 +97,18 @@ class BudgetAlerts(pulumi.ComponentResource):
       the component creates **no** action and says so (``pulumi.log.warn``) rather than fail
       the deployment: the alerts still go out, and a stack without instances (EKS, Lambda)
       has nothing to stop.
-    - ``DENY_NEW_COMPUTE`` attaches a policy denying ``ec2:RunInstances``,
-      ``rds:CreateDBInstance``, ``eks:CreateNodegroup`` and ``elasticache:CreateReplicationGroup``
-      to ``emergency_roles``/``emergency_users``/``emergency_groups``, the principals that
-      deploy or run the workloads; with none given, to the principal running ``pulumi up``
-      (CI's deploy role, say). A root, federated or AWSReservedSSO_* deployer can take no
+    - ``DENY_NEW_COMPUTE`` attaches a policy denying every API action that creates, starts,
+      restores or scales a kind of the kinds table (``growActions`` of each row:
+      :mod:`finops_core.emergency_brake`), for this environment's tagged resources (and untagged
+      ones), to ``emergency_roles``/``emergency_users``/``emergency_groups``, the principals that
+      deploy or run the workloads (with none given, to the principal running ``pulumi up``), and
+      to ``compute_roles``, the roles that grow compute without a person (node roles, the
+      cluster autoscaler's). A root, federated or AWSReservedSSO_* deployer can take no
       policy: then the component refuses with a ConfigError naming ``emergency_roles``.
-      The action's own execution role may attach and detach that one policy only.
+      With ``emergency_scp_target_ids`` (AWS Organizations), a second action attaches a
+      service control policy of the same content to those accounts or OUs. The action's own
+      execution role may attach and detach those policies only; the deny never names an IAM,
+      STS, Budgets or Organizations action, so the brake can always be lifted.
 
     Names are ``<project>-<stack>-<team>`` (team budgets add ``-<team>``), unique per account
     as AWS requires. A stack whose config sets ``finops:coveredByBudget: <budget name>`` is
@@ -122,6 +131,7 @@ class BudgetAlerts(pulumi.ComponentResource):
     budget: aws.budgets.Budget
     team_budgets: dict[str, aws.budgets.Budget]
     topic: aws.sns.Topic
+    topic_key: aws.kms.Key
 
     def __init__(self, name: str, args: BudgetAlertsArgs | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -147,7 +157,9 @@ class BudgetAlerts(pulumi.ComponentResource):
         budget_name = monitor_name = stack_budget_name(env)
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self)).account_id
 
-        self.topic = aws.sns.Topic(f"{name}-alerts", tags=tags, opts=child)
+        # Encrypted at rest with a key AWS Budgets of this account may use to publish.
+        self.topic_key = topic_key(f"{name}-alerts", self, tags, services=("budgets.amazonaws.com",))
+        self.topic = aws.sns.Topic(f"{name}-alerts", kms_master_key_id=self.topic_key.arn, tags=tags, opts=child)
         aws.sns.TopicPolicy(f"{name}-alerts-policy", arn=self.topic.arn, policy=pulumi.Output.json_dumps({
             "Version": "2012-10-17",
             "Statement": [{
@@ -224,17 +236,16 @@ class BudgetAlerts(pulumi.ComponentResource):
                 "identifiers]), or emergency_action='DENY_NEW_COMPUTE' (emergencyAction.kind in a budgets "
                 "file). The budget alerts are created all the same.", self)
             return
-        role = aws.iam.Role(f"{name}-action-role", assume_role_policy=json.dumps({
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                    "Principal": {"Service": "budgets.amazonaws.com"}}]}),
-            tags=tags, opts=child)
+        account_id, partition = account_and_partition(self)
+        # Budgets assumes the role for this account's budget (and its actions) only.
+        source = pulumi.Output.format("arn:{0}:budgets::{1}:budget/{2}*", partition, account_id, self.budget.name)
+        role = aws.iam.Role(f"{name}-action-role", assume_role_policy=service_trust(
+            "budgets.amazonaws.com", account_id, source), tags=tags, opts=child)
         definitions: list[tuple[str, str, Any]] = []
         if action.kind == "STOP_TAGGED_INSTANCES":
             region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
-            aws.iam.RolePolicy(f"{name}-action-policy", role=role.id, policy=json.dumps({
-                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": [
-                    "ec2:DescribeInstanceStatus", "ec2:StopInstances", "rds:DescribeDBInstances",
-                    "rds:StopDBInstance", "ssm:StartAutomationExecution"]}]}),
+            aws.iam.RolePolicy(f"{name}-action-policy", role=role.id, policy=stop_policy(
+                partition, region, account_id, args.emergency_instance_ids, args.emergency_db_instance_ids),
                 opts=child)
             for kind, ids in stops:
                 # EC2 keeps the historical resource name, so a stack that had the action keeps it.
@@ -245,17 +256,17 @@ class BudgetAlerts(pulumi.ComponentResource):
             assert targets is not None  # resolved in __init__ for DENY_NEW_COMPUTE
             deny = aws.iam.Policy(f"{name}-deny-new-compute", description=(
                 f"FinOps emergency brake for {env.name}: no new compute once the budget is spent"),
-                policy=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Resource": "*",
-                                   "Action": ["ec2:RunInstances", "rds:CreateDBInstance", "eks:CreateNodegroup",
-                                              "elasticache:CreateReplicationGroup"]}]}),
-                tags=tags, opts=child)
+                policy=deny_json(env.name), tags=tags, opts=child)
+            scp = None
+            if args.emergency_scp_target_ids:
+                # The same deny as a service control policy: it reaches every principal of the
+                # target accounts, whoever they are (the budget must live in the management account).
+                scp = aws.organizations.Policy(
+                    f"{name}-deny-new-compute-scp", type="SERVICE_CONTROL_POLICY", content=deny_json(env.name),
+                    description=f"FinOps emergency brake for {env.name}", tags=tags, opts=child)
             # The execution role may attach and detach the brake, and nothing else.
-            aws.iam.RolePolicy(f"{name}-action-policy", role=role.id, policy=pulumi.Output.json_dumps({
-                "Version": "2012-10-17", "Statement": [{
-                    "Effect": "Allow", "Resource": "*",
-                    "Action": ["iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:AttachUserPolicy",
-                               "iam:DetachUserPolicy", "iam:AttachGroupPolicy", "iam:DetachGroupPolicy"],
-                    "Condition": {"ArnEquals": {"iam:PolicyARN": deny.arn}}}]}), opts=child)
+            aws.iam.RolePolicy(f"{name}-action-policy", role=role.id, policy=apply_policy(
+                deny.arn, scp.arn if scp is not None else None, partition, account_id), opts=child)
             definition: dict[str, Any] = {"policy_arn": deny.arn}
             for key, names in (("roles", targets.roles), ("users", targets.users), ("groups", targets.groups)):
                 if names:
@@ -264,6 +275,9 @@ class BudgetAlerts(pulumi.ComponentResource):
                 pulumi.log.info(f"BudgetAlerts '{name}': DENY_NEW_COMPUTE applies to {targets.source} (set "
                                 "emergency_roles, emergency_users or emergency_groups to choose)", self)
             definitions.append(("", "APPLY_IAM_POLICY", {"iam_action_definition": definition}))
+            if scp is not None:
+                definitions.append(("-scp", "APPLY_SCP_POLICY", {"scp_action_definition": {
+                    "policy_id": scp.id, "target_ids": list(args.emergency_scp_target_ids)}}))
         for suffix, action_type, body in definitions:
             aws.budgets.BudgetAction(
                 f"{name}-emergency{suffix}", budget_name=self.budget.name, action_type=action_type,

@@ -25,7 +25,9 @@ from finops_core.rightsizing import packed_sizes
 from finops_core.rules import ConfigError
 
 from .log_group import LogGroup, LogGroupArgs
+from .service_trust import account_and_partition, service_trust
 from .tagging import current_environment
+from .topic_encryption import topic_key
 
 HANDLER_FILE = Path(__file__).resolve().parent / "daily_report_handler" / "handler.py"
 RUNTIME = "python3.12"
@@ -55,11 +57,6 @@ def _statement(actions: list[str], resources: object) -> dict[str, object]:
     return {"Effect": "Allow", "Action": actions, "Resource": resources}
 
 
-def _assume(service: str) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": service}}]})
-
-
 class DailyCostReport(pulumi.ComponentResource):
     function: aws.lambda_.Function
     schedule: aws.scheduler.Schedule
@@ -82,13 +79,24 @@ class DailyCostReport(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = env.tags_for(service=args.service, feature=args.feature)
 
+        account_id, partition = account_and_partition(self)
+        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
+        # Lambda assumes the role for this function only: its name is the logical name plus the
+        # engine's random suffix, so the role (made first) names it by that prefix.
+        role = aws.iam.Role(f"{name}-function-role", assume_role_policy=service_trust(
+            "lambda.amazonaws.com", account_id,
+            pulumi.Output.format("arn:{0}:lambda:{1}:{2}:function:{3}-function-*", partition, region, account_id,
+                                 name)), tags=tags, opts=child)
+        # The teams' new topics are encrypted with a key the function (its role) may publish with.
+        key = (topic_key(f"{name}-topics", self, tags, role_arns=[role.arn]) if set(args.team_emails) -
+               set(args.team_topic_arns) else None)
         self.topics = {team: pulumi.Output.from_input(arn) for team, arn in args.team_topic_arns.items()}
         for team, addresses in sorted(args.team_emails.items()):
             if team in self.topics:
                 topic_arn = self.topics[team]
             else:
-                topic = aws.sns.Topic(f"{name}-{team}", tags=env.tags_for(service=args.service, team=team,
-                                                                            feature=args.feature),
+                topic = aws.sns.Topic(f"{name}-{team}", kms_master_key_id=key.arn if key is not None else None,
+                                      tags=env.tags_for(service=args.service, team=team, feature=args.feature),
                                       opts=child)
                 topic_arn = topic.arn
                 self.topics[team] = topic_arn
@@ -96,8 +104,6 @@ class DailyCostReport(pulumi.ComponentResource):
                 aws.sns.TopicSubscription(f"{name}-{team}-email-{index}", topic=topic_arn, protocol="email",
                                           endpoint=address, opts=child)
 
-        role = aws.iam.Role(f"{name}-function-role", assume_role_policy=_assume("lambda.amazonaws.com"),
-                            tags=tags, opts=child)
         variables: dict[str, pulumi.Input[str]] = {
             "TEAM_TOPICS": pulumi.Output.json_dumps({t: self.topics[t] for t in teams})}
         if args.this_environment_only:
@@ -130,8 +136,11 @@ class DailyCostReport(pulumi.ComponentResource):
                 _statement(["logs:CreateLogStream", "logs:PutLogEvents"], f"{values[1]}:*")]}))
         aws.iam.RolePolicy(f"{name}-function-policy", role=role.id, policy=policy, opts=child)
 
-        scheduler_role = aws.iam.Role(f"{name}-scheduler-role", assume_role_policy=_assume("scheduler.amazonaws.com"),
-                                      tags=tags, opts=child)
+        # Its schedule lives in the account's default schedule group.
+        scheduler_role = aws.iam.Role(f"{name}-scheduler-role", assume_role_policy=service_trust(
+            "scheduler.amazonaws.com", account_id,
+            pulumi.Output.format("arn:{0}:scheduler:{1}:{2}:schedule-group/default", partition, region, account_id)),
+            tags=tags, opts=child)
         aws.iam.RolePolicy(f"{name}-scheduler-policy", role=scheduler_role.id, policy=self.function.arn.apply(
             lambda arn: json.dumps({"Version": "2012-10-17",
                                     "Statement": [_statement(["lambda:InvokeFunction"], arn)]})), opts=child)

@@ -43,8 +43,9 @@ class Database(pulumi.ComponentResource):
     """RDS PostgreSQL sized, protected and backed up according to its environment.
 
     Creates a DB subnet group and an ``aws.rds.Instance`` (gp3, encrypted, the master password
-    managed in Secrets Manager), with Multi-AZ and deletion protection only in prod and the
-    environment's backup retention (1/7/30 days).
+    managed in Secrets Manager), with Multi-AZ only in prod, deletion protection and a final
+    snapshot where the rules say ``deletionProtection`` (staging and prod), and the environment's
+    backup retention (1/7/30 days).
 
     Caps (rules.yaml ``database``; policy ``finops-database-size``): the class's vCPUs and
     memory (dev at most 2 vCPU, 8 GiB), storage (dev 100 GiB) and Multi-AZ (not in dev).

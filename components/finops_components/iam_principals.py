@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pulumi
 import pulumi_aws as aws
@@ -46,8 +46,14 @@ def iam_target_of(arn: str) -> tuple[str, str] | None:
 
 
 def deny_targets(args: BudgetAlertsArgs, plan: BudgetPlan) -> DenyTargets:
-    """The deny policy's targets: those named in the arguments, else the stack's deployer.
-    ConfigError when neither is an IAM role, user or group."""
+    """The deny policy's targets: those named in the arguments, else the stack's deployer, and
+    the roles that grow compute without a person (``compute_roles``). ConfigError when there is
+    no IAM role, user or group to take it."""
+    targets = _people(args, plan)
+    return replace(targets, roles=(*targets.roles, *args.compute_roles))
+
+
+def _people(args: BudgetAlertsArgs, plan: BudgetPlan) -> DenyTargets:
     if args.emergency_roles or args.emergency_users or args.emergency_groups:
         return DenyTargets(tuple(args.emergency_roles), tuple(args.emergency_users), tuple(args.emergency_groups))
     arn = deploy_principal_arn()

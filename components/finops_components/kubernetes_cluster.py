@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,7 @@ from .caps import CapError, Target, refuse, require_at_most, require_instance
 from .cluster_network import ClusterNetwork, ClusterNetworkArgs, plan_network
 from .environment import Environment
 from .locations import code_location
+from .log_group import LogGroup, LogGroupArgs
 from .tagging import current_environment
 
 _NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly")
@@ -69,6 +71,21 @@ class KubernetesClusterArgs:
     service: str | None = None  # default: the program's Service (and Team), from enforce()
     feature: str | None = None
     network: ClusterNetworkArgs | None = None   # build a VPC for the cluster (subnet_ids=None)
+    # The API endpoint is private (reachable from the VPC); these CIDRs (e.g. CI runners' egress
+    # addresses, from stack config) may reach it publicly as well. None or empty: private only.
+    public_access_cidrs: Sequence[str] | None = None
+    # The cluster's name where control-plane logs are on (its log group, /aws/eks/<name>/cluster,
+    # is made first with the environment's retention): default <project>-<stack>-<name>. An
+    # existing cluster keeps its place by naming itself here.
+    cluster_name: str | None = None
+
+
+# EKS control-plane log types kept where the rules set controlPlaneLogs: who called the API, and
+# how they were authenticated (the other types are operational, and billed per GB all the same).
+CONTROL_PLANE_LOGS = ("audit", "authenticator")
+# What the cluster role needs of the key that envelope-encrypts Kubernetes secrets.
+SECRETS_KEY_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey")
+EKS_NAME = re.compile(r"^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$")
 
 
 @dataclass
@@ -152,7 +169,10 @@ def _assume_role_policy(service: str) -> str:
 class KubernetesCluster(pulumi.ComponentResource):
     """An EKS cluster with managed node groups sized within the environment's caps.
 
-    Creates the cluster and its IAM role, a node IAM role with the worker, CNI and ECR
+    Creates the cluster and its IAM role, a KMS key that envelope-encrypts its Kubernetes
+    secrets, an API endpoint that is private plus public only to ``public_access_cidrs``, where
+    the rules set ``controlPlaneLogs`` (staging, prod) its audit and authenticator logs in a log
+    group with the environment's retention, a node IAM role with the worker, CNI and ECR
     policies, one managed node group per :class:`NodeGroupSpec` (the arm64 AMI for Graviton
     types; spot capacity outside prod unless the spec says otherwise), an opt-in GPU node
     group (NVIDIA AMI, tainted) and a Kubernetes provider for the cluster (``provider``, for
@@ -173,6 +193,8 @@ class KubernetesCluster(pulumi.ComponentResource):
 
     cluster: aws.eks.Cluster
     node_groups: dict[str, aws.eks.NodeGroup]
+    secrets_key: aws.kms.Key
+    control_plane_logs: LogGroup | None = None
     kubeconfig: pulumi.Output[str]
     provider: k8s.Provider
 
@@ -199,10 +221,33 @@ class KubernetesCluster(pulumi.ComponentResource):
         cluster_policy = aws.iam.RolePolicyAttachment(
             f"{name}-cluster-policy", role=cluster_role.name,
             policy_arn="arn:aws:iam::aws:policy/AmazonEKSClusterPolicy", opts=child)
+        # Kubernetes secrets are envelope-encrypted with a key of the cluster's own.
+        self.secrets_key = aws.kms.Key(f"{name}-secrets-key", description=f"EKS secrets of {name} ({env.name})",
+                                       enable_key_rotation=True, deletion_window_in_days=30, tags=tags, opts=child)
+        key_use = aws.iam.RolePolicy(f"{name}-cluster-secrets-key", role=cluster_role.id,
+                                     policy=self.secrets_key.arn.apply(lambda arn: json.dumps({
+                                         "Version": "2012-10-17", "Statement": [{
+                                             "Effect": "Allow", "Action": list(SECRETS_KEY_ACTIONS),
+                                             "Resource": arn}]})), opts=child)
+        cidrs = list(args.public_access_cidrs or [])
+        extra_cluster: dict[str, Any] = {}
+        depends: list[pulumi.Resource] = [cluster_policy, key_use]
+        if env.rules.defaults.control_plane_logs:
+            cluster_name = args.cluster_name or f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}"[:100]
+            if not EKS_NAME.match(cluster_name):
+                raise CapError(f"{code_location()}: KubernetesCluster '{name}': cluster_name: found {cluster_name!r}; "
+                               "allowed: 1 to 100 letters, digits, - and _, a letter or digit first.")
+            self.control_plane_logs = LogGroup(f"{name}-control-plane-logs", LogGroupArgs(
+                service=args.service or tags["Service"], name=f"/aws/eks/{cluster_name}/cluster",
+                feature=args.feature), opts=child)
+            depends.append(self.control_plane_logs)
+            extra_cluster = {"name": cluster_name, "enabled_cluster_log_types": list(CONTROL_PLANE_LOGS)}
         self.cluster = aws.eks.Cluster(
             name, role_arn=cluster_role.arn, version=args.version,
-            vpc_config={"subnet_ids": subnet_ids},
-            tags=tags, opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster_policy]))
+            vpc_config={"subnet_ids": subnet_ids, "endpoint_private_access": True,
+                        "endpoint_public_access": bool(cidrs), **({"public_access_cidrs": cidrs} if cidrs else {})},
+            encryption_config={"provider": {"key_arn": self.secrets_key.arn}, "resources": ["secrets"]},
+            tags=tags, opts=pulumi.ResourceOptions(parent=self, depends_on=depends), **extra_cluster)
 
         node_role = aws.iam.Role(f"{name}-node-role", assume_role_policy=_assume_role_policy("ec2.amazonaws.com"),
                                  tags=tags, opts=child)

@@ -13,6 +13,9 @@ A row::
         - {property: instanceCount, cap: search.maxNodes}      # a number: at most the cap
       price: {model: opensearch-domain}          # how the estimator prices it (see estimate.py)
       counts: {instances: instanceCount}         # what it adds to the stack's provisioning limits
+      growActions: [es:CreateDomain, es:UpdateDomainConfig]   # the API actions that create, start, restore
+                                                 # or scale it: the emergency brake denies them (a row the
+                                                 # caps judge names them, or says why none in brakeExempt)
       examples:                                  # the tests and the README's tables are made of these
         oversizedInDev:                          # each breaks a cap in dev and fits prod's caps:
           - inputs: {clusterConfig: {instanceType: r6g.4xlarge.search}}    # engine names, no tags
@@ -29,6 +32,7 @@ Adding a kind is a row here (with its examples) plus its prices and, for a new c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -117,6 +121,8 @@ class ResourceKind:
     source: str = ""
     counts: Mapping[str, str | float] = field(default_factory=dict)
     examples: KindExamples = field(default_factory=KindExamples)
+    grow_actions: tuple[str, ...] = ()   # IAM actions that create, start, restore or scale it
+    brake_exempt: str = ""               # why a kind the caps judge has none
 
     @property
     def sections(self) -> frozenset[str]:
@@ -225,13 +231,33 @@ def _examples(doc: YamlDoc, raw: object, where: Path_) -> KindExamples:
                         _text(doc, spec, "unpriced", where, False))
 
 
+# An IAM action name as the Service Authorization Reference spells it: <service prefix>:<Action>.
+IAM_ACTION = re.compile(r"^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$")
+
+
+def _grow_actions(doc: YamlDoc, spec: Mapping[str, Any], where: Path_, judged: bool) -> tuple[tuple[str, ...], str]:
+    """The row's growActions and brakeExempt: a kind the caps judge names its actions or says why none."""
+    raw = spec.get("growActions", [])
+    if not isinstance(raw, list):
+        raise doc.error((*where, "growActions"), raw, "a list of IAM actions such as ec2:RunInstances")
+    for i, action in enumerate(raw):
+        if not isinstance(action, str) or not IAM_ACTION.match(action) or "*" in action:
+            raise doc.error((*where, "growActions", i), action, "an IAM action such as ec2:RunInstances (no wildcard)")
+    exempt = _text(doc, spec, "brakeExempt", where, False)
+    if judged and not raw and not exempt:
+        raise doc.error((*where, "growActions"), "<none>", "the API actions that create, start, restore or scale "
+                        "this kind (the emergency brake denies them), or brakeExempt: why it has none")
+    return tuple(dict.fromkeys(raw)), exempt
+
+
 def parse_kinds(doc: YamlDoc) -> dict[str, ResourceKind]:
     kinds: dict[str, ResourceKind] = {}
     for type_token, raw in require_mapping(doc, doc.data, ()).items():
         where: Path_ = (type_token,)
         if not isinstance(type_token, str) or type_token.count(":") < 2:
             raise doc.error(where, type_token, "a Pulumi type token such as aws:ec2/instance:Instance")
-        spec = require_keys(doc, raw, where, ("properties", "sizes", "price", "counts", "examples"))
+        spec = require_keys(doc, raw, where, ("properties", "sizes", "price", "counts", "examples",
+                                                       "growActions", "brakeExempt"))
         properties = {str(role): _path(doc, path, (*where, "properties", role))
                       for role, path in require_mapping(doc, spec.get("properties", {}),
                                                         (*where, "properties")).items()}
@@ -251,7 +277,9 @@ def parse_kinds(doc: YamlDoc) -> dict[str, ResourceKind]:
                 raise doc.error((*where, "counts", what), value, "a positive number or a role under properties")
             counts[str(what)] = value
         examples = _examples(doc, spec.get("examples", {}), (*where, "examples"))
-        kinds[type_token] = ResourceKind(type_token, properties, sizes, price, doc.source, counts, examples)
+        grow, exempt = _grow_actions(doc, spec, where, bool(sizes))
+        kinds[type_token] = ResourceKind(type_token, properties, sizes, price, doc.source, counts, examples,
+                                         grow, exempt)
     return kinds
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import stat
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from finops_core.reading import load_json, probe, resolved
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
+from .child_environment import child_environment
 from .child_lifetime import DIE_WITH_PARENT, child_env, child_options, kill_group
 
 LEVELS = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY,
@@ -164,13 +164,11 @@ class PolicyPackProcess:
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> PolicyPackProcess:
         self.pack_dir = policy_pack_dir(self.pack_dir)
-        env = dict(os.environ)
-        env.update({
+        # What the engine sets, on the allow-list of child_environment: no credentials.
+        env = child_environment({
             "PULUMI_PROJECT": self.project, "PULUMI_STACK": self.stack,
             "PULUMI_ORGANIZATION": self.organization, "PULUMI_DRY_RUN": "true" if self.dry_run else "false",
-            "PULUMI_CONFIG": json.dumps(self.config),
-        })
-        env.update(self.extra_env)
+            "PULUMI_CONFIG": json.dumps(self.config), **self.extra_env})
         self._process = subprocess.Popen(
             # `python -u -m pulumi.policy ADDRESS DIR`, as the language host runs it, after asking
             # to die with finops (child_lifetime).

@@ -70,6 +70,15 @@ PLAUSIBLE_OUTPUTS: Mapping[str, Mapping[str, Any]] = {
     "aws:elasticache/replicationGroup:ReplicationGroup": {"primaryEndpointAddress": "{name}.mock.cache.amazonaws.com"},
     "aws:eks/nodeGroup:NodeGroup": {"nodeGroupName": "{name}-mock"},
     "aws:s3/bucket:Bucket": {"bucket": "{name}-mock"},
+    # ARNs in the format IAM documents name them (policies that scope to them are linted).
+    "aws:cloudwatch/logGroup:LogGroup": {"arn": "arn:aws:logs:{region}:{account}:log-group:{physical}"},
+    "aws:lambda/function:Function": {"arn": "arn:aws:lambda:{region}:{account}:function:{physical}"},
+    "aws:iam/policy:Policy": {"arn": "arn:aws:iam::{account}:policy/{physical}"},
+    "aws:kms/key:Key": {"arn": "arn:aws:kms:{region}:{account}:key/{name}-mock-key-id", "keyId": "{name}-mock-key-id"},
+    "aws:iam/role:Role": {"arn": "arn:aws:iam::{account}:role/{physical}"},
+    "aws:organizations/policy:Policy": {"id": "p-mock0001",
+                                        "arn": "arn:aws:organizations::{account}:policy/o-mock/"
+                                               "service_control_policy/p-mock0001"},
     "aws:ec2/instance:Instance": {"publicIp": "203.0.113.10",
                                   "publicDns": "ec2-203-0-113-10.{region}.compute.amazonaws.com",
                                   "privateIp": "10.0.0.10"},
@@ -90,11 +99,11 @@ def plausible_outputs(resource_type: str, name: str, inputs: Mapping[str, Any], 
     outputs: dict[str, Any] = dict(inputs)
     physical = str(inputs.get("name") or f"{name}-mock")
     outputs.setdefault("name", physical)
-    outputs.setdefault("arn", f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{name}")
-    outputs.setdefault("id", f"{name}-id")
-    values = {"name": name, "physical": physical, "region": region}
+    values = {"name": name, "physical": physical, "region": region, "account": ACCOUNT_ID}
     for key, template in PLAUSIBLE_OUTPUTS.get(resource_type, {}).items():
         outputs.setdefault(key, _filled(template, values))
+    outputs.setdefault("arn", f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{name}")
+    outputs.setdefault("id", f"{name}-id")
     if resource_type.startswith("kubernetes:"):
         metadata = dict(outputs.get("metadata") or {})
         metadata.setdefault("name", name)

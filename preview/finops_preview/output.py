@@ -5,6 +5,10 @@ A report file is written to a temporary file beside it and renamed over it, so a
 not a regular file (``/dev/null``, ``/dev/stdout``, a pipe) cannot be renamed over: it is
 written directly. Any write error is bad input (ConfigError, exit 2), never exit 1, which CI
 reads as a mandatory violation.
+
+A path that is a symbolic link is refused (a link planted where a report goes must not make the
+command overwrite another file), unless ``--output`` names it and it points into a directory the
+user owns, or to a device or pipe (``/dev/stdout``). ``--report FORMAT=FILE`` never follows one.
 """
 
 from __future__ import annotations
@@ -63,14 +67,36 @@ def _replace(path: Path, data: bytes, directory: Path, mode: int) -> None:
         raise
 
 
-def _target(path: Path) -> tuple[Path, os.stat_result | None, Path]:
+def _followed(link: Path, option: str) -> Path:
+    """Where a symbolic link given as ``option`` may be written: its target, when the option is
+    --output and the target is a device or pipe or lies in a directory the user owns."""
+    if option != OPTION:
+        raise ConfigError(option, None, str(link), "a path that is not a symbolic link (only --output may name "
+                          "one, pointing into a directory you own)")
+    target = link.resolve()
+    try:
+        if not stat.S_ISREG(target.stat().st_mode):
+            return target   # a device or pipe (/dev/stdout): written in place, nothing replaced
+    except OSError:
+        pass                # not there yet (a dangling link): judged by its directory
+    try:
+        owner = target.parent.stat().st_uid
+    except OSError:
+        owner = None
+    if owner is None or (hasattr(os, "getuid") and owner != os.getuid()):
+        raise ConfigError(OPTION, None, str(link), f"a link into a directory you own (it points to {target}, in a "
+                          "directory " + ("that does not exist" if owner is None else f"owned by uid {owner}") + ")")
+    return target
+
+
+def _target(path: Path, option: str = OPTION) -> tuple[Path, os.stat_result | None, Path]:
     """The file to write (a link's target), its stat (None: not there yet) and its directory; a
     directory, or a file in a directory that does not exist, is a ConfigError."""
     path = Path(path)
     try:
         if path.is_symlink():
-            path = path.resolve()  # replace the file the link points to, not the link
-    except (OSError, RuntimeError) as exc:
+            path = _followed(path, option)  # replace the file the link points to, not the link
+    except (OSError, RuntimeError) as exc:  # a loop of links, a name too long
         raise _problem(path, exc) from None
     info = probe(path, OPTION, None, str(path), "a writable file")
     if info is not None and stat.S_ISDIR(info.st_mode):
@@ -82,14 +108,14 @@ def _target(path: Path) -> tuple[Path, os.stat_result | None, Path]:
     return path, info, directory
 
 
-def check_output_target(path: Path | None) -> None:
+def check_output_target(path: Path | None, option: str = OPTION) -> None:
     """Refuse, before any work, an --output that can never be written (a full disk shows only
     when writing)."""
     if path is not None:
-        _target(path)
+        _target(path, option)
 
 
-def write_output(text: str, path: Path | None) -> None:
+def write_output(text: str, path: Path | None, option: str = OPTION) -> None:
     """Write ``text`` to ``path`` (temporary file + rename, so a failed write leaves no half file)
     or to stdout. A path that cannot be written is bad input (ConfigError), not a crash."""
     if path is None:
@@ -99,7 +125,7 @@ def write_output(text: str, path: Path | None) -> None:
             encoding = sys.stdout.encoding or "utf-8"
             sys.stdout.write(text.encode(encoding, errors="backslashreplace").decode(encoding))
         return
-    path, info, directory = _target(path)
+    path, info, directory = _target(path, option)
     if info is not None and not stat.S_ISREG(info.st_mode):
         _write_in_place(path, _encoded(text))  # a device or pipe: nothing to rename over
         return

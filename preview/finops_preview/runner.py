@@ -20,6 +20,7 @@ from finops_core.reading import ConfigError, probe
 
 from . import mock_engine
 from .analyzer import Diagnostic, PolicyPackProcess, ProviderRef, Remediation, StackResource
+from .child_environment import GUARD_FILE, child_environment
 from .child_lifetime import DIE_WITH_PARENT, child_env, child_options, kill_group
 from .mock_engine import RecordedResource
 from .project import Project, StackConfig, load_project, load_stack_config
@@ -35,7 +36,10 @@ class ProgramError(Exception):
 DEFAULT_TIMEOUT_S = 300.0
 # Runs the mock engine by path: it imports nothing of this library, so a program's own
 # virtualenv needs only pulumi (and what the program imports), not finops.
-_BOOTSTRAP = DIE_WITH_PARENT + ("import runpy, sys; path = sys.argv.pop(1); "
+# Asks to die with finops first (child_lifetime), then the offline guard (a program's boto3 calls
+# fail naming the call), then the mock engine.
+_BOOTSTRAP = DIE_WITH_PARENT + ("import runpy, sys; guard = sys.argv.pop(1); path = sys.argv.pop(1); "
+                                "runpy.run_path(guard)['install'](); "
                                 "runpy.run_path(path, run_name='finops_mock_engine')")
 
 
@@ -128,10 +132,11 @@ class ProgramProcess:
                    "project": self.project.name, "stack": self.stack, "config": self.config.values,
                    "secret_keys": sorted(self.config.secret_keys), "result_fd": write_end,
                    "packaged": expansion_request()}
-        command = [self.python, "-c", _BOOTSTRAP, str(Path(mock_engine.__file__).resolve())]
+        command = [self.python, "-c", _BOOTSTRAP, str(GUARD_FILE), str(Path(mock_engine.__file__).resolve())]
         try:
+            # No credentials in the program's environment: the allow-list of child_environment.
             self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=2, cwd=self.project.directory,
-                                             text=True, pass_fds=(write_end,), env=child_env(),
+                                             text=True, pass_fds=(write_end,), env=child_env(child_environment()),
                                              **child_options())
         except OSError as exc:
             os.close(read_end)

@@ -228,6 +228,11 @@ class EnvironmentDefaults:
     cache_node_type: str = key("cacheNodeType")
     cache_nodes: int = key("cacheNodes")
     log_bucket_expire_days: int = key("logBucketExpireDays")  # 0 = keep forever
+    # Data protection that costs money, stricter where it matters (optional keys, defaults: off).
+    # S3 Object Lock (governance mode) on the audit log bucket: days each version is locked; 0 = none.
+    audit_object_lock_days: int = key("auditObjectLockDays", default=0)
+    # EKS control-plane audit and authenticator logs, kept for the environment's logRetention.
+    control_plane_logs: bool = key("controlPlaneLogs", default=False)
 
 
 @dataclass(frozen=True)

@@ -106,11 +106,12 @@ def run(args: argparse.Namespace) -> int:
         spend=args.spend,
     )
     try:
-        for target in (args.output, *(file for _, file in reports)):
-            check_output_target(target)  # before a program runs for nothing
+        check_output_target(args.output)  # before a program runs for nothing
+        for _, file in reports:
+            check_output_target(file, "--report")
         result = run_preview(options)
         for report_format, file in reports:
-            write_output(render(result, report_format), file)
+            write_output(render(result, report_format), file, "--report")
         write_output(render(result, fmt), args.output)
     except (ConfigError, PolicyPackError, ProgramError) as exc:
         print(f"finops: error: {exc}", file=sys.stderr)
