@@ -17,6 +17,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -87,6 +88,8 @@ class DailyCostReport(pulumi.ComponentResource):
             "lambda.amazonaws.com", account_id,
             pulumi.Output.format("arn:{0}:lambda:{1}:{2}:function:{3}-function-*", partition, region, account_id,
                                  name)), tags=tags, opts=child)
+        # The account's databases, the one thing the utilization part reads that IAM scopes by ARN.
+        databases = pulumi.Output.format("arn:{0}:rds:{1}:{2}:db:*", partition, region, account_id)
         # The teams' new topics are encrypted with a key the function (its role) may publish with.
         key = (topic_key(f"{name}-topics", self, tags, role_arns=[role.arn]) if set(args.team_emails) -
                set(args.team_topic_arns) else None)
@@ -126,14 +129,19 @@ class DailyCostReport(pulumi.ComponentResource):
             code=pulumi.AssetArchive(files),
             environment={"variables": variables},
             logging_config={"log_format": "Text", "log_group": logs.log_group.name}, tags=tags, opts=child)
-        policy = pulumi.Output.all(list(self.topics.values()), logs.log_group.arn).apply(lambda values: json.dumps({
-            "Version": "2012-10-17", "Statement": [
+
+        def function_policy(values: list[Any]) -> str:
+            topics, log_group, databases = values
+            return json.dumps({"Version": "2012-10-17", "Statement": [
                 _statement(["ce:GetCostAndUsage"], "*"),
-                # Read-only and without resource-level permissions: what the utilization part reads.
-                *([_statement(["tag:GetResources", "ec2:DescribeInstances", "rds:DescribeDBInstances",
-                               "cloudwatch:GetMetricData"], "*")] if args.utilization else []),
-                _statement(["sns:Publish"], sorted(values[0])),
-                _statement(["logs:CreateLogStream", "logs:PutLogEvents"], f"{values[1]}:*")]}))
+                # Read-only: what the utilization part reads; of it, only the databases have
+                # resource-level permissions.
+                *([_statement(["tag:GetResources", "ec2:DescribeInstances", "cloudwatch:GetMetricData"], "*"),
+                   _statement(["rds:DescribeDBInstances"], databases)] if args.utilization else []),
+                _statement(["sns:Publish"], sorted(topics)),
+                _statement(["logs:CreateLogStream", "logs:PutLogEvents"], f"{log_group}:*")]})
+
+        policy = pulumi.Output.all(list(self.topics.values()), logs.log_group.arn, databases).apply(function_policy)
         aws.iam.RolePolicy(f"{name}-function-policy", role=role.id, policy=policy, opts=child)
 
         # Its schedule lives in the account's default schedule group.
