@@ -30,6 +30,7 @@ LEGEND = ((OVERSPEND, "actual spend above the budget or the estimate by more tha
           (WITHIN, "within budget and estimate (underspend included: shown, not flagged)"))
 
 esc = html.escape
+LABEL_X = 2
 
 
 def _text_px(text: str) -> int:
@@ -40,7 +41,8 @@ def bar_chart(chart_title: str, values: dict[str, float], total: float) -> str:
     items = sorted(values.items(), key=lambda kv: -kv[1])
     top = max((v for _, v in items), default=0) or 1
     texts = [f"${value:,.2f} ({100 * value / total if total else 0:.0f} %)" for _, value in items]
-    label_px = max((_text_px(k) for k, _ in items), default=0) + 12
+    # Labels start 2 px in: a glyph such as the j of "jdoe" reaches left of its origin.
+    label_px = LABEL_X + max((_text_px(k) for k, _ in items), default=0) + 12
     width = label_px + BAR_PX + 8 + max((_text_px(t) for t in texts), default=0) + 8
     height = ROW_PX * len(items) + 10
     parts = [f'<figure><figcaption>{esc(chart_title)}</figcaption>'
@@ -49,7 +51,7 @@ def bar_chart(chart_title: str, values: dict[str, float], total: float) -> str:
     for index, ((key, value), text) in enumerate(zip(items, texts, strict=True)):
         y = 5 + index * ROW_PX
         bar = max(1, round(BAR_PX * value / top))
-        parts.append(f'<text x="0" y="{y + 16}" class="label">{esc(key)}</text>'
+        parts.append(f'<text x="{LABEL_X}" y="{y + 16}" class="label">{esc(key)}</text>'
                      f'<rect x="{label_px}" y="{y + 3}" width="{bar}" height="18" class="bar"/>'
                      f'<text x="{label_px + bar + 8}" y="{y + 16}" class="value">{esc(text)}</text>')
     parts.append("</svg></figure>")
