@@ -19,6 +19,8 @@ from xml.etree import ElementTree
 import pytest
 from conftest import ROOT, run_cli
 
+pytestmark = pytest.mark.usefixtures("program_replay")  # program runs replayed per program key (conftest)
+
 duckdb = pytest.importorskip("duckdb")
 
 FIXTURE = ROOT / "tests" / "fixtures" / "report"

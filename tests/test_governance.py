@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 from conftest import PACK_DIR, ROOT, run_cli
 
+pytestmark = pytest.mark.usefixtures("program_replay")  # program runs replayed per program key (conftest)
+
 FIXTURE = ROOT / "tests/fixtures/governance"
 POLICY_CONFIG = "policy-config.json"  # written by a test that needs the pack configured
 TIERS = """\
