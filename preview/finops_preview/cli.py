@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from .commands import COMMANDS
+from .commands import MODULES, Command, command, commands
 from .exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_VIOLATION
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "EXIT_VIOLATION", "main", "run"]
@@ -60,19 +60,32 @@ class _OneLineParser(argparse.ArgumentParser):
         sys.exit(EXIT_BAD_INPUT)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _chosen(argv: Sequence[str]) -> Command | None:
+    """The command named by the first argument that is not an option, if it names one."""
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    return command(first) if first in MODULES else None
+
+
+def _parser(chosen: Command | None) -> argparse.ArgumentParser:
+    """The parser; with ``chosen``, the other commands are names only (not imported: argparse
+    reads no more than the chosen command's arguments)."""
     parser = _OneLineParser(prog="finops", description="FinOps guardrails for Pulumi.")
     parser.add_argument("--version", action="version", version=f"finops-guardrails {_version()}")
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for command in COMMANDS:
-        command.add_arguments(subparsers.add_parser(command.name, help=command.help,
-                                                    description=command.description))
+    for each in commands() if chosen is None else [chosen]:
+        each.add_arguments(subparsers.add_parser(each.name, help=each.help, description=each.description))
+    if chosen is not None:
+        for name in MODULES:
+            if name != chosen.name:
+                subparsers.add_parser(name)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    command = next(c for c in COMMANDS if c.name == args.command)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    chosen = _chosen(argv)
+    args = _parser(chosen).parse_args(argv)
+    command = chosen if chosen is not None else next(c for c in commands() if c.name == args.command)
     try:
         return command.run(args)
     except OSError as exc:
