@@ -40,6 +40,10 @@ COST_BEARING = {
     "aws:eks/nodeGroup:NodeGroup", "aws:autoscaling/group:Group", "aws:ec2/launchTemplate:LaunchTemplate",
 }
 
+# The previews replay one run per program (conftest): what is tested is the expansion and the
+# estimate, the runner itself in test_runner_engine.
+pytestmark = pytest.mark.usefixtures("program_replay")
+
 
 def preview_json(directory: Path, stack: str = "dev", *args: str) -> dict[str, Any]:
     """``finops preview --json`` of a project (its run shared per session, see conftest)."""
