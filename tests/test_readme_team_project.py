@@ -7,7 +7,11 @@ import re
 import shlex
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, run_cli
+
+# Packs shared and runs replayed (conftest): the README's commands are the subject, not the runner.
+pytestmark = pytest.mark.usefixtures("program_replay")
 
 SECTION = "## Using the components in your own stack"
 FILE_NAME = re.compile(r"`(Pulumi(?:\.\w+)?\.yaml|__main__\.py)`")
