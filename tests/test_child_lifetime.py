@@ -3,7 +3,6 @@ and the OOM killer do): the program under mocks and the policy pack die with it.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -11,24 +10,32 @@ import sys
 import time
 from pathlib import Path
 
-import psutil
 import pytest
 
 
 def _children(pid: int) -> dict[int, str]:
     """The live processes whose parent is ``pid``: pid -> command line."""
     found = {}
-    for child in psutil.Process(pid).children():
-        with contextlib.suppress(psutil.Error):
-            found[child.pid] = " ".join(child.cmdline())
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found[int(entry.name)] = command
     return found
 
 
 def _alive(pid: int) -> bool:
     try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
+        state = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
         return False
+    return state[state.rindex(")") + 2] != "Z"
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; PR_SET_PDEATHSIG is Linux's")

@@ -4,7 +4,6 @@ session leaves no process behind."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -14,7 +13,6 @@ import time
 import uuid
 from pathlib import Path
 
-import psutil
 import pytest
 from conftest import PACK_DIR, ROOT, program_key, run_cli
 
@@ -83,10 +81,16 @@ def test_a_kept_pack_reads_each_previews_budget_and_waivers_afresh(stack: Path) 
 def _processes_marked(marker: str) -> list[str]:
     """Command lines of the processes whose environment holds ``marker``."""
     found = []
-    for process in psutil.process_iter():
-        with contextlib.suppress(psutil.Error):
-            if marker in process.environ():
-                found.append(" ".join(process.cmdline()))
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if marker.encode() in environ:
+            found.append(command)
     return found
 
 
