@@ -169,9 +169,13 @@ _SKIPPED_DIRS = {".venv", "venv", ".git", "__pycache__", ".mypy_cache", ".ruff_c
 _MOST_FILES = 2000
 
 
-def _variables(*prefixes: str) -> tuple[tuple[str, str], ...]:
-    """The environment variables a program or pack reads (by prefix), as part of a cache key."""
-    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(prefixes)))
+def _child_variables() -> tuple[tuple[str, str], ...]:
+    """The environment a program or pack gets from ``finops`` (child_environment's allow-list: no
+    ``AWS_*`` or ``PULUMI_*`` of ours reaches it), as part of a cache key. A test's local AWS
+    endpoint changes what the CLI reads, not what a program registers."""
+    from finops_preview.child_environment import child_environment
+
+    return tuple(sorted(child_environment().items()))
 
 
 class _Digests:
@@ -214,7 +218,7 @@ def program_key(directory: Path, stack: str, python: str = "") -> tuple[Any, ...
     if project is None:
         return None
     library = tuple(_DIGESTS.of(folder) for folder in LIBRARY_DIRS)
-    return (project, library, stack, _variables("FINOPS_", "AWS_", "PULUMI_"), python)
+    return (project, library, stack, _child_variables(), python)
 
 
 class _SharedRuns:
@@ -269,10 +273,17 @@ def shared_runs(tmp_path_factory: pytest.TempPathFactory) -> _SharedRuns:
 def _modules_holding(value: object) -> list[Any]:
     """The finops_preview modules that imported ``value`` under its own name (to patch it there)."""
     import importlib
+    import pkgutil
 
-    # Every command's modules; a broken one fails its own tests only.
-    with contextlib.suppress(ImportError):
-        importlib.import_module("finops_preview.cli")
+    import finops_preview
+
+    # Every module of the package: the CLI imports a command's modules only when it runs, so a
+    # module not yet imported here would keep the real class and run every program afresh. A
+    # module that fails to import fails its own tests only.
+    for module in pkgutil.walk_packages(finops_preview.__path__, "finops_preview."):
+        if module.name not in sys.modules and not module.name.endswith("__main__"):
+            with contextlib.suppress(ImportError):
+                importlib.import_module(module.name)
     name = getattr(value, "__name__", "")
     return [m for key, m in list(sys.modules.items()) if key.startswith("finops_preview")
             and getattr(m, name, None) is value]
@@ -334,7 +345,7 @@ def shared_packs() -> Iterator[Callable[..., _KeptPack]]:
     kept: OrderedDict[tuple[Any, ...], PolicyPackProcess] = OrderedDict()
 
     def started(pack_dir: str | Path, **options: Any) -> _KeptPack:
-        variables = _variables("FINOPS_", "AWS_")
+        variables = _child_variables()
         key = (str(Path(pack_dir).resolve()), json.dumps(options, sort_keys=True, default=str), variables)
         process = kept.pop(key, None)
         if process is None or process._process is None or process._process.poll() is not None:
@@ -387,7 +398,8 @@ def _replayed_program_class(shared_runs: _SharedRuns) -> type:
     class ReplayedProgram(ProgramProcess):
         def __enter__(self) -> ReplayedProgram:
             directory = Path(self.project.directory).resolve()
-            self._key = program_key(directory, self.stack, self.python)
+            # The Python this process runs is the key's default (shared_program_runs' runs use it too).
+            self._key = program_key(directory, self.stack, "" if self.python == sys.executable else self.python)
             self._location = str(directory)
             if self._key is not None and self._key not in runs and directory.is_relative_to(ROOT):
                 with contextlib.suppress(Exception):  # a failing program fails below, as it runs

@@ -25,7 +25,7 @@ def stack(tmp_path: Path) -> Path:
     return tmp_path / "shop"
 
 
-def test_the_program_key_follows_content_subfolders_the_library_and_the_environment(
+def test_the_program_key_follows_content_subfolders_the_library_and_the_programs_environment(
         stack: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = program_key(stack, "dev")
     assert before is not None and program_key(stack, "dev") == before
@@ -35,8 +35,13 @@ def test_the_program_key_follows_content_subfolders_the_library_and_the_environm
     assert in_subfolder != before
     (stack / "helpers" / "sizes.py").write_text("SIZE = 2\n")  # same name, other bytes
     assert program_key(stack, "dev") != in_subfolder
+    changed = program_key(stack, "dev")
+    # The key follows the environment the program gets (finops' allow-list), not ours: a variable
+    # that reaches the program changes it; an AWS_* one, which never reaches it, does not.
     monkeypatch.setenv("AWS_REGION", "ap-southeast-2")
-    assert program_key(stack, "dev") not in (before, in_subfolder)
+    assert program_key(stack, "dev") == changed
+    monkeypatch.setenv("FINOPS_TODAY", "2027-02-01")
+    assert program_key(stack, "dev") not in (before, in_subfolder, changed)
     assert program_key(stack, "staging") != program_key(stack, "dev")
 
 
@@ -51,6 +56,27 @@ def test_a_change_to_the_librarys_data_changes_the_key(stack: Path, tmp_path: Pa
     rules = library / "data" / "rules.yaml"
     rules.write_text(rules.read_text().replace("maxVcpus: 2", "maxVcpus: 3", 1))
     assert program_key(stack, "dev") != before
+
+
+@pytest.mark.usefixtures("program_replay")
+def test_under_the_replay_a_second_preview_of_the_same_program_does_not_run_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The program counts its own runs in a file beside the project (a FINOPS_ variable, which
+    # reaches it); the CLI imports a command's modules only when it runs, after the fixture's set-up.
+    project, runs = tmp_path / "counted", tmp_path / "runs.txt"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text("name: counted\nruntime: python\n")
+    (project / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    (project / "__main__.py").write_text("import os\nimport pulumi\n\nwith open(os.environ['FINOPS_TEST_RUNS'], 'a') "
+                                         "as f:\n    f.write('run\\n')\n")
+    monkeypatch.setenv("FINOPS_TEST_RUNS", str(runs))
+    for _ in range(2):
+        completed = run_cli("preview", "-s", "dev", "-C", str(project), "--policy-pack", str(PACK_DIR), "--json")
+        assert completed.returncode in (0, 1), completed.stderr  # 1: the stack has no budget alerts
+    assert runs.read_text() == "run\n"
+    (project / "__main__.py").write_text((project / "__main__.py").read_text() + "# changed\n")
+    run_cli("preview", "-s", "dev", "-C", str(project), "--policy-pack", str(PACK_DIR), "--json")
+    assert runs.read_text() == "run\nrun\n"  # another program: run for real
 
 
 @pytest.mark.usefixtures("program_replay")
