@@ -32,7 +32,8 @@ def stack(tmp_path: Path) -> Path:
 
 
 def preview(stack: Path, monthly_usd: float, *extra: str, output: str = "--json") -> Any:
-    usage = stack / "usage.yaml"
+    # Beside the project, not in it: the program's run is then the same for every amount (conftest).
+    usage = stack.parent / "usage.yaml"
     usage.write_text(f"resources:\n  logs-0:\n    monthlyUsd: {monthly_usd:.2f}\n")
     return run_cli("preview", "-s", "dev", "-C", str(stack), "--policy-pack", str(PACK_DIR), output,
                    "--usage-file", str(usage), *extra, env=AS_OF)
