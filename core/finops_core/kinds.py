@@ -39,7 +39,8 @@ from functools import cache
 from typing import Any, Literal
 
 from .data import DATA_DIR
-from .reading import ConfigError, Path_, YamlDoc, load_yaml, require_keys, require_mapping
+from .library_data import read_library_yaml
+from .reading import ConfigError, Path_, YamlDoc, require_keys, require_mapping
 from .values import MISSING, get_path, values_at
 
 KINDS_DIR = DATA_DIR / "kinds"
@@ -288,7 +289,7 @@ def kinds_table() -> Mapping[str, ResourceKind]:
     """Every kind, from every file of ``data/kinds``; a type declared twice is an error."""
     table: dict[str, ResourceKind] = {}
     for path in sorted(KINDS_DIR.glob("*.yaml")):
-        for type_token, kind in parse_kinds(load_yaml(path)).items():
+        for type_token, kind in read_library_yaml(path, parse_kinds).items():
             if type_token in table:
                 raise ConfigError(path, type_token, type_token,
                                   f"one row per type (also in {table[type_token].source})")

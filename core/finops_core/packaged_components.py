@@ -14,7 +14,8 @@ from typing import Any
 
 from . import component_expansion
 from .data import DATA_DIR
-from .reading import load_yaml, require_mapping
+from .library_data import read_library_yaml
+from .reading import YamlDoc, require_mapping
 
 TABLE_FILE = DATA_DIR / "packaged_components.yaml"
 
@@ -22,7 +23,10 @@ TABLE_FILE = DATA_DIR / "packaged_components.yaml"
 @cache
 def packaged_components() -> dict[str, Any]:
     """Component type token -> its row (children, defaults, outputs)."""
-    doc = load_yaml(TABLE_FILE)
+    return read_library_yaml(TABLE_FILE, _rows)
+
+
+def _rows(doc: YamlDoc) -> dict[str, Any]:
     rows = require_mapping(doc, doc.data, ())
     for token, row in rows.items():
         if not isinstance(row, dict) or not isinstance(row.get("source"), str):
