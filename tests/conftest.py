@@ -10,7 +10,11 @@ repository program's run is shared by all pytest-xdist workers (a pickled run un
 in the session's shared temporary folder); every caller gets a copy. :func:`run_cli` runs the
 ``finops`` command in this process, so under the replay its previews and reports share those
 runs too; the command's behaviour (exit code, stdout, stderr, no traceback) is what the tests
-see, as from a subprocess. Tests that do not ask for the replay run programs for real.
+see, as from a subprocess. The runs the replay makes for real are children of a fork server
+that imported the Pulumi SDKs once per worker (tests/program_forks.py: a small program's run
+takes 0.05-0.08 s of CPU forked, 0.8-1.0 s as a process of its own); test_replay.py shows a
+forked run registers what the runner's own run does. Tests that do not ask for the replay (the
+runner's own, among them) start every program as ``finops`` does.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -39,6 +44,7 @@ import pytest
 from finops_preview.analyzer import Diagnostic, PolicyPackProcess, ProviderRef
 from hypothesis import settings
 from hypothesis.database import DirectoryBasedExampleDatabase
+from program_forks import ProgramForkServer
 
 ROOT = Path(__file__).resolve().parents[1]
 PACK_DIR = ROOT / "policy_pack"
@@ -264,10 +270,14 @@ def _shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def shared_runs(tmp_path_factory: pytest.TempPathFactory) -> _SharedRuns:
-    import finops_preview.runner as runner
+def shared_runs(tmp_path_factory: pytest.TempPathFactory, program_forks: ProgramForkServer) -> _SharedRuns:
+    forked = _forked_program_class(program_forks)
 
-    return _SharedRuns(_shared_folder(tmp_path_factory), runner.run_stack)
+    def run_stack(project_dir: str | Path, stack: str, **options: Any) -> Any:
+        with forked(project_dir, stack, **options) as program:
+            return program.wait()
+
+    return _SharedRuns(_shared_folder(tmp_path_factory), run_stack)
 
 
 def _modules_holding(value: object) -> list[Any]:
@@ -362,9 +372,21 @@ def shared_packs() -> Iterator[Callable[..., _KeptPack]]:
             process.close()
 
 
+@pytest.fixture(scope="session")
+def program_forks() -> Iterator[ProgramForkServer]:
+    """The worker's fork server for the programs the replay runs for real (tests/program_forks.py),
+    stopped with the session."""
+    server = ProgramForkServer()
+    server.prepare()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
 @pytest.fixture(scope="module")
 def program_replay(shared_program_runs: Callable[..., Any], shared_runs: _SharedRuns,
-                   shared_packs: Callable[..., _KeptPack]) -> Iterator[None]:
+                   shared_packs: Callable[..., _KeptPack], program_forks: ProgramForkServer) -> Iterator[None]:
     """For the tests of a module that asks for it (``pytestmark``; module-scoped, so the module's
     own module-scoped fixtures get it too): ``finops`` commands run in this process replay program
     runs of the same program key (see :func:`program_key`) and reuse started pack processes. Tests
@@ -372,7 +394,7 @@ def program_replay(shared_program_runs: Callable[..., Any], shared_runs: _Shared
     import finops_preview.runner as runner
 
     patches = [(m, "run_stack", shared_program_runs) for m in _modules_holding(runner.run_stack)]
-    patches += [(m, "ProgramProcess", _replayed_program_class(shared_runs))
+    patches += [(m, "ProgramProcess", _replayed_program_class(shared_runs, program_forks))
                 for m in _modules_holding(runner.ProgramProcess) if m is not runner]
     # Where a preview starts its packs (the analyzer defines the class; the runner only names it).
     patches += [(m, "PolicyPackProcess", shared_packs) for m in _modules_holding(PolicyPackProcess)
@@ -386,16 +408,46 @@ def program_replay(shared_program_runs: Callable[..., Any], shared_runs: _Shared
 _REPLAYS: dict[tuple[Any, ...], list[Any]] = {}
 
 
-def _replayed_program_class(shared_runs: _SharedRuns) -> type:
+def _forked_program_class(forks: ProgramForkServer) -> type:
+    """ProgramProcess whose run, for a program of this Python, is a child of the worker's fork
+    server (tests/program_forks.py): the run the runner would start, with the request, environment,
+    working directory, result descriptor and session it would give it, but with the SDKs already
+    imported (a small program's run: 0.8-1.0 s of CPU as its own process, 0.05-0.08 s forked).
+    A program with a virtualenv of its own is started as the runner starts it."""
+    from finops_preview import mock_engine
+    from finops_preview.child_environment import GUARD_FILE, child_environment
+    from finops_preview.runner import ProgramProcess
+
+    class ForkedProgram(ProgramProcess):
+        def __enter__(self) -> ForkedProgram:
+            if self.python != sys.executable:
+                return super().__enter__()  # type: ignore[return-value]
+            read_end, write_end = os.pipe()
+            try:
+                child = forks.start(self.engine_request(), cwd=str(self.project.directory),
+                                    env=child_environment(), guard=str(GUARD_FILE),
+                                    engine=str(Path(mock_engine.__file__).resolve()), results=write_end)
+            finally:
+                os.close(write_end)
+            if child is None:
+                os.close(read_end)
+                return super().__enter__()  # type: ignore[return-value]
+            self._process = child  # type: ignore[assignment]
+            self._started = time.monotonic()
+            threading.Thread(target=self._read, args=(read_end,), daemon=True).start()
+            return self
+
+    return ForkedProgram
+
+
+def _replayed_program_class(shared_runs: _SharedRuns, forks: ProgramForkServer) -> type:
     """ProgramProcess that replays a run to later previews of the same program key: a repository
     program's run comes from the session's shared runs (one for every worker); another project's
     is run here once (a run that failed or timed out, or that holds its folder's path, is not
     kept). Tests of the runner itself do not ask for the replay and see real runs."""
-    from finops_preview.runner import ProgramProcess
-
     runs = _REPLAYS
 
-    class ReplayedProgram(ProgramProcess):
+    class ReplayedProgram(_forked_program_class(forks)):  # type: ignore[misc]
         def __enter__(self) -> ReplayedProgram:
             directory = Path(self.project.directory).resolve()
             # The Python this process runs is the key's default (shared_program_runs' runs use it too).

@@ -11,7 +11,9 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import PACK_DIR, ROOT, program_key, run_cli
@@ -140,3 +142,22 @@ def test_a_pytest_session_leaves_no_process_of_the_project(tmp_path: Path) -> No
         left = _processes_marked(marker)
     assert left == [], left
     assert not [command for command in left if str(ROOT) in command]
+
+
+def test_a_run_forked_from_the_fork_server_is_the_run_the_runner_starts(program_forks: Any) -> None:
+    # The replay's real runs are children of a fork server that imported the SDKs (conftest,
+    # program_forks.py); the runner starts each program as a process of its own. Same resources.
+    import conftest
+    from finops_preview.runner import run_stack
+    from program_forks import ForkedProgram
+
+    project = ROOT / "tests/fixtures/report"
+    spawned = run_stack(project, "staging")
+    with conftest._forked_program_class(program_forks)(project, "staging") as program:
+        forked = program.wait()
+        assert isinstance(program._process, ForkedProgram)  # a child of the server, not a process of its own
+    assert len(forked.resources) == len(spawned.resources) >= 5
+    # (registrations arrive in the order the program's outputs resolve, which may differ by run)
+    assert sorted((asdict(r) for r in forked.resources), key=lambda r: r["urn"]) == \
+        sorted((asdict(r) for r in spawned.resources), key=lambda r: r["urn"])
+

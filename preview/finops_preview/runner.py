@@ -126,12 +126,16 @@ class ProgramProcess:
         self._end: dict[str, Any] | None = None
         self._started = 0.0
 
+    def engine_request(self) -> dict[str, Any]:
+        """What the mock engine reads on its standard input (with ``result_fd``, the descriptor
+        of its results, added by whoever starts it)."""
+        return {"project_dir": str(self.project.directory), "main": str(self.project.main),
+                "project": self.project.name, "stack": self.stack, "config": self.config.values,
+                "secret_keys": sorted(self.config.secret_keys), "packaged": expansion_request()}
+
     def __enter__(self) -> ProgramProcess:
         read_end, write_end = os.pipe()
-        request = {"project_dir": str(self.project.directory), "main": str(self.project.main),
-                   "project": self.project.name, "stack": self.stack, "config": self.config.values,
-                   "secret_keys": sorted(self.config.secret_keys), "result_fd": write_end,
-                   "packaged": expansion_request()}
+        request = {**self.engine_request(), "result_fd": write_end}
         command = [self.python, "-c", _BOOTSTRAP, str(GUARD_FILE), str(Path(mock_engine.__file__).resolve())]
         try:
             # No credentials in the program's environment: the allow-list of child_environment.
