@@ -31,7 +31,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -44,7 +43,7 @@ import pytest
 from finops_preview.analyzer import Diagnostic, PolicyPackProcess, ProviderRef
 from hypothesis import settings
 from hypothesis.database import DirectoryBasedExampleDatabase
-from program_forks import ProgramForkServer
+from program_forks import ForkServer
 
 ROOT = Path(__file__).resolve().parents[1]
 PACK_DIR = ROOT / "policy_pack"
@@ -270,7 +269,7 @@ def _shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def shared_runs(tmp_path_factory: pytest.TempPathFactory, program_forks: ProgramForkServer) -> _SharedRuns:
+def shared_runs(tmp_path_factory: pytest.TempPathFactory, program_forks: ForkServer) -> _SharedRuns:
     forked = _forked_program_class(program_forks)
 
     def run_stack(project_dir: str | Path, stack: str, **options: Any) -> Any:
@@ -373,10 +372,10 @@ def shared_packs() -> Iterator[Callable[..., _KeptPack]]:
 
 
 @pytest.fixture(scope="session")
-def program_forks() -> Iterator[ProgramForkServer]:
+def program_forks() -> Iterator[ForkServer]:
     """The worker's fork server for the programs the replay runs for real (tests/program_forks.py),
     stopped with the session."""
-    server = ProgramForkServer()
+    server = ForkServer()
     server.prepare()
     try:
         yield server
@@ -386,7 +385,7 @@ def program_forks() -> Iterator[ProgramForkServer]:
 
 @pytest.fixture(scope="module")
 def program_replay(shared_program_runs: Callable[..., Any], shared_runs: _SharedRuns,
-                   shared_packs: Callable[..., _KeptPack], program_forks: ProgramForkServer) -> Iterator[None]:
+                   shared_packs: Callable[..., _KeptPack], program_forks: ForkServer) -> Iterator[None]:
     """For the tests of a module that asks for it (``pytestmark``; module-scoped, so the module's
     own module-scoped fixtures get it too): ``finops`` commands run in this process replay program
     runs of the same program key (see :func:`program_key`) and reuse started pack processes. Tests
@@ -408,39 +407,31 @@ def program_replay(shared_program_runs: Callable[..., Any], shared_runs: _Shared
 _REPLAYS: dict[tuple[Any, ...], list[Any]] = {}
 
 
-def _forked_program_class(forks: ProgramForkServer) -> type:
-    """ProgramProcess whose run, for a program of this Python, is a child of the worker's fork
-    server (tests/program_forks.py): the run the runner would start, with the request, environment,
-    working directory, result descriptor and session it would give it, but with the SDKs already
-    imported (a small program's run: 0.8-1.0 s of CPU as its own process, 0.05-0.08 s forked).
-    A program with a virtualenv of its own is started as the runner starts it."""
-    from finops_preview import mock_engine
-    from finops_preview.child_environment import GUARD_FILE, child_environment
+def _forked(env: Mapping[str, str]) -> dict[str, str]:
+    """A child's environment for the fork server: it dies with the server, so it is not told
+    finops' pid to check against its parent's (child_lifetime)."""
+    from finops_preview.child_lifetime import PARENT_ENV
+
+    return {k: v for k, v in env.items() if k != PARENT_ENV}
+
+
+def _forked_program_class(forks: ForkServer) -> type:
+    """ProgramProcess whose process, for a program of this Python, is a child of the worker's
+    fork server (tests/program_forks.py): the same command line, request, environment, working
+    directory, descriptors and session, with the SDKs already imported (a small program's run:
+    0.8-1.0 s of CPU as a process of its own, 0.05-0.08 s forked). A program with a virtualenv
+    of its own is started as the runner starts it."""
     from finops_preview.runner import ProgramProcess
 
     class ForkedProgram(ProgramProcess):
-        def __enter__(self) -> ForkedProgram:
-            if self.python != sys.executable:
-                return super().__enter__()  # type: ignore[return-value]
-            read_end, write_end = os.pipe()
-            try:
-                child = forks.start(self.engine_request(), cwd=str(self.project.directory),
-                                    env=child_environment(), guard=str(GUARD_FILE),
-                                    engine=str(Path(mock_engine.__file__).resolve()), results=write_end)
-            finally:
-                os.close(write_end)
-            if child is None:
-                os.close(read_end)
-                return super().__enter__()  # type: ignore[return-value]
-            self._process = child  # type: ignore[assignment]
-            self._started = time.monotonic()
-            threading.Thread(target=self._read, args=(read_end,), daemon=True).start()
-            return self
+        def _spawn(self, command: list[str], *, cwd: Path, env: dict[str, str], result_fd: int) -> Any:
+            return forks.popen(command, cwd=cwd, env=_forked(env), stdin=subprocess.PIPE, stdout=2, text=True,
+                               pass_fds=(result_fd,)) or super()._spawn(command, cwd=cwd, env=env, result_fd=result_fd)
 
     return ForkedProgram
 
 
-def _replayed_program_class(shared_runs: _SharedRuns, forks: ProgramForkServer) -> type:
+def _replayed_program_class(shared_runs: _SharedRuns, forks: ForkServer) -> type:
     """ProgramProcess that replays a run to later previews of the same program key: a repository
     program's run comes from the session's shared runs (one for every worker); another project's
     is run here once (a run that failed or timed out, or that holds its folder's path, is not

@@ -1,22 +1,25 @@
 """A fork server for the test suite's program runs: one process per pytest worker imports the
-Pulumi SDKs once, then forks a child for each program the replay (conftest) must run for real.
+Pulumi SDKs once, then forks a child for each program the replay (conftest) runs for real.
 
-Each child is the same run ``finops preview`` starts (the offline AWS guard, then the mock engine
-on its JSON request, results on a descriptor of their own, the program's output on the caller's
-standard error), in a session of its own (so the runner's ``kill_group`` ends it and whatever it
-started), with the environment and working directory the runner would give it. What it saves is
-each program's ``import pulumi`` and the SDK modules every program here imports: about half of a
-small program's run. The runner's own tests (test_runner_engine, test_child_lifetime ...) do not
-use the replay and start every program as ``finops`` does.
+A child stands in for ``python [-u] -c CODE ARGS...``, the command line the runner gives
+``subprocess.Popen``: it gets the same code and arguments, environment, working directory,
+standard streams and inherited descriptors (at the same numbers), and a session of its own (so
+``kill_group`` ends it and whatever it started); it dies with the server, as the runner's
+children die with ``finops``. What it saves is the interpreter's start and the imports of
+``pulumi`` and the SDK modules the suite's programs use: a small program's run
+took 0.8-1.0 s of CPU as a process of its own, 0.05-0.08 s forked. The runner's own tests
+(test_runner_engine, test_child_lifetime ...) do not use the replay and start every process as
+``finops`` does.
 
-Protocol, over a Unix socket pair: the client sends one JSON request with two descriptors (the
-caller's standard error and the write end of the result pipe); the server answers
-``{"pid": N}``, and later ``{"exit": N, "status": S}`` when that child ends.
+Protocol, over a Unix packet socket pair: the client sends one JSON request with the child's
+descriptors (stdin, stdout, stderr, then each inherited one); the server answers ``{"pid": N}``,
+and later ``{"exit": N, "status": S}`` when that child ends.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import select
@@ -25,45 +28,59 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-# The SDK modules the suite's programs import (the reference platform, the templates, the
-# fixtures); importing one more here costs the server once, not each program.
-PRELOAD = ("pulumi", "pulumi.runtime", "pulumi_aws", "pulumi_aws.autoscaling", "pulumi_aws.budgets",
-           "pulumi_aws.cloudwatch", "pulumi_aws.costexplorer", "pulumi_aws.ec2", "pulumi_aws.ecr", "pulumi_aws.ecs",
-           "pulumi_aws.eks", "pulumi_aws.elasticache", "pulumi_aws.iam", "pulumi_aws.kms", "pulumi_aws.lb",
-           "pulumi_aws.rds", "pulumi_aws.s3", "pulumi_aws.scheduler", "pulumi_aws.sns", "pulumi_kubernetes",
-           "pulumi_kubernetes.core.v1", "pulumi_kubernetes.apps.v1", "pulumi_kubernetes.meta.v1")
-_MAX_MESSAGE = 1 << 20
-_MAX_REQUEST = 150_000  # within a Unix socket's default send buffer
+# What the suite's programs import (SDKs only: never this library, whose caches and settings
+# depend on the environment each child gets); importing one more here costs the server once.
+PRELOAD = ("pulumi", "pulumi.runtime", "pulumi_aws",
+           "pulumi_aws.autoscaling", "pulumi_aws.budgets", "pulumi_aws.cloudwatch", "pulumi_aws.costexplorer",
+           "pulumi_aws.ec2", "pulumi_aws.ecr", "pulumi_aws.ecs", "pulumi_aws.eks", "pulumi_aws.elasticache",
+           "pulumi_aws.iam", "pulumi_aws.kms", "pulumi_aws.lb", "pulumi_aws.rds", "pulumi_aws.s3",
+           "pulumi_aws.scheduler", "pulumi_aws.sns", "pulumi_kubernetes", "pulumi_kubernetes.core.v1",
+           "pulumi_kubernetes.apps.v1", "pulumi_kubernetes.meta.v1")
+_MAX_REQUEST = 150_000  # one packet, within a Unix socket's default send buffer
 _PR_SET_PDEATHSIG = 1
+_HIGH_FD = 1000  # received descriptors are parked here before they move to their numbers
 
 
-def _child(request: dict[str, Any], output: int, results: int) -> None:
-    """In the forked child: become the run ``finops`` would have started, then run it."""
+def _child(request: dict[str, Any], fds: list[int]) -> None:
+    """In the forked child: become ``python [-u] -c CODE ARGS`` as Popen would have started it."""
+    import builtins
     import ctypes
-    import io
-    import runpy
+    import fcntl
     import signal
+    import traceback
 
     os.setsid()
     ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.dup2(output, 1)
-    os.dup2(output, 2)
-    os.close(null)
-    os.close(output)
+    parked = [fcntl.fcntl(fd, fcntl.F_DUPFD, _HIGH_FD) for fd in fds]
+    for fd in fds:
+        os.close(fd)
+    for target, fd in zip([0, 1, 2, *request["pass_fds"]], parked, strict=True):
+        os.dup2(fd, target)
+        os.close(fd)
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
-    sys.stdin = io.StringIO(json.dumps({**request["engine_request"], "result_fd": results}))
-    sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", buffering=0), write_through=True)
-    sys.stderr = io.TextIOWrapper(os.fdopen(2, "wb", buffering=0), write_through=True)
-    sys.argv = [request["engine"]]
-    runpy.run_path(request["guard"])["install"]()
-    runpy.run_path(request["engine"], run_name="finops_mock_engine")  # ends the process itself
-    os._exit(0)
+    unbuffered = request["unbuffered"]
+    sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True, write_through=unbuffered)
+    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True, write_through=True)
+    sys.argv = ["-c", *request["args"]]
+    status = 0
+    try:
+        exec(compile(request["code"], "<string>", "exec"), {"__name__": "__main__", "__builtins__": builtins})
+    except SystemExit as exc:
+        status = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if not isinstance(exc.code, int) and exc.code is not None:
+            print(exc.code, file=sys.stderr)
+    except BaseException:
+        traceback.print_exc()
+        status = 1
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(status)
 
 
 def serve(channel: socket.socket) -> None:
@@ -73,44 +90,47 @@ def serve(channel: socket.socket) -> None:
         getattr(sys.modules[name], "__all__", None)  # the SDKs import submodules lazily: this loads one
     channel.setblocking(False)
     children: set[int] = set()
+
+    def answer(message: dict[str, int]) -> None:
+        channel.setblocking(True)
+        channel.sendall(json.dumps(message).encode() + b"\n")
+        channel.setblocking(False)
+
     while True:
         readable, _, _ = select.select([channel], [], [], 0.02)
         if readable:
             try:
-                message, fds, _, _ = socket.recv_fds(channel, _MAX_MESSAGE, 2)
+                message, fds, _, _ = socket.recv_fds(channel, _MAX_REQUEST, 16)
             except BlockingIOError:
-                message, fds = b"", []
+                message, fds = b"x", []
             if not message:
                 return
-            pid = os.fork()
-            if pid == 0:
-                channel.close()
-                try:
-                    _child(json.loads(message), fds[0], fds[1])
-                finally:
-                    os._exit(70)
-            for fd in fds:
-                os.close(fd)
-            children.add(pid)
-            channel.setblocking(True)
-            channel.sendall(json.dumps({"pid": pid}).encode() + b"\n")
-            channel.setblocking(False)
+            if fds:
+                pid = os.fork()
+                if pid == 0:
+                    channel.close()
+                    try:
+                        _child(json.loads(message), fds)
+                    finally:
+                        os._exit(70)
+                for fd in fds:
+                    os.close(fd)
+                children.add(pid)
+                answer({"pid": pid})
         for pid in list(children):
             ended, status = os.waitpid(pid, os.WNOHANG)
             if ended:
                 children.discard(pid)
-                channel.setblocking(True)
-                channel.sendall(json.dumps({"exit": pid, "status": os.waitstatus_to_exitcode(status)}).encode()
-                                + b"\n")
-                channel.setblocking(False)
+                answer({"exit": pid, "status": os.waitstatus_to_exitcode(status)})
 
 
-class ForkedProgram:
-    """What the runner uses of a ``subprocess.Popen`` for a child of the fork server."""
+class ForkedProcess:
+    """What the runner uses of a ``subprocess.Popen``, for a child of the server."""
 
-    def __init__(self, server: ProgramForkServer, pid: int) -> None:
+    def __init__(self, server: ForkServer, pid: int, stdin: IO[Any] | None, stdout: IO[bytes] | None,
+                 stderr: IO[bytes] | None) -> None:
         self.server, self.pid = server, pid
-        self.stdin = None
+        self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
         self.returncode: int | None = None
 
     def poll(self) -> int | None:
@@ -120,7 +140,7 @@ class ForkedProgram:
     def wait(self, timeout: float | None = None) -> int:
         status = self.server.exit_status(self.pid, timeout=timeout)
         if status is None:
-            raise subprocess.TimeoutExpired(f"program {self.pid}", timeout or 0)
+            raise subprocess.TimeoutExpired(f"forked child {self.pid}", timeout or 0)
         self.returncode = status
         return status
 
@@ -128,8 +148,12 @@ class ForkedProgram:
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, 9)
 
+    def communicate(self, timeout: float | None = None) -> tuple[bytes, bytes]:
+        self.wait(timeout)
+        return (self.stdout.read() if self.stdout else b""), (self.stderr.read() if self.stderr else b"")
 
-class ProgramForkServer:
+
+class ForkServer:
     """The client side: starts the server (a process of its own session) on first use."""
 
     def __init__(self) -> None:
@@ -148,52 +172,78 @@ class ProgramForkServer:
                 self._start()
 
     def _start(self) -> socket.socket:
-        # Packets keep each request whole (the packaged-component table makes it tens of kB).
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         code = (f"import socket, runpy; runpy.run_path({str(Path(__file__).resolve())!r})['serve']"
                 f"(socket.socket(fileno={theirs.fileno()}))")
         self._process = subprocess.Popen([sys.executable, "-c", code], pass_fds=(theirs.fileno(),),
-                                         start_new_session=True)
+                                         stdin=subprocess.DEVNULL, start_new_session=True)
         theirs.close()
         self._channel = ours
         threading.Thread(target=self._read, args=(ours.makefile("rb"),), daemon=True).start()
         return ours
 
     def _read(self, lines: Any) -> None:
-        for line in lines:
-            message = json.loads(line)
-            with self._changed:
-                if "exit" in message:
-                    self._ended[message["exit"]] = message["status"]
-                else:
-                    self._pids.append(message["pid"])
-                self._changed.notify_all()
+        with contextlib.suppress(OSError, ValueError):
+            for line in lines:
+                message = json.loads(line)
+                with self._changed:
+                    if "exit" in message:
+                        self._ended[message["exit"]] = message["status"]
+                    else:
+                        self._pids.append(message["pid"])
+                    self._changed.notify_all()
         with self._changed:
             self._closed = True
             self._changed.notify_all()
 
-    def start(self, engine_request: dict[str, Any], *, cwd: str, env: dict[str, str], guard: str, engine: str,
-              results: int) -> ForkedProgram | None:
-        """A child running ``engine_request``; None where the server cannot take it (a request too
-        large for one packet, a server that is gone): the caller then starts the run itself."""
-        request = {"engine_request": engine_request, "cwd": cwd, "env": env, "guard": guard, "engine": engine}
+    def popen(self, command: list[str], *, cwd: str | Path, env: dict[str, str], stdin: Any = None,
+              stdout: Any = None, stderr: Any = None, text: bool = False,
+              pass_fds: tuple[int, ...] = ()) -> ForkedProcess | None:
+        """A child for ``[sys.executable, ("-u",) "-c", CODE, ARGS...]``, as ``subprocess.Popen``
+        would start it (stdin/stdout/stderr: PIPE, a descriptor, or None for ours); None where
+        the server cannot take it (another command or Python, a request too large, a server
+        gone): the caller then starts the process itself."""
+        unbuffered = command[1:2] == ["-u"]
+        rest = command[2:] if unbuffered else command[1:]
+        if command[0] != sys.executable or rest[:1] != ["-c"] or len(rest) < 2:
+            return None
+        request = {"code": rest[1], "args": rest[2:], "cwd": str(cwd), "env": dict(env), "unbuffered": unbuffered,
+                   "pass_fds": list(pass_fds)}
         message = json.dumps(request).encode()
         if len(message) > _MAX_REQUEST:
             return None
-        with self._lock:
-            if self._closed:
-                return None
-            self._pids = []
-            output = os.dup(2)  # the caller's standard error, as the runner gives its programs
-            try:
-                socket.send_fds(self._channel or self._start(), [message], [output, results])
-            except OSError:
-                return None
-            finally:
-                os.close(output)
-            with self._changed:
-                self._changed.wait_for(lambda: self._pids or self._closed, timeout=60)
-                return ForkedProgram(self, self._pids.pop(0)) if self._pids else None
+        ours: list[IO[Any] | None] = []
+        theirs: list[int] = []
+        for which, spec in enumerate((stdin, stdout, stderr)):
+            if spec == subprocess.PIPE:
+                read_end, write_end = os.pipe()
+                child_end, our_end = (read_end, write_end) if which == 0 else (write_end, read_end)
+                theirs.append(child_end)
+                ours.append(os.fdopen(our_end, ("w" if which == 0 else "r") + ("" if text else "b")))
+            else:
+                theirs.append(os.dup(which if spec is None else spec))
+                ours.append(None)
+        theirs += [os.dup(fd) for fd in pass_fds]
+        try:
+            with self._lock:
+                if self._closed:
+                    raise OSError("the fork server is gone")
+                self._pids = []
+                socket.send_fds(self._channel or self._start(), [message], theirs)
+                with self._changed:
+                    self._changed.wait_for(lambda: self._pids or self._closed, timeout=60)
+                    if not self._pids:
+                        raise OSError("the fork server did not answer")
+                    pid = self._pids.pop(0)
+        except OSError:
+            for stream in ours:
+                if stream is not None:
+                    stream.close()
+            return None
+        finally:
+            for fd in theirs:
+                os.close(fd)
+        return ForkedProcess(self, pid, ours[0], ours[1], ours[2])
 
     def exit_status(self, pid: int, timeout: float | None) -> int | None:
         """The child's exit status, once it has ended (-9 if the server went first: its children

@@ -149,13 +149,13 @@ def test_a_run_forked_from_the_fork_server_is_the_run_the_runner_starts(program_
     # program_forks.py); the runner starts each program as a process of its own. Same resources.
     import conftest
     from finops_preview.runner import run_stack
-    from program_forks import ForkedProgram
+    from program_forks import ForkedProcess
 
     project = ROOT / "tests/fixtures/report"
     spawned = run_stack(project, "staging")
     with conftest._forked_program_class(program_forks)(project, "staging") as program:
         forked = program.wait()
-        assert isinstance(program._process, ForkedProgram)  # a child of the server, not a process of its own
+        assert isinstance(program._process, ForkedProcess)  # a child of the server, not a process of its own
     assert len(forked.resources) == len(spawned.resources) >= 5
     # (registrations arrive in the order the program's outputs resolve, which may differ by run)
     assert sorted((asdict(r) for r in forked.resources), key=lambda r: r["urn"]) == \

@@ -133,15 +133,19 @@ class ProgramProcess:
                 "project": self.project.name, "stack": self.stack, "config": self.config.values,
                 "secret_keys": sorted(self.config.secret_keys), "packaged": expansion_request()}
 
+    def _spawn(self, command: list[str], *, cwd: Path, env: dict[str, str], result_fd: int) -> Any:
+        """The child process: the request on its stdin, its output on our stderr, results on ``result_fd``."""
+        return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=2, cwd=cwd, text=True, pass_fds=(result_fd,),
+                                env=env, **child_options())
+
     def __enter__(self) -> ProgramProcess:
         read_end, write_end = os.pipe()
         request = {**self.engine_request(), "result_fd": write_end}
         command = [self.python, "-c", _BOOTSTRAP, str(GUARD_FILE), str(Path(mock_engine.__file__).resolve())]
         try:
             # No credentials in the program's environment: the allow-list of child_environment.
-            self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=2, cwd=self.project.directory,
-                                             text=True, pass_fds=(write_end,), env=child_env(child_environment()),
-                                             **child_options())
+            self._process = self._spawn(command, cwd=self.project.directory, env=child_env(child_environment()),
+                                        result_fd=write_end)
         except OSError as exc:
             os.close(read_end)
             raise ProgramError(f"{self.project.main}: the program could not be started with {command[0]}: "
