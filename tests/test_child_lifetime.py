@@ -11,31 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
+from proc_table import alive, processes
 
 
 def _children(pid: int) -> dict[int, str]:
     """The live processes whose parent is ``pid``: pid -> command line."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()  # after "pid (comm) "
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found[int(entry.name)] = command
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return state[state.rindex(")") + 2] != "Z"
+    return {p.pid: p.command for p in processes() if p.parent == pid and p.state != "Z"}
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; PR_SET_PDEATHSIG is Linux's")
@@ -60,13 +41,13 @@ def test_sigkill_of_a_running_preview_leaves_no_child(tmp_path: Path) -> None:
         os.kill(finops.pid, signal.SIGKILL)
         finops.wait()
         gone_by = time.monotonic() + 2
-        while any(_alive(pid) for pid in children) and time.monotonic() < gone_by:
+        while any(alive(pid) for pid in children) and time.monotonic() < gone_by:
             time.sleep(0.05)
-        left = {pid: command for pid, command in children.items() if _alive(pid)}
+        left = {pid: command for pid, command in children.items() if alive(pid)}
         assert not left, f"children left 2 s after SIGKILL of finops: {left}"
     finally:
         if finops.poll() is None:
             finops.kill()
         for pid in children:  # whatever the test found, it leaves nothing behind itself
-            if _alive(pid):
+            if alive(pid):
                 os.kill(pid, signal.SIGKILL)

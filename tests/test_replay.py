@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import PACK_DIR, ROOT, program_key, run_cli
+from proc_table import processes
 
 FIXTURE = ROOT / "tests/fixtures/spending"
 
@@ -108,18 +109,7 @@ def test_a_kept_pack_reads_each_previews_budget_and_waivers_afresh(stack: Path) 
 
 def _processes_marked(marker: str) -> list[str]:
     """Command lines of the processes whose environment holds ``marker``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if marker.encode() in environ:
-            found.append(command)
-    return found
+    return [p.command for p in processes(with_environ=True) if marker.encode() in p.environ]
 
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs Linux's /proc to list processes")

@@ -4,7 +4,6 @@ know, print(), its own virtualenv, a timeout, source positions, Pulumi's naming 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -16,6 +15,7 @@ import pytest
 from conftest import PACK_DIR, ROOT, run_cli
 from finops_preview.preview import PreviewOptions, run_preview
 from finops_preview.runner import run_stack
+from proc_table import alive
 
 VENV_PYTHON = Path(sys.executable)
 
@@ -110,19 +110,10 @@ def test_a_program_that_never_returns_is_stopped_with_everything_it_started(proj
     assert len(lines) == 1 and "__main__.py" in lines[0] and "did not finish within 2 s" in lines[0], lines
     pid = int(marker.read_text())
     for _ in range(50):  # the group was killed; give the kernel a moment
-        if not _alive(pid):
+        if not alive(pid):
             break
         time.sleep(0.1)
-    assert not _alive(pid)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return not (stat.exists() and stat.read_text().split(")")[-1].split()[0] == "Z")  # a zombie is dead
+    assert not alive(pid)
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "nan", "soon"])
@@ -241,10 +232,10 @@ def test_a_cancelled_preview_stops_the_program_and_says_so(project: Project, tmp
     assert stderr.strip().splitlines()[-1].startswith(f"finops: {word}") and "Traceback" not in stderr
     pid = int(marker.read_text())
     for _ in range(50):
-        if not _alive(pid):
+        if not alive(pid):
             break
         time.sleep(0.1)
-    assert not _alive(pid)
+    assert not alive(pid)
 
 
 def test_the_mock_engines_unknown_sentinel_is_the_cores() -> None:
