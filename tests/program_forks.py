@@ -1,7 +1,7 @@
 """A fork server for the test suite's program runs: one process per pytest worker imports the
 Pulumi SDKs once, then forks a child for each program the replay (conftest) runs for real.
 
-A child stands in for ``python [-u] -c CODE ARGS...``, the command line the runner gives
+A child stands in for ``python -c CODE ARGS...``, the command line the runner gives
 ``subprocess.Popen``: it gets the same code and arguments, environment, working directory,
 standard streams and inherited descriptors (at the same numbers), and a session of its own (so
 ``kill_group`` ends it and whatever it started); it dies with the server, as the runner's
@@ -44,7 +44,7 @@ _HIGH_FD = 1000  # received descriptors are parked here before they move to thei
 
 
 def _child(request: dict[str, Any], fds: list[int]) -> None:
-    """In the forked child: become ``python [-u] -c CODE ARGS`` as Popen would have started it."""
+    """In the forked child: become ``python -c CODE ARGS`` as Popen would have started it."""
     import builtins
     import ctypes
     import fcntl
@@ -62,9 +62,8 @@ def _child(request: dict[str, Any], fds: list[int]) -> None:
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
-    unbuffered = request["unbuffered"]
     sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
-    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True, write_through=unbuffered)
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), line_buffering=True)
     sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True, write_through=True)
     sys.argv = ["-c", *request["args"]]
     status = 0
@@ -127,10 +126,8 @@ def serve(channel: socket.socket) -> None:
 class ForkedProcess:
     """What the runner uses of a ``subprocess.Popen``, for a child of the server."""
 
-    def __init__(self, server: ForkServer, pid: int, stdin: IO[Any] | None, stdout: IO[bytes] | None,
-                 stderr: IO[bytes] | None) -> None:
-        self.server, self.pid = server, pid
-        self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
+    def __init__(self, server: ForkServer, pid: int, stdin: IO[Any] | None) -> None:
+        self.server, self.pid, self.stdin = server, pid, stdin
         self.returncode: int | None = None
 
     def poll(self) -> int | None:
@@ -147,10 +144,6 @@ class ForkedProcess:
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, 9)
-
-    def communicate(self, timeout: float | None = None) -> tuple[bytes, bytes]:
-        self.wait(timeout)
-        return (self.stdout.read() if self.stdout else b""), (self.stderr.read() if self.stderr else b"")
 
 
 class ForkServer:
@@ -197,33 +190,27 @@ class ForkServer:
             self._changed.notify_all()
 
     def popen(self, command: list[str], *, cwd: str | Path, env: dict[str, str], stdin: Any = None,
-              stdout: Any = None, stderr: Any = None, text: bool = False,
+              stdout: int | None = None, stderr: int | None = None, text: bool = False,
               pass_fds: tuple[int, ...] = ()) -> ForkedProcess | None:
-        """A child for ``[sys.executable, ("-u",) "-c", CODE, ARGS...]``, as ``subprocess.Popen``
-        would start it (stdin/stdout/stderr: PIPE, a descriptor, or None for ours); None where
-        the server cannot take it (another command or Python, a request too large, a server
-        gone): the caller then starts the process itself."""
-        unbuffered = command[1:2] == ["-u"]
-        rest = command[2:] if unbuffered else command[1:]
-        if command[0] != sys.executable or rest[:1] != ["-c"] or len(rest) < 2:
+        """A child for ``[sys.executable, "-c", CODE, ARGS...]``, as ``subprocess.Popen`` would
+        start it (stdin: PIPE, a descriptor, or None for ours; stdout and stderr: a descriptor, or
+        None for ours); None where the server cannot take it (another command or Python, a request
+        too large, a server gone): the caller then starts the process itself."""
+        if command[:2] != [sys.executable, "-c"] or len(command) < 3:
             return None
-        request = {"code": rest[1], "args": rest[2:], "cwd": str(cwd), "env": dict(env), "unbuffered": unbuffered,
+        request = {"code": command[2], "args": command[3:], "cwd": str(cwd), "env": dict(env),
                    "pass_fds": list(pass_fds)}
         message = json.dumps(request).encode()
         if len(message) > _MAX_REQUEST:
             return None
-        ours: list[IO[Any] | None] = []
-        theirs: list[int] = []
-        for which, spec in enumerate((stdin, stdout, stderr)):
-            if spec == subprocess.PIPE:
-                read_end, write_end = os.pipe()
-                child_end, our_end = (read_end, write_end) if which == 0 else (write_end, read_end)
-                theirs.append(child_end)
-                ours.append(os.fdopen(our_end, ("w" if which == 0 else "r") + ("" if text else "b")))
-            else:
-                theirs.append(os.dup(which if spec is None else spec))
-                ours.append(None)
-        theirs += [os.dup(fd) for fd in pass_fds]
+        ours: IO[Any] | None = None
+        if stdin == subprocess.PIPE:
+            child_end, our_end = os.pipe()
+            ours = os.fdopen(our_end, "w" if text else "wb")
+        else:
+            child_end = os.dup(0 if stdin is None else stdin)
+        theirs = [child_end, *(os.dup(which if spec is None else spec) for which, spec in ((1, stdout), (2, stderr))),
+                  *(os.dup(fd) for fd in pass_fds)]
         try:
             with self._lock:
                 if self._closed:
@@ -236,14 +223,13 @@ class ForkServer:
                         raise OSError("the fork server did not answer")
                     pid = self._pids.pop(0)
         except OSError:
-            for stream in ours:
-                if stream is not None:
-                    stream.close()
+            if ours is not None:
+                ours.close()
             return None
         finally:
             for fd in theirs:
                 os.close(fd)
-        return ForkedProcess(self, pid, ours[0], ours[1], ours[2])
+        return ForkedProcess(self, pid, ours)
 
     def exit_status(self, pid: int, timeout: float | None) -> int | None:
         """The child's exit status, once it has ended (-9 if the server went first: its children
