@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import fcntl
+import functools
 import hashlib
 import io
 import json
@@ -504,6 +505,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@functools.cache  # once per test process, on its first moto server
 def _share_botocore_loaders() -> None:
     """One botocore Loader per data path for the whole test process. Each ``finops`` command the
     tests run in this process (and moto, which answers in this process too) makes new boto3
@@ -526,13 +528,11 @@ def _share_botocore_loaders() -> None:
     botocore.session.create_loader = create_loader  # type: ignore[attr-defined]
 
 
-_share_botocore_loaders()
-
-
 @contextlib.contextmanager
 def moto_running() -> Iterator[str]:
     """A local moto server on a free loopback port, for a fixture of any scope; its URL."""
     server_module = pytest.importorskip("moto.server")
+    _share_botocore_loaders()
     port = _free_port()
     server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=port)
     server.start()
