@@ -209,6 +209,12 @@ def test_a_policy_config_with_nan_or_infinity_is_refused_in_one_line(tmp_path: P
     assert completed.stderr.count("\n") == 1 and str(config) in completed.stderr and constant in completed.stderr
 
 
+_WITH_CTRL_C = ("import runpy, signal, sys\n"
+                "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+                "sys.argv[0] = 'finops'\n"
+                "runpy.run_module('finops_preview', run_name='__main__', alter_sys=True)\n")
+
+
 @pytest.mark.parametrize(("signum", "code", "word"), [(15, 143, "terminated"), (2, 130, "interrupted")])
 def test_a_cancelled_preview_stops_the_program_and_says_so(project: Project, tmp_path: Path, signum: int, code: int,
                                                            word: str) -> None:
@@ -219,7 +225,10 @@ def test_a_cancelled_preview_stops_the_program_and_says_so(project: Project, tmp
         open({str(marker)!r}, "w").write(str(child.pid))
         time.sleep(300)
     """)
-    process = subprocess.Popen([sys.executable, "-m", "finops_preview", "preview", "-C", str(directory), "-s", "dev",
+    # As a terminal starts it, Ctrl-C at its default: a suite started in the background of a
+    # non-interactive shell (`make test &`) has SIGINT ignored, which every child would inherit, and
+    # Python then rightly leaves it ignored.
+    process = subprocess.Popen([sys.executable, "-c", _WITH_CTRL_C, "preview", "-C", str(directory), "-s", "dev",
                                 "--policy-pack", str(PACK_DIR)], cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     for _ in range(300):
