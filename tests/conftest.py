@@ -44,7 +44,7 @@ import pytest
 from finops_preview.analyzer import Diagnostic, PolicyPackProcess, ProviderRef
 from hypothesis import settings
 from hypothesis.database import DirectoryBasedExampleDatabase
-from program_forks import ForkServer
+from program_forks import ForkServer, is_this_python
 
 ROOT = Path(__file__).resolve().parents[1]
 PACK_DIR = ROOT / "policy_pack"
@@ -443,7 +443,7 @@ def _replayed_program_class(shared_runs: _SharedRuns, forks: ForkServer) -> type
         def __enter__(self) -> ReplayedProgram:
             directory = Path(self.project.directory).resolve()
             # The Python this process runs is the key's default (shared_program_runs' runs use it too).
-            self._key = program_key(directory, self.stack, "" if self.python == sys.executable else self.python)
+            self._key = program_key(directory, self.stack, "" if is_this_python(self.python) else self.python)
             self._location = str(directory)
             if self._key is not None and self._key not in runs and directory.is_relative_to(ROOT):
                 with contextlib.suppress(Exception):  # a failing program fails below, as it runs

@@ -43,6 +43,17 @@ _PR_SET_PDEATHSIG = 1
 _HIGH_FD = 1000  # received descriptors are parked here before they move to their numbers
 
 
+def is_this_python(executable: str) -> bool:
+    """Whether ``executable`` is the interpreter running here: the same file, named from the same
+    folder (a virtualenv's ``bin/python`` and ``bin/python3`` are one; the base interpreter a
+    virtualenv links to is not, its packages being other)."""
+    here, there = Path(sys.executable), Path(executable)
+    try:
+        return here.absolute().parent == there.absolute().parent and here.resolve() == there.resolve()
+    except OSError:
+        return False
+
+
 def _child(request: dict[str, Any], fds: list[int]) -> None:
     """In the forked child: become ``python -c CODE ARGS`` as Popen would have started it."""
     import builtins
@@ -196,7 +207,7 @@ class ForkServer:
         start it (stdin: PIPE, a descriptor, or None for ours; stdout and stderr: a descriptor, or
         None for ours); None where the server cannot take it (another command or Python, a request
         too large, a server gone): the caller then starts the process itself."""
-        if command[:2] != [sys.executable, "-c"] or len(command) < 3:
+        if len(command) < 3 or command[1] != "-c" or not is_this_python(command[0]):
             return None
         request = {"code": command[2], "args": command[3:], "cwd": str(cwd), "env": dict(env),
                    "pass_fds": list(pass_fds)}
