@@ -345,21 +345,32 @@ class _KeptPack:
         return None
 
 
+# What a preview tells its pack in ConfigureStack, which the pack takes as the stack it judges
+# (finops_policies/stack_context.py): a kept pack serves any of them.
+_STACK_OPTIONS = ("stack", "project", "organization", "dry_run", "config")
+
+
 @pytest.fixture(scope="session")
 def shared_packs() -> Iterator[Callable[..., _KeptPack]]:
-    """Pack processes kept for later previews with the same directory, stack, project, config and
-    environment (each preview configures its pack afresh, as the engine does, and the pack reads
-    waivers and budgets anew: test_replay.py shows it), all stopped when the session ends."""
+    """Pack processes kept for later previews with the same directory, Python and environment.
+    Each preview configures its pack afresh, as the engine does: ConfigureStack names its stack,
+    project and config, which the pack takes as its own, and Configure its policy config; the pack
+    reads waivers and budgets anew (test_replay.py shows both). All stopped when the session ends."""
     from collections import OrderedDict
 
     kept: OrderedDict[tuple[Any, ...], PolicyPackProcess] = OrderedDict()
 
     def started(pack_dir: str | Path, **options: Any) -> _KeptPack:
         variables = _child_variables()
-        key = (str(Path(pack_dir).resolve()), json.dumps(options, sort_keys=True, default=str), variables)
+        process_options = {k: v for k, v in options.items() if k not in _STACK_OPTIONS}
+        key = (str(Path(pack_dir).resolve()), json.dumps(process_options, sort_keys=True, default=str), variables)
         process = kept.pop(key, None)
         if process is None or process._process is None or process._process.poll() is not None:
             process = PolicyPackProcess(pack_dir, **options).start()
+        else:
+            fresh = PolicyPackProcess(pack_dir, **options)  # this preview's stack, for its handshake
+            process.stack, process.project, process.organization = fresh.stack, fresh.project, fresh.organization
+            process.dry_run, process.config = fresh.dry_run, fresh.config
         kept[key] = process
         while len(kept) > 6:
             kept.popitem(last=False)[1].close()

@@ -12,7 +12,14 @@ import pytest
 from conftest import PACK_DIR, ROOT, UNKNOWN, Analyze, mandatory, tags
 from finops_core.cap_policies import CAP_POLICY
 from finops_core.rules import load_rules
-from finops_preview.analyzer import PolicyPackError, PolicyPackProcess, ProviderRef, merge_policy_config, to_struct
+from finops_preview.analyzer import (
+    PolicyPackError,
+    PolicyPackProcess,
+    ProviderRef,
+    StackResource,
+    merge_policy_config,
+    to_struct,
+)
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
@@ -56,6 +63,51 @@ EXPECTED_POLICIES = {
     "finops-waivers-stack",
     "finops-warehouse-size",
 }
+
+
+def _stack_answers(pack: PolicyPackProcess) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """What a pack says of a 4-vCPU instance without an Environment tag (judged by the stack's
+    name) and of a stack without a budget (judged by the stack's config)."""
+    box = pack.analyze("aws:ec2/instance:Instance", "box",
+                       {"instanceType": "m5.xlarge", "tags": tags(Environment=None)})
+    bucket = StackResource("aws:s3/bucket:Bucket", "b",
+                           f"urn:pulumi:{pack.stack}::{pack.project}::aws:s3/bucket:Bucket::b", {"tags": tags()})
+    return (sorted((d.policy, d.message) for d in box),
+            sorted((d.policy, d.message) for d in pack.analyze_stack([bucket]) if d.policy == "finops-budget-alerts"))
+
+
+def test_the_pack_judges_the_stack_that_configure_stack_names() -> None:
+    # The engine starts a pack with the stack in its environment and names it again, first thing,
+    # in ConfigureStack. A pack started for prod and then told "dev" (and dev's config) judges dev
+    # as a pack started for dev does, and back again; the suite's kept packs rely on it.
+    shared = {"finops:coveredByBudget": "frontend-dev"}
+    with PolicyPackProcess(PACK_DIR, stack="dev", project="shop", config=shared) as fresh:
+        fresh.handshake()
+        in_dev = _stack_answers(fresh)
+    with PolicyPackProcess(PACK_DIR, stack="prod", project="other") as told:
+        told.handshake()
+        in_prod = _stack_answers(told)
+        told.stack, told.project, told.config = "dev", "shop", shared
+        told.handshake()
+        assert _stack_answers(told) == in_dev
+        told.stack, told.project, told.config = "prod", "other", {}
+        told.handshake()
+        assert _stack_answers(told) == in_prod
+    # Judged differently, so the comparisons above mean something: the size cap and the budget.
+    assert "finops-instance-size" in {p for p, _ in in_dev[0]} - {p for p, _ in in_prod[0]}
+    assert in_dev[1] == [] and len(in_prod[1]) == 1
+
+
+def test_a_pack_never_sent_configure_stack_judges_the_stack_it_was_started_for() -> None:
+    # Engines before ConfigureStack (and `pulumi policy publish`) never send it: the environment
+    # decides, and the pack's own self-check (whose samples use the first environment, dev) must
+    # not have become the stack.
+    with PolicyPackProcess(PACK_DIR, stack="prod", project="other") as pack:
+        pack.info = pack.stub.GetAnalyzerInfo(empty_pb2.Empty())
+        pack.configure({})
+        sizes = {d.policy for d in pack.analyze("aws:ec2/instance:Instance", "box",
+                                                {"instanceType": "m5.xlarge", "tags": tags(Environment=None)})}
+    assert "finops-instance-size" not in sizes and "finops-required-tags" in sizes
 
 
 def test_analyzer_info_describes_every_policy(pack: PolicyPackProcess) -> None:

@@ -36,6 +36,7 @@ from pulumi_policy import policy as sdk
 from pulumi_policy.deserialize import SPECIAL_SIG_KEY, deserialize_properties
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
+from . import stack_context
 from .policy import NOT_APPLICABLE, FinopsResourceCheck, Verdict, invalid_config
 from .sdk_private import SDK_SERVICER, NotApplicableError, compatible, private
 from .subject import Subject, current_stack
@@ -101,6 +102,11 @@ if compatible():
         def Configure(self, request: Any, context: Any) -> Any:
             response = super().Configure(request, context)
             self._configure_settings()
+            return response
+
+        def ConfigureStack(self, request: Any, context: Any) -> Any:
+            response = super().ConfigureStack(request, context)  # the stack's tags
+            stack_context.adopt(request)
             return response
 
         def _configure_settings(self) -> None:

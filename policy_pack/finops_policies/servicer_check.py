@@ -20,7 +20,7 @@ from google.protobuf import struct_pb2
 from pulumi.runtime import proto
 from pulumi_policy import EnforcementLevel
 
-from . import PACK_NAME, all_policies
+from . import PACK_NAME, all_policies, stack_context
 from . import servicer as adapter  # its classes exist only where compatible() holds
 from .sdk_private import SDK_SERVICER, compatible, serve_with
 
@@ -81,20 +81,25 @@ def verify(policies: list[Any] | None = None) -> str | None:
                 type="pulumi:providers:aws", name="default", urn="urn:p", properties=_struct(provider)))
         requests.append(request)
     try:
-        pair = [cls(PACK_NAME, "0.0.0", policies, EnforcementLevel.MANDATORY)
-                for cls in (SDK_SERVICER, adapter.SharedPropertiesServicer)]
-        for servicer in pair:
-            servicer.ConfigureStack(proto.AnalyzerStackConfigureRequest(stack=stack, project="p"), None)
-            servicer.Configure(proto.ConfigureAnalyzerRequest(), None)
-        theirs, ours = (_answers(servicer, requests) for servicer in pair)
-        whole_stack = proto.AnalyzeStackRequest(resources=[proto.AnalyzerResource(
-            type=r.type, name=r.name, urn=r.urn, properties=r.properties, provider=r.provider,
-            parent=requests[0].urn if index else "", dependencies=[requests[0].urn] if index else [])
-            for index, r in enumerate(requests)])
-        stack_answers = [sorted((d.policyName, d.message, d.enforcementLevel, d.urn)
-                                for d in servicer.AnalyzeStack(whole_stack, None).diagnostics) for servicer in pair]
+        with stack_context.kept():  # the samples' stack is not the one the engine configures
+            return _compare(policies, stack, requests)
     except Exception as exc:  # any failure of ours means: keep the SDK's servicer
         return f"{type(exc).__name__}: {exc}"
+
+
+def _compare(policies: list[Any], stack: str, requests: list[Any]) -> str | None:
+    pair = [cls(PACK_NAME, "0.0.0", policies, EnforcementLevel.MANDATORY)
+            for cls in (SDK_SERVICER, adapter.SharedPropertiesServicer)]
+    for servicer in pair:
+        servicer.ConfigureStack(proto.AnalyzerStackConfigureRequest(stack=stack, project="p"), None)
+        servicer.Configure(proto.ConfigureAnalyzerRequest(), None)
+    theirs, ours = (_answers(servicer, requests) for servicer in pair)
+    whole_stack = proto.AnalyzeStackRequest(resources=[proto.AnalyzerResource(
+        type=r.type, name=r.name, urn=r.urn, properties=r.properties, provider=r.provider,
+        parent=requests[0].urn if index else "", dependencies=[requests[0].urn] if index else [])
+        for index, r in enumerate(requests)])
+    stack_answers = [sorted((d.policyName, d.message, d.enforcementLevel, d.urn)
+                            for d in servicer.AnalyzeStack(whole_stack, None).diagnostics) for servicer in pair]
     for request, sdk_answer, our_answer in zip(requests, theirs, ours, strict=True):
         if sdk_answer != our_answer:
             return f"answers differ for {request.type}"

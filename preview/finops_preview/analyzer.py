@@ -2,10 +2,10 @@
 
 The real CLI (v3.259) starts ``python -u -m pulumi.policy <engine> <pack-dir>`` in the pack
 directory with PULUMI_PROJECT/STACK/ORGANIZATION/DRY_RUN/CONFIG set, reads the port the pack
-prints, then calls GetPluginInfo, GetAnalyzerInfo, Configure and ConfigureStack, then per
-resource Remediate (whose new properties replace the inputs) and Analyze, and AnalyzeStack
-once. :class:`PolicyPackProcess` does the same, so tests and ``finops preview`` exercise the
-pack through its public protocol.
+prints, then calls ConfigureStack (the same stack, config and tags), GetPluginInfo,
+GetAnalyzerInfo and Configure, then per resource Remediate (whose new properties replace the
+inputs) and Analyze, and AnalyzeStack once. :class:`PolicyPackProcess` does the same, so tests
+and ``finops preview`` exercise the pack through its public protocol.
 """
 
 from __future__ import annotations
@@ -233,17 +233,18 @@ class PolicyPackProcess:
     def handshake(self, policy_config: Mapping[str, Any] | None = None,
                   stack_tags: Mapping[str, str] | None = None,
                   defaults: Mapping[str, Mapping[str, Any]] | None = None) -> analyzer_pb2.AnalyzerInfo:
-        """GetPluginInfo, GetAnalyzerInfo, Configure (merged config) and ConfigureStack.
+        """ConfigureStack, GetPluginInfo, GetAnalyzerInfo and Configure (merged config), in the
+        engine's order: the stack first, as the CLI configures a pack as soon as it has started it.
 
         ``defaults`` are properties for policies the pack has, below the user's config.
         """
-        self.stub.GetPluginInfo(empty_pb2.Empty())
-        self.info = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
-        self.configure(policy_config, defaults)
         self.stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
             stack=self.stack, project=self.project, organization=self.organization, dry_run=self.dry_run,
             config=self.config, tags=dict(stack_tags or {}),
         ))
+        self.stub.GetPluginInfo(empty_pb2.Empty())
+        self.info = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
+        self.configure(policy_config, defaults)
         return self.info
 
     def configure(self, policy_config: Mapping[str, Any] | None = None,
