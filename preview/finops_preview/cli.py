@@ -13,10 +13,11 @@ its own module under :mod:`finops_preview.commands`.
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from .commands import MODULES, Command, command, commands
 from .exit_codes import EXIT_BAD_INPUT, EXIT_OK, EXIT_VIOLATION
@@ -31,6 +32,20 @@ def _version() -> str:
         return version("finops-guardrails")
     except PackageNotFoundError:  # run from a source tree that was never installed
         return "unknown (not installed)"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, whose lookup of the installed package (importlib.metadata, a few ms) runs only
+    when it is asked for, not at every command's start."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **_: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show the program's version number and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        print(f"finops-guardrails {_version()}")
+        parser.exit()
 
 
 # argparse's wording of a bad option value -> what was expected, in the house's "found; expected" shape.
@@ -66,11 +81,12 @@ def _chosen(argv: Sequence[str]) -> Command | None:
     return command(first) if first in MODULES else None
 
 
+@functools.cache  # parsing keeps no state in the parser: built once per process and command
 def _parser(chosen: Command | None) -> argparse.ArgumentParser:
     """The parser; with ``chosen``, the other commands are names only (not imported: argparse
     reads no more than the chosen command's arguments)."""
     parser = _OneLineParser(prog="finops", description="FinOps guardrails for Pulumi.")
-    parser.add_argument("--version", action="version", version=f"finops-guardrails {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     subparsers = parser.add_subparsers(dest="command", required=True)
     for each in commands() if chosen is None else [chosen]:
         each.add_arguments(subparsers.add_parser(each.name, help=each.help, description=each.description))
