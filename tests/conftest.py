@@ -302,10 +302,8 @@ def _modules_holding(value: object) -> list[Any]:
 @pytest.fixture(scope="session")
 def shared_program_runs(shared_runs: _SharedRuns) -> Iterator[Callable[..., Any]]:
     """``run_stack`` that runs each repository program once per program key (see
-    :func:`program_key`) for the whole session; programs outside the repository run afresh."""
-    import finops_preview.runner as runner
-
-    original = runner.run_stack
+    :func:`program_key`) for the whole session; programs outside the repository run afresh (forked,
+    as the replay's own runs are)."""
     # The platform's three stacks are each other's likeliest next request (the preview, report
     # and reference platform tests use all three): the first request starts all three at once,
     # each in its own process, so two cores run them side by side.
@@ -316,7 +314,8 @@ def shared_program_runs(shared_runs: _SharedRuns) -> Iterator[Callable[..., Any]
         directory = Path(project_dir).resolve()
         key = program_key(directory, stack) if directory.is_relative_to(ROOT) else None
         if options.get("python") is not None or key is None:
-            return original(project_dir, stack, **options)
+            # Not shared: run here, forked where it is a program of this Python (as the runner would).
+            return shared_runs.run_stack(project_dir, stack, **options)
         wanted = PLATFORM_STACKS if directory == ROOT and stack in PLATFORM_STACKS else (stack,)
         for name in wanted:
             other = program_key(directory, name)  # a timeout changes nothing in a run that finished
@@ -344,6 +343,10 @@ class _KeptPack:
     def __exit__(self, *_: object) -> None:
         return None
 
+
+# ``shared_packs``: ``with shared_packs(PACK_DIR, stack=..., project=...) as pack`` in place of
+# ``with PolicyPackProcess(...) as pack`` for a pack used within the block only (then handshake).
+KeptPacks = Callable[..., "_KeptPack"]
 
 # What a preview tells its pack in ConfigureStack, which the pack takes as the stack it judges
 # (finops_policies/stack_context.py): a kept pack serves any of them.

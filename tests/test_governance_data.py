@@ -18,6 +18,8 @@ from finops_core.waivers import load_waivers
 from finops_preview.analyzer import PolicyPackProcess
 from finops_preview.preview import PreviewOptions, run_preview
 
+pytestmark = pytest.mark.usefixtures("program_replay")  # program runs replayed per program key (conftest)
+
 INCREASE = (ROOT / "tests/fixtures/governance/increase.yaml").read_text()
 TIERS = ("approvalTiers:\n  - {upToUsd: 500, anyOf: [team-lead, head-of-platform]}\n"
          "  - {allOf: [head-of-platform, cfo]}\n")

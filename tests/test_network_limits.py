@@ -13,6 +13,8 @@ from finops_core.reading import ConfigError, YamlDoc, load_yaml
 from finops_core.rules.loader import DEFAULT_RULES_FILE, parse_rules
 from finops_preview.analyzer import PolicyPackProcess, StackResource
 
+pytestmark = pytest.mark.usefixtures("program_replay")  # program runs replayed per program key (conftest)
+
 POLICY = "finops-network-limits"
 NAT = "aws:ec2/natGateway:NatGateway"
 CDN = "aws:cloudfront/distribution:Distribution"

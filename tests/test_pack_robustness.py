@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import PACK_DIR, Analyze, mandatory, tags
+from conftest import PACK_DIR, Analyze, KeptPacks, mandatory, tags
 from finops_preview.analyzer import PolicyPackProcess, StackResource
 from google.protobuf import struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
@@ -45,14 +45,14 @@ def test_a_config_the_rules_cannot_hold_is_reported_once(pack: PolicyPackProcess
     assert "invalid policy pack config" in seen[0].message and "maxCpu" in seen[0].message
 
 
-def test_a_stack_covered_by_a_shared_budget_needs_no_budget_of_its_own() -> None:
+def test_a_stack_covered_by_a_shared_budget_needs_no_budget_of_its_own(shared_packs: KeptPacks) -> None:
     bucket = StackResource("aws:s3/bucket:Bucket", "b", "urn:pulumi:dev::shop::aws:s3/bucket:Bucket::b",
                            {"tags": tags()})
-    with PolicyPackProcess(PACK_DIR, stack="dev", project="shop",
+    with shared_packs(PACK_DIR, stack="dev", project="shop",
                            config={"finops:coveredByBudget": "frontend-dev"}) as pack:
         pack.handshake()
         assert [d for d in pack.analyze_stack([bucket]) if d.policy == "finops-budget-alerts"] == []
-    with PolicyPackProcess(PACK_DIR, stack="dev", project="shop") as pack:
+    with shared_packs(PACK_DIR, stack="dev", project="shop") as pack:
         pack.handshake()
         found = [d for d in pack.analyze_stack([bucket]) if d.policy == "finops-budget-alerts"]
     assert len(found) == 1 and "finops:coveredByBudget" in found[0].message

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Analyze, labels, tags
+from conftest import Analyze, KeptPacks, labels, tags
 from finops_preview.analyzer import PolicyPackProcess, ProviderRef, StackResource
 
 US_EAST = ProviderRef("pulumi:providers:aws", "default", "urn:p", {"region": "us-east-1"})
@@ -130,7 +130,7 @@ def test_unattached_volumes_and_idle_addresses(pack: PolicyPackProcess) -> None:
     assert advice(found, "finops-advice-unattached-volume") == advice(found, "finops-advice-idle-eip") == []
 
 
-def test_prod_gets_one_commitment_hint_for_its_steady_spend() -> None:
+def test_prod_gets_one_commitment_hint_for_its_steady_spend(shared_packs: KeptPacks) -> None:
     from conftest import PACK_DIR
 
     db = ("aws:rds/instance:Instance", "db", {"instanceClass": "db.r6g.large", "allocatedStorage": 100,
@@ -138,7 +138,7 @@ def test_prod_gets_one_commitment_hint_for_its_steady_spend() -> None:
     nodes = ("aws:eks/nodeGroup:NodeGroup", "nodes", {"instanceTypes": ["m7g.xlarge"], "tags": PROD,
                                                       "scalingConfig": {"desiredSize": 3, "maxSize": 6}})
     resources = [StackResource(t, n, f"urn:pulumi:prod::p::{t}::{n}", p, provider=US_EAST) for t, n, p in (db, nodes)]
-    with PolicyPackProcess(PACK_DIR, stack="prod", project="p") as prod:
+    with shared_packs(PACK_DIR, stack="prod", project="p") as prod:
         prod.handshake()
         found = advice(prod.analyze_stack(resources), "finops-advice-commitment")
     assert len(found) == 1 and "(2 resources)" in found[0].message

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import PACK_DIR, UNKNOWN, Analyze, mandatory, tags
-from finops_preview.analyzer import PolicyPackProcess
+from conftest import PACK_DIR, UNKNOWN, Analyze, KeptPacks, mandatory, tags
 
 T = tags()
 
@@ -84,8 +83,8 @@ def test_unknown_sizes_are_advisory(analyze: Analyze) -> None:
     assert ".instanceType can't be known during preview" in found[0].message
 
 
-def test_stack_name_decides_when_there_is_no_environment_tag() -> None:
-    with PolicyPackProcess(PACK_DIR, stack="prod", project="p") as prod:
+def test_stack_name_decides_when_there_is_no_environment_tag(shared_packs: KeptPacks) -> None:
+    with shared_packs(PACK_DIR, stack="prod", project="p") as prod:
         prod.handshake()
         untagged_env = tags(Environment=None)
         found = prod.analyze("aws:ec2/instance:Instance", "x", {"instanceType": "m5.8xlarge", "tags": untagged_env})

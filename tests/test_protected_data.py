@@ -14,6 +14,8 @@ from conftest import ROOT, named, run_cli
 from finops_components.cache import rbac_id
 from finops_core.rules import load_rules
 
+pytestmark = pytest.mark.usefixtures("program_replay")  # program runs replayed per program key (conftest)
+
 SUBNETS = ["subnet-a", "subnet-b"]
 
 

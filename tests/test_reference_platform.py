@@ -7,10 +7,9 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
-from conftest import PACK_DIR, ROOT
+from conftest import PACK_DIR, ROOT, KeptPacks
 from finops_core.resource_types import aws_tag_shape, is_labelled_kubernetes_type
 from finops_core.rules import load_rules
-from finops_preview.analyzer import PolicyPackProcess
 from finops_preview.runner import Analysis, ProgramRun, analyze_run
 
 STACKS = ("dev", "staging", "prod")
@@ -32,12 +31,13 @@ def _valid(values: Mapping[str, Any]) -> bool:
 
 
 @pytest.fixture(scope="module", params=STACKS)
-def platform(request: pytest.FixtureRequest, shared_program_runs: Callable[..., ProgramRun]
-             ) -> Iterator[tuple[ProgramRun, Analysis]]:
+def platform(request: pytest.FixtureRequest, shared_program_runs: Callable[..., ProgramRun],
+             shared_packs: KeptPacks) -> Iterator[tuple[ProgramRun, Analysis]]:
     run = shared_program_runs(ROOT, request.param)  # the same run `finops preview` and `report` tests use
-    with PolicyPackProcess(PACK_DIR, stack=run.stack, project=run.project.name, config=run.config.values) as pack:
+    with shared_packs(PACK_DIR, stack=run.stack, project=run.project.name, config=run.config.values) as pack:
         pack.handshake()
-        yield run, analyze_run(pack, run)
+        analysis = analyze_run(pack, run)
+    yield run, analysis
 
 
 def of_type(run: ProgramRun, resource_type: str) -> list[Any]:
