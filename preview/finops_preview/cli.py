@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import re
 import sys
 from collections.abc import Sequence
@@ -113,7 +114,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run() -> None:
-    sys.exit(main())
+    code = main()
+    # Everything left is freed by the process's exit; the full collection the interpreter would
+    # run over pulumi's and grpc's object graphs on the way out took 0.1 s of every command.
+    gc.freeze()
+    sys.exit(code)
 
 
 if __name__ == "__main__":
