@@ -225,6 +225,19 @@ def pytest_configure(config: pytest.Config) -> None:
     atexit.register(gc.freeze)
 
 
+_FROZEN_FOR: list[Any] = [None]
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # What is loaded when a test module starts (pulumi_aws's modules, moto's backends, the library's
+    # tables ...) mostly lives as long as the process: moved out of the collector's reach, it is no
+    # longer walked by every full collection (several seconds per worker over the suite).
+    module = getattr(item, "module", None)
+    if module is not _FROZEN_FOR[0]:
+        _FROZEN_FOR[0] = module
+        gc.freeze()
+
+
 def program_key(directory: Path, stack: str, python: str = "") -> tuple[Any, ...] | None:
     """What a program run depends on: the project's files (its subfolders and stack files included),
     the library's source and data, the stack, the environment it reads and the Python; None for a
