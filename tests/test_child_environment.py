@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 from finops_preview.analyzer import PolicyPackProcess
 from finops_preview.child_environment import child_environment
 
@@ -80,36 +79,3 @@ def test_the_allow_list() -> None:
     assert env == {"HOME": "/home/u", "LC_ALL": "C", "FINOPS_RULES_FILE": "r.yaml", "PULUMI_STACK": "dev",
                    "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_CONFIG_FILE": os.devnull,
                    "AWS_EC2_METADATA_DISABLED": "true"}
-
-
-# -- output paths that are symbolic links ---------------------------------------------------------
-
-def test_output_follows_a_link_into_a_directory_the_user_owns(tmp_path: Path) -> None:
-    target, link = tmp_path / "reports" / "dev.json", tmp_path / "latest.json"
-    target.parent.mkdir()
-    link.symlink_to(target)   # dangling until the report is written
-    completed = run_cli("preview", "-s", "dev", "--json", "--output", str(link))
-    assert completed.returncode == 0, completed.stderr
-    assert link.is_symlink() and json.loads(target.read_text())["summary"]["mandatory"] == 0
-
-
-def test_output_refuses_a_link_into_someone_else_s_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    target, link = tmp_path / "theirs.json", tmp_path / "latest.json"
-    target.write_text("theirs\n")
-    link.symlink_to(target)
-    monkeypatch.setattr(os, "getuid", lambda: os.stat(tmp_path).st_uid + 1)   # the directory is not ours
-    completed = run_cli("preview", "-s", "dev", "--json", "--output", str(link))
-    assert completed.returncode == 2 and "Traceback" not in completed.stderr
-    assert f"--output: found '{link}'; expected a link into a directory you own (it points to {target}" in (
-        completed.stderr)
-    assert target.read_text() == "theirs\n"
-
-
-def test_report_files_never_follow_a_link(tmp_path: Path) -> None:
-    target, link = tmp_path / "real.md", tmp_path / "report.md"
-    target.write_text("old\n")
-    link.symlink_to(target)
-    completed = run_cli("preview", "-s", "dev", "--report", f"markdown={link}")
-    assert completed.returncode == 2
-    assert f"--report: found '{link}'; expected a path that is not a symbolic link" in completed.stderr
-    assert target.read_text() == "old\n"
