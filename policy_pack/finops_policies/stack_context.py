@@ -35,17 +35,12 @@ def adopt(request: Any) -> None:
         "PULUMI_DRY_RUN": "true" if request.dry_run else "false",
         "PULUMI_CONFIG": json.dumps(dict(request.config), sort_keys=True),
     })
-    _set_or_drop("PULUMI_ORGANIZATION", request.organization)
-    _set_or_drop("PULUMI_CONFIG_SECRET_KEYS",
-                 json.dumps(list(request.config_secret_keys)) if request.config_secret_keys else "")
+    # Said only where the request says them (a backend without organizations sends none).
+    if request.organization:
+        os.environ["PULUMI_ORGANIZATION"] = request.organization
+    if request.config_secret_keys:
+        os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(request.config_secret_keys))
     _forget_runtime_config()
-
-
-def _set_or_drop(name: str, value: str) -> None:
-    if value:
-        os.environ[name] = value
-    else:
-        os.environ.pop(name, None)
 
 
 def _forget_runtime_config() -> None:
