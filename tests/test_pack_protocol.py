@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -261,6 +262,41 @@ def test_stack_analysis_survives_malformed_budgets(pack: PolicyPackProcess) -> N
     unknown = StackResource("aws:budgets/budget:Budget", "later", "urn:later", {"notifications": UNKNOWN})
     found = pack.analyze_stack([*resources, unknown])
     assert mandatory(found) == [] and len(found) == 1
+
+
+OLD_PACK = """
+import sys, time
+from concurrent import futures
+import grpc
+from google.protobuf import empty_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, plugin_pb2
+
+class Older(analyzer_pb2_grpc.AnalyzerServicer):  # no ConfigureStack: the base answers UNIMPLEMENTED
+    def GetPluginInfo(self, request, context):
+        return plugin_pb2.PluginInfo(version="0.1.0")
+    def GetAnalyzerInfo(self, request, context):
+        return analyzer_pb2.AnalyzerInfo(name="older-pack", version="0.1.0")
+    def Configure(self, request, context):
+        return empty_pb2.Empty()
+    def Analyze(self, request, context):
+        return analyzer_pb2.AnalyzeResponse()
+
+server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+analyzer_pb2_grpc.add_AnalyzerServicer_to_server(Older(), server)
+port = server.add_insecure_port("127.0.0.1:0")
+server.start()
+print(port, flush=True)
+server.wait_for_termination()
+"""
+
+
+def test_a_pack_without_configure_stack_is_driven_as_the_engine_drives_it(tmp_path: Path) -> None:
+    # The engine calls ConfigureStack first and goes on when a pack's SDK predates it (UNIMPLEMENTED).
+    (tmp_path / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (tmp_path / "__main__.py").write_text(OLD_PACK)
+    with PolicyPackProcess(tmp_path, stack="dev", project="p") as older:
+        assert older.handshake().name == "older-pack"
+        assert older.analyze("aws:s3/bucket:Bucket", "b", {"tags": tags()}) == []
 
 
 def test_bad_pack_directory_is_a_clear_error(tmp_path) -> None:

@@ -238,10 +238,16 @@ class PolicyPackProcess:
 
         ``defaults`` are properties for policies the pack has, below the user's config.
         """
-        self.stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
-            stack=self.stack, project=self.project, organization=self.organization, dry_run=self.dry_run,
-            config=self.config, tags=dict(stack_tags or {}),
-        ))
+        try:
+            self.stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
+                stack=self.stack, project=self.project, organization=self.organization, dry_run=self.dry_run,
+                config=self.config, tags=dict(stack_tags or {}),
+            ))
+        except grpc.RpcError as exc:
+            # A pack built on an SDK older than ConfigureStack: the engine goes on without it (the
+            # stack is in the pack's environment), and so does this.
+            if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
+                raise
         self.stub.GetPluginInfo(empty_pb2.Empty())
         self.info = self.stub.GetAnalyzerInfo(empty_pb2.Empty())
         self.configure(policy_config, defaults)
