@@ -60,9 +60,6 @@ class _Step:
                                                                          reason=self.reason))
 
 
-# What the SDK's _configure_runtime_settings reads (pulumi_policy 1.21, policy.py).
-_RUNTIME_VARIABLES = ("PULUMI_CONFIG", "PULUMI_PROJECT", "PULUMI_STACK", "PULUMI_DRY_RUN", "PULUMI_ORGANIZATION")
-
 # Properties nested deeper than this are not read (no cap or tag lives that deep); a request of any
 # depth is answered instead of overflowing the decoder's recursion.
 MAX_DEPTH = 64
@@ -177,7 +174,7 @@ if compatible():
             """The SDK's ``_configure_runtime_settings`` (stack config and project, stack, dry-run into
             Pulumi's runtime), which the SDK repeats on every request: it reads only these variables,
             so it is repeated here only when one of them changed (it was half of a request's time)."""
-            key = tuple(os.environ.get(name) for name in _RUNTIME_VARIABLES)
+            key = tuple(os.environ.get(name) for name in stack_context.VARIABLES)
             if key != self._runtime_key:
                 self._configure_runtime_settings()
                 self._runtime_key = key

@@ -19,7 +19,8 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-# What the engine sets for the pack process and pulumi-policy reads (policy.py, pulumi_policy 1.21).
+# What the engine sets for the pack process; pulumi-policy's _configure_runtime_settings reads all
+# but the secret keys (policy.py, pulumi_policy 1.21).
 VARIABLES = ("PULUMI_STACK", "PULUMI_PROJECT", "PULUMI_ORGANIZATION", "PULUMI_DRY_RUN", "PULUMI_CONFIG",
              "PULUMI_CONFIG_SECRET_KEYS")
 
