@@ -394,8 +394,8 @@ def shared_packs() -> Iterator[Callable[..., _KeptPack]]:
             process = PolicyPackProcess(pack_dir, **options).start()
         else:
             fresh = PolicyPackProcess(pack_dir, **options)  # this preview's stack, for its handshake
-            process.stack, process.project, process.organization = fresh.stack, fresh.project, fresh.organization
-            process.dry_run, process.config = fresh.dry_run, fresh.config
+            for name in _STACK_OPTIONS:
+                setattr(process, name, getattr(fresh, name))
         kept[key] = process
         while len(kept) > 6:
             kept.popitem(last=False)[1].close()

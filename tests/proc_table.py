@@ -4,7 +4,8 @@ left to collect)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,3 +43,14 @@ def alive(pid: int) -> bool:
         return _stat_fields(Path(f"/proc/{pid}/stat").read_text())[0] != "Z"
     except OSError:
         return False
+
+
+def still_alive(pids: Iterable[int], within: float = 5.0) -> list[int]:
+    """Those of ``pids`` still alive after up to ``within`` seconds (a killed group's members take
+    the kernel a moment to go)."""
+    deadline = time.monotonic() + within
+    left = [pid for pid in pids if alive(pid)]
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = [pid for pid in left if alive(pid)]
+    return left

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from proc_table import alive, processes
+from proc_table import alive, processes, still_alive
 
 
 def _children(pid: int) -> dict[int, str]:
@@ -40,10 +40,7 @@ def test_sigkill_of_a_running_preview_leaves_no_child(tmp_path: Path) -> None:
         assert any("mock_engine" in c for c in children.values()), children
         os.kill(finops.pid, signal.SIGKILL)
         finops.wait()
-        gone_by = time.monotonic() + 2
-        while any(alive(pid) for pid in children) and time.monotonic() < gone_by:
-            time.sleep(0.05)
-        left = {pid: command for pid, command in children.items() if alive(pid)}
+        left = {pid: children[pid] for pid in still_alive(children, within=2)}
         assert not left, f"children left 2 s after SIGKILL of finops: {left}"
     finally:
         if finops.poll() is None:

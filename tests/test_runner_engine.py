@@ -15,7 +15,7 @@ import pytest
 from conftest import PACK_DIR, ROOT, run_cli
 from finops_preview.preview import PreviewOptions, run_preview
 from finops_preview.runner import run_stack
-from proc_table import alive
+from proc_table import still_alive
 
 VENV_PYTHON = Path(sys.executable)
 
@@ -109,11 +109,7 @@ def test_a_program_that_never_returns_is_stopped_with_everything_it_started(proj
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 1 and "__main__.py" in lines[0] and "did not finish within 2 s" in lines[0], lines
     pid = int(marker.read_text())
-    for _ in range(50):  # the group was killed; give the kernel a moment
-        if not alive(pid):
-            break
-        time.sleep(0.1)
-    assert not alive(pid)
+    assert still_alive([pid]) == []  # the group was killed
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "nan", "soon"])
@@ -240,11 +236,7 @@ def test_a_cancelled_preview_stops_the_program_and_says_so(project: Project, tmp
     assert process.returncode == code
     assert stderr.strip().splitlines()[-1].startswith(f"finops: {word}") and "Traceback" not in stderr
     pid = int(marker.read_text())
-    for _ in range(50):
-        if not alive(pid):
-            break
-        time.sleep(0.1)
-    assert not alive(pid)
+    assert still_alive([pid]) == []  # the group was killed
 
 
 def test_the_mock_engines_unknown_sentinel_is_the_cores() -> None:
